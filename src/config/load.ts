@@ -1,0 +1,107 @@
+/**
+ * Builds the one frozen, validated `Config` from defaults, `FILEMILL_*` environment variables
+ * and command-line flags (flags win). Every problem is reported at once, each on one line
+ * naming the setting.
+ */
+import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { Compile } from 'typebox/compile';
+import Value from 'typebox/value';
+import { BYTE_SETTINGS, ConfigSchema, ENV_NAMES, type Config, type ConfigKey } from './schema.js';
+
+const validator = Compile(ConfigSchema);
+
+/** Thrown when the configuration is invalid; `problems` has one line per bad setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `"50MiB"` → 52428800; a plain number is bytes. NaN when not understood. */
+export function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return NaN;
+  const factor = m[2] === '' ? 1 : UNITS[m[2]!.toLowerCase()];
+  return factor === undefined ? NaN : Math.round(Number(m[1]) * factor);
+}
+
+function convert(key: ConfigKey, raw: string): unknown {
+  if (BYTE_SETTINGS.has(key)) return parseBytes(raw);
+  const type = (ConfigSchema.properties[key] as { type?: string }).type;
+  if (type === 'integer' || type === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  return raw;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already typed or as strings. */
+  overrides?: Partial<Record<ConfigKey, string | number | undefined>>;
+}
+
+/** @throws ConfigError listing every bad setting. */
+export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const source: Partial<Record<ConfigKey, string>> = {};
+  for (const key of Object.keys(ENV_NAMES) as ConfigKey[]) {
+    const fromEnv = env[ENV_NAMES[key]];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      raw[key] = convert(key, fromEnv);
+      source[key] = ENV_NAMES[key];
+    }
+    const flag = overrides[key];
+    if (flag !== undefined) {
+      raw[key] = typeof flag === 'string' ? convert(key, flag) : flag;
+      source[key] = `--${kebab(key)}`;
+    }
+  }
+  const value = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const error of validator.Errors(value)) {
+    const key = error.instancePath.slice(1) as ConfigKey;
+    if (!key || problems.some((p) => p.startsWith(`${source[key] ?? key}:`))) continue;
+    const given = JSON.stringify(raw[key]);
+    problems.push(`${source[key] ?? key}: ${describe(error.message, key)} (got ${given})`);
+  }
+  const config = value as Config & Record<string, unknown>;
+  if (problems.length === 0 && config.maxFileBytes > config.maxBatchBytes) {
+    problems.push(`${ENV_NAMES.maxFileBytes}: must not exceed ${ENV_NAMES.maxBatchBytes}`);
+  }
+  if (config.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    problems.push(
+      `${source.databaseUrl ?? ENV_NAMES.databaseUrl}: must be a postgres:// URL or empty (SQLite)`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    ...config,
+    dataDir: resolve(config.dataDir),
+    nodeId: config.nodeId || `${hostname()}-${process.pid}`,
+  });
+}
+
+function describe(message: string, key: ConfigKey): string {
+  const schema = ConfigSchema.properties[key] as { enum?: string[] };
+  if (schema.enum) return `must be one of ${schema.enum.join(', ')}`;
+  if (message.includes('integer') || message.includes('number')) {
+    return BYTE_SETTINGS.has(key) ? 'must be a size in bytes such as 52428800 or 50MiB' : message;
+  }
+  return message;
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,124 @@
+/**
+ * The configuration schema: every setting, its type, bounds, default and the environment
+ * variable that sets it. One place, so `--help`, validation and the README agree.
+ */
+import Type, { type Static } from 'typebox';
+import { availableParallelism } from 'node:os';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the HTTP server binds to.',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: 'HTTP port (0: any free port).',
+    }),
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Folder for the database and files.',
+    }),
+    databaseUrl: Type.String({
+      default: '',
+      description: 'postgres://… for PostgreSQL; empty for SQLite in the data folder.',
+    }),
+    concurrency: Type.Integer({
+      minimum: 0,
+      maximum: 256,
+      default: availableParallelism(),
+      description: 'Worker processes, one file each (default: the number of cores).',
+    }),
+    maxFilesPerBatch: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 100,
+      description: 'Files per batch.',
+    }),
+    maxFileBytes: Type.Integer({ minimum: 1, default: 50 * MiB, description: 'Bytes per file.' }),
+    maxBatchBytes: Type.Integer({ minimum: 1, default: 1 * GiB, description: 'Bytes per batch.' }),
+    fileTimeoutMs: Type.Integer({ minimum: 100, default: 120_000, description: 'Wall time per file.' }),
+    fileMemoryMb: Type.Integer({
+      minimum: 64,
+      default: 1024,
+      description: 'Memory (RSS) per worker process.',
+    }),
+    maxInputPixels: Type.Integer({ minimum: 1, default: 100_000_000, description: 'Pixels per image.' }),
+    maxOutputBytes: Type.Integer({ minimum: 1, default: 1 * GiB, description: 'Bytes per output file.' }),
+    maxAttempts: Type.Integer({
+      minimum: 1,
+      maximum: 20,
+      default: 3,
+      description: 'Runs of a file after crashes.',
+    }),
+    retryBaseMs: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'First retry delay; doubles each time.',
+    }),
+    leaseMs: Type.Integer({ minimum: 1000, default: 30_000, description: 'Lease of a running file.' }),
+    workerMaxFiles: Type.Integer({
+      minimum: 1,
+      default: 500,
+      description: 'Files before a worker is recycled.',
+    }),
+    sandbox: Type.Enum(['permission', 'none'], {
+      default: 'permission',
+      description: "Node's permission model for workers, or none.",
+    }),
+    retentionDays: Type.Number({ minimum: 0, default: 7, description: 'Days finished batches are kept.' }),
+    sweepIntervalMs: Type.Integer({
+      minimum: 1000,
+      default: 3_600_000,
+      description: 'How often the sweep runs.',
+    }),
+    nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
+    logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      default: 'info',
+      description: 'Log level.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type ConfigKey = keyof Static<typeof ConfigSchema>;
+
+/** The environment variable of each setting. */
+export const ENV_NAMES: Record<ConfigKey, string> = {
+  host: 'FILEMILL_HOST',
+  port: 'FILEMILL_PORT',
+  dataDir: 'FILEMILL_DATA_DIR',
+  databaseUrl: 'FILEMILL_DATABASE_URL',
+  concurrency: 'FILEMILL_CONCURRENCY',
+  maxFilesPerBatch: 'FILEMILL_MAX_FILES',
+  maxFileBytes: 'FILEMILL_MAX_FILE_BYTES',
+  maxBatchBytes: 'FILEMILL_MAX_BATCH_BYTES',
+  fileTimeoutMs: 'FILEMILL_FILE_TIMEOUT_MS',
+  fileMemoryMb: 'FILEMILL_FILE_MEMORY_MB',
+  maxInputPixels: 'FILEMILL_MAX_PIXELS',
+  maxOutputBytes: 'FILEMILL_MAX_OUTPUT_BYTES',
+  maxAttempts: 'FILEMILL_MAX_ATTEMPTS',
+  retryBaseMs: 'FILEMILL_RETRY_BASE_MS',
+  leaseMs: 'FILEMILL_LEASE_MS',
+  workerMaxFiles: 'FILEMILL_WORKER_MAX_FILES',
+  sandbox: 'FILEMILL_SANDBOX',
+  retentionDays: 'FILEMILL_RETENTION_DAYS',
+  sweepIntervalMs: 'FILEMILL_SWEEP_INTERVAL_MS',
+  nodeId: 'FILEMILL_NODE_ID',
+  logLevel: 'FILEMILL_LOG_LEVEL',
+};
+
+/** Settings given in bytes also accept units: `50MiB`, `1GiB`, `500kB`. */
+export const BYTE_SETTINGS: ReadonlySet<ConfigKey> = new Set([
+  'maxFileBytes',
+  'maxBatchBytes',
+  'maxOutputBytes',
+]);

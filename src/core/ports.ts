@@ -1,0 +1,234 @@
+/**
+ * The ports: what the service needs from the outside world, narrow and documented. Adapters
+ * (store/, storage/, queue/, worker/) implement them; only service/ combines them.
+ * Times are epoch milliseconds, sizes bytes, durations milliseconds.
+ */
+import type { Readable } from 'node:stream';
+import type { FileError } from './errors.js';
+import type { Batch, BatchFile, BatchStatus, FileStatus } from './model.js';
+
+// ---------------------------------------------------------------------------------------
+// MetadataStore
+
+export interface NewFile {
+  index: number;
+  name: string;
+  contentType: string | null;
+  inputBytes: number;
+  /** Decided at submission so names are unique across the batch. */
+  outputName: string;
+  /** `failed` for a file refused at submission (e.g. `UNSUPPORTED_TYPE`), else `queued`. */
+  status: 'queued' | 'failed';
+  error: FileError | null;
+}
+
+export interface NewBatch {
+  id: string;
+  processor: string;
+  preset: string | null;
+  settings: Record<string, unknown>;
+  /** sha256 hex of the batch's bearer token. */
+  tokenHash: string;
+  /** Who created it (an API key's id), or null when the server runs without keys. */
+  owner: string | null;
+  createdAt: number;
+  files: NewFile[];
+}
+
+/** A file handed to one runner, with what it needs of its batch. */
+export interface LeasedFile {
+  file: BatchFile;
+  processor: string;
+  settings: Record<string, unknown>;
+  /** The lease holder; every later write about this run must present it. */
+  leaseOwner: string;
+}
+
+/** How one run of a file ended. */
+export type FileOutcome =
+  | {
+      kind: 'succeeded';
+      outputBytes: number;
+      outputType: string;
+      durationMs: number;
+      cpuMs: number;
+      details: Record<string, unknown> | null;
+    }
+  | {
+      kind: 'failed';
+      error: FileError;
+      durationMs: number;
+      cpuMs: number;
+      details: Record<string, unknown> | null;
+    }
+  /** A transient failure with attempts left: the file waits until `notBefore`, then runs again. */
+  | { kind: 'retrying'; error: FileError; notBefore: number }
+  | { kind: 'cancelled' };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ListBatchesQuery {
+  status?: BatchStatus;
+  /** Only this owner's batches; `undefined` means all. */
+  owner?: string | null;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ListFilesQuery {
+  status?: FileStatus;
+  limit: number;
+  /** Opaque; from the previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/**
+ * Batches, their files and their counters. Every state change of a file updates the batch
+ * counters and the batch status in the same transaction, and is guarded: a write that does
+ * not find the file in the state it expects changes nothing and reports so.
+ */
+export interface MetadataStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe to call at every start. */
+  migrate(): Promise<void>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Inserts the batch and all its files in one transaction. */
+  createBatch(batch: NewBatch): Promise<Batch>;
+  getBatch(id: string): Promise<Batch | null>;
+  /** The token hash and owner, for authorisation. */
+  getBatchAccess(id: string): Promise<{ tokenHash: string; owner: string | null } | null>;
+  /** Newest first. */
+  listBatches(query: ListBatchesQuery): Promise<Page<Batch>>;
+  getFile(batchId: string, index: number): Promise<BatchFile | null>;
+  /** By index. */
+  listFiles(batchId: string, query: ListFilesQuery): Promise<Page<BatchFile>>;
+  /** Every file of a batch by index (reports, ZIP). */
+  allFiles(batchId: string): Promise<BatchFile[]>;
+
+  /**
+   * Takes the oldest runnable file (`queued`, or `retrying` whose `notBefore` has passed):
+   * marks it `running`, counts an attempt, sets its lease to `now + leaseMs`, starts the
+   * batch if needed. Two callers never get the same file. Null when nothing is runnable.
+   */
+  claimNextFile(opts: {
+    owner: string;
+    node: string;
+    leaseMs: number;
+    now: number;
+  }): Promise<LeasedFile | null>;
+  /**
+   * Extends a running file's lease. `lost` when the file is no longer running under this
+   * owner; `cancel` when a cancel was requested (the caller stops the run).
+   */
+  renewLease(
+    batchId: string,
+    index: number,
+    owner: string,
+    expiresAt: number,
+  ): Promise<'ok' | 'lost' | 'cancel'>;
+  /** Progress 0–100 of a running file; ignored when the lease is not this owner's. */
+  setProgress(batchId: string, index: number, owner: string, progress: number): Promise<void>;
+  /**
+   * Records how a run ended, only if the file is still `running` under `owner`. A file
+   * whose cancel was requested ends `cancelled` whatever the outcome, except `succeeded`
+   * (a run that finished in the same instant keeps its result). Returns false when the
+   * guard did not match (nothing changed).
+   */
+  completeFile(
+    batchId: string,
+    index: number,
+    owner: string,
+    outcome: FileOutcome,
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Files `running` whose lease expired before `now` (their runner died): cancelled if a
+   * cancel was requested; else back to `queued` while attempts < `maxAttempts`; else
+   * `failed` with `WORKER_CRASHED`. Returns how many files it moved.
+   */
+  recoverExpiredLeases(now: number, maxAttempts: number): Promise<number>;
+
+  /**
+   * Cancels one file (`index`) or the whole batch (null): queued and retrying files become
+   * `cancelled` at once; running ones are flagged and returned, for their runners to stop.
+   * A batch cancel also flags the batch so it ends `cancelled`. Idempotent.
+   */
+  cancel(batchId: string, index: number | null, now: number): Promise<{ running: number[] }>;
+  /**
+   * Moves the given files (default: every `failed` and `cancelled` one) back to `queued`,
+   * clears the batch's cancel flag and sets the batch `running`. Throws `CONFLICT` (AppError)
+   * when a listed file is not `failed` or `cancelled`, `NOT_FOUND` when an index does not exist.
+   * Returns how many files it queued.
+   */
+  retry(batchId: string, indices: number[] | null, now: number): Promise<number>;
+  /** Deletes the batch and its file rows. False when there was none. */
+  deleteBatch(id: string): Promise<boolean>;
+  /** Ids of finished batches whose `finishedAt` is before `before`, oldest first. */
+  listFinishedBefore(before: number, limit: number): Promise<string[]>;
+  /** Which of these ids exist (to find blobs with no batch after a crash). */
+  existingBatchIds(ids: string[]): Promise<Set<string>>;
+}
+
+// ---------------------------------------------------------------------------------------
+// BlobStorage
+
+/** A storage key of ours, e.g. `b_…/in/3`; never a user-supplied file name. */
+export type BlobKey = string;
+
+/** Thrown by `put` when the body is longer than `maxBytes`; nothing is kept. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`body exceeds ${maxBytes} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
+}
+
+/** Where uploaded inputs and produced outputs live. */
+export interface BlobStorage {
+  /**
+   * Streams `body` to `key` and resolves once it is durable (fsync). Throws
+   * `BlobTooLargeError` past `maxBytes`, and on any failure leaves nothing at `key`.
+   */
+  put(key: BlobKey, body: Readable, opts?: { maxBytes?: number }): Promise<{ size: number }>;
+  /** A stream of the blob; throws `NOT_FOUND` (AppError) when absent. */
+  get(key: BlobKey): Promise<Readable>;
+  /** Deletes every blob under `prefix` (a batch id). */
+  delete(prefix: BlobKey): Promise<void>;
+  /** The top-level prefixes present (batch ids), to find orphans. */
+  listPrefixes(): Promise<string[]>;
+  /** Makes the directory holding `prefix` durable once its blobs are written. */
+  sync(prefix: BlobKey): Promise<void>;
+  /** A filesystem path for `key`, for the sandboxed worker to read. */
+  localPath(key: BlobKey): string;
+  /** A filesystem path for the worker to write `key` to, its folder created. */
+  prepareWrite(key: BlobKey): Promise<string>;
+  /** Throws when the storage cannot be used. */
+  ping(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// JobQueue
+
+/** Runs one leased file to its end; provided by the service, called by the queue. */
+export type FileRunner = (leased: LeasedFile, signal: AbortSignal) => Promise<void>;
+
+/**
+ * Hands runnable files to a runner, at most `concurrency` at a time, and stops running ones
+ * on request.
+ */
+export interface JobQueue {
+  readonly kind: 'local' | 'bullmq';
+  start(runner: FileRunner): void;
+  /** New runnable files exist (a submit, a retry): look now, not at the next poll. */
+  notify(): void;
+  /** Stops the runs of these files wherever they run (their runners see `signal` abort). */
+  abort(batchId: string, indices: number[]): void;
+  /** Stops taking files and waits for the runs in flight to end. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+/**
+ * The public shapes of a batch and a file (shared/API.md, "Read"), built from the domain
+ * values. Timestamps become ISO-8601 strings here and nowhere else.
+ */
+import type { Batch, BatchFile, BatchStatus, Counts, FileStatus } from './model.js';
+import type { FileError } from './errors.js';
+import { batchProgress, estimateRemainingMs } from './progress.js';
+
+export interface BatchView {
+  id: string;
+  status: BatchStatus;
+  processor: string;
+  preset: string | null;
+  settings: Record<string, unknown>;
+  totalFiles: number;
+  counts: Counts;
+  progress: number;
+  etaMs: number | null;
+  inputBytes: number;
+  outputBytes: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface FileView {
+  index: number;
+  name: string;
+  status: FileStatus;
+  progress: number;
+  attempts: number;
+  contentType: string | null;
+  inputBytes: number;
+  outputBytes: number | null;
+  outputName: string | null;
+  durationMs: number | null;
+  error: FileError | null;
+  details: Record<string, unknown> | null;
+  node: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function toBatchView(batch: Batch, now: number): BatchView {
+  return {
+    id: batch.id,
+    status: batch.status,
+    processor: batch.processor,
+    preset: batch.preset,
+    settings: batch.settings,
+    totalFiles: batch.totalFiles,
+    counts: { ...batch.counts },
+    progress: batchProgress(batch.counts, batch.totalFiles, batch.runningProgress),
+    etaMs: estimateRemainingMs(batch.counts, batch.totalFiles, batch.runningProgress, batch.startedAt, now),
+    inputBytes: batch.inputBytes,
+    outputBytes: batch.outputBytes,
+    createdAt: new Date(batch.createdAt).toISOString(),
+    startedAt: iso(batch.startedAt),
+    finishedAt: iso(batch.finishedAt),
+  };
+}
+
+export function toFileView(file: BatchFile): FileView {
+  const final = file.status === 'succeeded';
+  return {
+    index: file.index,
+    name: file.name,
+    status: file.status,
+    progress: file.progress,
+    attempts: file.attempts,
+    contentType: file.contentType,
+    inputBytes: file.inputBytes,
+    outputBytes: final ? file.outputBytes : null,
+    outputName: final ? file.outputName : null,
+    durationMs: file.durationMs,
+    error: file.error,
+    details: file.details,
+    node: file.node,
+    startedAt: iso(file.startedAt),
+    finishedAt: iso(file.finishedAt),
+  };
+}

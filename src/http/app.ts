@@ -1,0 +1,80 @@
+/**
+ * The Fastify application: plugins, the OpenAPI document and the routes, one file per
+ * resource. Built from a ready `BatchService`, so tests can build it around any adapters.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Metrics } from '../metrics.js';
+import type { BatchService } from '../service/batch-service.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { batchRoutes } from './routes/batches.js';
+import { fileRoutes } from './routes/files.js';
+import { operationRoutes } from './routes/operations.js';
+import { resultRoutes } from './routes/results.js';
+import { ErrorBody } from './schemas.js';
+
+export interface RouteDeps {
+  service: BatchService;
+  metrics: Metrics;
+  limitsView: { maxFiles: number; maxFileBytes: number; maxBatchBytes: number };
+}
+
+export interface AppOptions {
+  service: BatchService;
+  metrics: Metrics;
+  logger?: boolean | { level: string };
+  version: string;
+}
+
+export async function createApp({
+  service,
+  metrics,
+  logger = false,
+  version,
+}: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    // Ids of our own in logs; never trust a client-sent request id.
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  app.addSchema(ErrorBody);
+  await app.register(multipart, {
+    // Our own counters refuse first, with our codes; these are the parser's backstops.
+    limits: {
+      fileSize: service.limits.maxFileBytes + 1,
+      files: service.limits.maxFiles + 1,
+      fields: 20,
+      parts: service.limits.maxFiles + 21,
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'filemill',
+        version,
+        description: 'Batch processing of files: submit, watch, download.',
+      },
+    },
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const deps: RouteDeps = {
+    service,
+    metrics,
+    limitsView: {
+      maxFiles: service.limits.maxFiles,
+      maxFileBytes: service.limits.maxFileBytes,
+      maxBatchBytes: service.limits.maxBatchBytes,
+    },
+  };
+  await app.register(batchRoutes, deps);
+  await app.register(fileRoutes, deps);
+  await app.register(resultRoutes, deps);
+  await app.register(operationRoutes, deps);
+  return app;
+}

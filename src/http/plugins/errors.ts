@@ -1,0 +1,71 @@
+/**
+ * One error handler for the whole API: every error leaves as
+ * `{ error: { code, message, details? } }` with its status. An error we did not make
+ * (a bug, a driver failure) is logged in full and leaves as a bare `INTERNAL`: no stack,
+ * no server path reaches a client.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+/** Fastify's and @fastify/multipart's own error codes, in our terms. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_VALIDATION: 'INVALID_REQUEST',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INVALID_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BATCH_TOO_LARGE',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'INVALID_REQUEST',
+  FST_PARTS_LIMIT: 'TOO_MANY_FILES',
+  FST_FILES_LIMIT: 'TOO_MANY_FILES',
+  FST_FIELDS_LIMIT: 'INVALID_REQUEST',
+  FST_REQ_FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FST_PROTO_VIOLATION: 'INVALID_REQUEST',
+};
+
+export function toClientError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } | null {
+  if (error instanceof AppError) {
+    return { status: error.status, body: errorBody(error.code, error.message, error.details) };
+  }
+  const fastifyError = error as FastifyError;
+  const code = typeof fastifyError?.code === 'string' ? FRAMEWORK_CODES[fastifyError.code] : undefined;
+  if (code) {
+    const status = code === 'INVALID_REQUEST' ? 400 : ERROR_CODES[code].status;
+    return { status, body: errorBody(code, sentence(fastifyError.message)) };
+  }
+  if (fastifyError?.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return {
+      status: fastifyError.statusCode,
+      body: errorBody('INVALID_REQUEST', sentence(fastifyError.message)),
+    };
+  }
+  return null;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const known = toClientError(error);
+    if (known) {
+      if (known.status === 413) reply.header('connection', 'close');
+      return reply.status(known.status).send(known.body);
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply
+      .status(500)
+      .send(errorBody('INTERNAL', 'An unexpected error occurred; the server log has the details.'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+}
+
+/** Framework messages sometimes start lower-case ("body/limit must be …"): make them read as a sentence. */
+function sentence(message: string): string {
+  const text = message.replace(/\/(?:[\w.-]+\/)+[\w.-]+/g, '<path>');
+  return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? '' : '.');
+}

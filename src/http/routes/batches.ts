@@ -1,0 +1,137 @@
+/**
+ * `/api/batches`: submit (multipart, streamed to storage), list, read and delete batches.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { AppError } from '../../core/errors.js';
+import { BATCH_STATUSES } from '../../core/model.js';
+import { toBatchView } from '../../core/views.js';
+import type { UploadPart } from '../../service/upload.js';
+import type { FastifyRequest } from 'fastify';
+import { BatchParams, BatchSchema, ErrorBody, PageQuery, Submitted, errorResponses } from '../schemas.js';
+import type { RouteDeps } from '../app.js';
+
+// Room for multipart boundaries, part headers and fields on top of the file bytes.
+const MULTIPART_OVERHEAD_PER_FILE = 2048;
+const MULTIPART_OVERHEAD = 1024 * 1024;
+
+export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { service }) => {
+  const { limits } = service;
+
+  app.post(
+    '/api/batches',
+    {
+      schema: {
+        summary: 'Submit a batch',
+        description:
+          'multipart/form-data: one `files` part per file (the filename may carry a relative path), ' +
+          '`processor`, optional `preset` and `settings` (a JSON object).',
+        consumes: ['multipart/form-data'],
+        response: { 202: Submitted, ...errorResponses, 415: ErrorBody },
+      },
+      onRequest: async (request) => {
+        const declared = Number(request.headers['content-length']);
+        const ceiling =
+          limits.maxBatchBytes + limits.maxFiles * MULTIPART_OVERHEAD_PER_FILE + MULTIPART_OVERHEAD;
+        if (Number.isFinite(declared) && declared > ceiling) {
+          throw new AppError(
+            'BATCH_TOO_LARGE',
+            `The request is larger than the limit of ${limits.maxBatchBytes} bytes per batch.`,
+            {
+              details: { limit: limits.maxBatchBytes, contentLength: declared },
+            },
+          );
+        }
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new AppError('INVALID_REQUEST', 'Send the files as multipart/form-data.');
+      }
+      const { batch, token } = await service.submit(multipartParts(request, limits.maxFiles));
+      const base = `/api/batches/${batch.id}`;
+      return reply.status(202).send({
+        id: batch.id,
+        status: batch.status,
+        totalFiles: batch.totalFiles,
+        token,
+        statusUrl: base,
+        eventsUrl: `${base}/events`,
+        wsUrl: `${base}/ws`,
+        resultsUrl: `${base}/results.zip`,
+      });
+    },
+  );
+
+  app.get(
+    '/api/batches',
+    {
+      schema: {
+        summary: 'List batches, newest first',
+        querystring: Type.Object({ status: Type.Optional(Type.Enum([...BATCH_STATUSES])), ...PageQuery }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(BatchSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { status, limit = 50, cursor } = request.query;
+      const page = await service.listBatches({ status, limit, cursor });
+      const now = service.now();
+      return { items: page.items.map((b) => toBatchView(b, now)), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/batches/:id',
+    {
+      schema: {
+        summary: 'Read a batch',
+        params: BatchParams,
+        response: { 200: BatchSchema, ...errorResponses },
+      },
+    },
+    async (request) => toBatchView(await service.getBatch(request.params.id), service.now()),
+  );
+
+  app.delete(
+    '/api/batches/:id',
+    {
+      schema: {
+        summary: 'Delete a batch, its files and outputs',
+        params: BatchParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await service.delete(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};
+
+/** The multipart body as the service's upload parts. `files` and `files[]` both name files. */
+async function* multipartParts(request: FastifyRequest, maxFiles: number): AsyncIterable<UploadPart> {
+  // One part over the limit is let through so the service can refuse it with its own code.
+  const parts = request.parts({
+    limits: { files: maxFiles + 1, fields: 20, fieldSize: 1024 * 1024 },
+    preservePath: true,
+  });
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      yield { kind: 'field', name: part.fieldname, value: String(part.value) };
+    } else if (part.fieldname === 'files' || part.fieldname === 'files[]') {
+      yield { kind: 'file', filename: part.filename, stream: part.file };
+    } else {
+      part.file.resume();
+      throw new AppError(
+        'INVALID_REQUEST',
+        `Unexpected file field "${part.fieldname}": send files as \`files\`.`,
+      );
+    }
+  }
+}

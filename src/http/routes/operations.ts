@@ -1,0 +1,84 @@
+/**
+ * Processors and health: what the server can do and whether it can do it now.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { errorBody } from '../plugins/errors.js';
+import type { RouteDeps } from '../app.js';
+
+const ProcessorSchema = Type.Object({
+  name: Type.String(),
+  title: Type.String(),
+  accepts: Type.Array(Type.String()),
+  presets: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      title: Type.String(),
+      settings: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  ),
+  defaultPreset: Type.String(),
+  settingsSchema: Type.Unknown(),
+});
+
+export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { service, limitsView, metrics },
+) => {
+  app.get(
+    '/api/processors',
+    {
+      schema: {
+        summary: 'Processors, their settings schemas and presets',
+        response: { 200: Type.Array(ProcessorSchema) },
+      },
+    },
+    async () =>
+      service.processors().map((p) => ({
+        name: p.name,
+        title: p.title,
+        accepts: [...p.accepts],
+        presets: p.presets.map((s) => ({ name: s.name, title: s.title, settings: s.settings })),
+        defaultPreset: p.defaultPreset,
+        settingsSchema: p.settingsSchema,
+      })),
+  );
+
+  app.get(
+    '/api/limits',
+    {
+      schema: {
+        summary: 'Upload limits of this server',
+        response: {
+          200: Type.Object({
+            maxFiles: Type.Integer(),
+            maxFileBytes: Type.Integer(),
+            maxBatchBytes: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async () => limitsView,
+  );
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return reply.send(await metrics.registry.metrics());
+  });
+
+  app.get('/healthz', { schema: { summary: 'Alive', hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Store and storage reachable', hide: true } },
+    async (request, reply) => {
+      const checks = await Promise.allSettled([service.store.ping(), service.storage.ping()]);
+      const [store, storage] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
+      if (store === 'ok' && storage === 'ok') return { status: 'ok', store, storage, queue: 'ok' };
+      request.log.warn({ checks }, 'not ready');
+      return reply
+        .status(503)
+        .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage });
+    },
+  );
+};

@@ -1,0 +1,57 @@
+/**
+ * The results of a batch: the streamed ZIP and the reports.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { batchReport, batchReportCsv, resultsZip } from '../../service/results.js';
+import { contentDisposition } from '../content-disposition.js';
+import { BatchParams, BinaryBody, errorResponses } from '../schemas.js';
+import type { RouteDeps } from '../app.js';
+
+export const resultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { service }) => {
+  app.get(
+    '/api/batches/:id/results.zip',
+    {
+      schema: {
+        summary: 'Every output in the uploaded folder layout, with report.json',
+        params: BatchParams,
+        response: { 200: BinaryBody, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const stream = await resultsZip(service, request.params.id);
+      reply.header('content-type', 'application/zip');
+      reply.header('content-disposition', contentDisposition(`${request.params.id}.zip`));
+      return reply.send(stream);
+    },
+  );
+
+  app.get(
+    '/api/batches/:id/report.json',
+    {
+      schema: {
+        summary: 'Summary and one row per file',
+        params: BatchParams,
+        response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses },
+      },
+    },
+    async (request) => batchReport(service, request.params.id),
+  );
+
+  app.get(
+    '/api/batches/:id/report.csv',
+    {
+      schema: {
+        summary: 'One row per file, header first',
+        params: BatchParams,
+        response: { 200: BinaryBody, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const csv = await batchReportCsv(service, request.params.id);
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', contentDisposition(`${request.params.id}.csv`));
+      return reply.send(csv);
+    },
+  );
+};

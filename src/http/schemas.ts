@@ -1,0 +1,100 @@
+/**
+ * The API's JSON shapes as TypeBox schemas: route validation, response serialisation and
+ * the OpenAPI document all come from these (shared/API.md is the contract they follow).
+ */
+import Type from 'typebox';
+import { BATCH_STATUSES, FILE_STATUSES } from '../core/model.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable SNAKE_CASE code.' }),
+      message: Type.String({ description: 'A sentence for a person.' }),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const Counts = Type.Object({
+  queued: Type.Integer(),
+  running: Type.Integer(),
+  retrying: Type.Integer(),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+  cancelled: Type.Integer(),
+});
+
+const Timestamp = Nullable(Type.String({ format: 'date-time' }));
+
+export const BatchSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Enum([...BATCH_STATUSES]),
+  processor: Type.String(),
+  preset: Nullable(Type.String()),
+  settings: Type.Record(Type.String(), Type.Unknown()),
+  totalFiles: Type.Integer(),
+  counts: Counts,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  etaMs: Nullable(Type.Integer()),
+  inputBytes: Type.Integer(),
+  outputBytes: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Timestamp,
+  finishedAt: Timestamp,
+});
+
+export const FileErrorSchema = Nullable(Type.Object({ code: Type.String(), message: Type.String() }));
+
+export const FileSchema = Type.Object({
+  index: Type.Integer(),
+  name: Type.String(),
+  status: Type.Enum([...FILE_STATUSES]),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  attempts: Type.Integer(),
+  contentType: Nullable(Type.String()),
+  inputBytes: Type.Integer(),
+  outputBytes: Nullable(Type.Integer()),
+  outputName: Nullable(Type.String()),
+  durationMs: Nullable(Type.Integer()),
+  error: FileErrorSchema,
+  details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  node: Nullable(Type.String()),
+  startedAt: Timestamp,
+  finishedAt: Timestamp,
+});
+
+export const Submitted = Type.Object({
+  id: Type.String(),
+  status: Type.Enum([...BATCH_STATUSES]),
+  totalFiles: Type.Integer(),
+  token: Type.String({ description: 'Grants read, events and download of this batch; shown once.' }),
+  statusUrl: Type.String(),
+  eventsUrl: Type.String(),
+  wsUrl: Type.String(),
+  resultsUrl: Type.String(),
+});
+
+export const BatchParams = Type.Object({ id: Type.String({ pattern: '^b_[a-z0-9]{20,40}$' }) });
+export const FileParams = Type.Object({
+  id: Type.String({ pattern: '^b_[a-z0-9]{20,40}$' }),
+  index: Type.Integer({ minimum: 0 }),
+});
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+export const errorResponses = {
+  400: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+} as const;
+
+/** A non-JSON body (a ZIP, a CSV, an output file): documented, never serialised. */
+export const BinaryBody = Type.Unknown({ description: 'The file itself.' });

@@ -1,0 +1,46 @@
+/**
+ * Prometheus metrics (`GET /metrics`): what a person running filemill wants on a dashboard —
+ * files finished by outcome, how long files take, batches and bytes received — plus the
+ * process's own figures. One registry per server, so tests can run several servers at once.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  filesFinished: Counter<'processor' | 'status' | 'code'>;
+  fileDuration: Histogram<'processor'>;
+  batchesSubmitted: Counter<'processor'>;
+  bytesReceived: Counter;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'filemill_' });
+  return {
+    registry,
+    filesFinished: new Counter({
+      name: 'filemill_files_finished_total',
+      help: 'Runs of files that ended, by processor, status and error code.',
+      labelNames: ['processor', 'status', 'code'],
+      registers: [registry],
+    }),
+    fileDuration: new Histogram({
+      name: 'filemill_file_duration_seconds',
+      help: 'Wall time of a file in its worker.',
+      labelNames: ['processor'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    batchesSubmitted: new Counter({
+      name: 'filemill_batches_submitted_total',
+      help: 'Batches accepted.',
+      labelNames: ['processor'],
+      registers: [registry],
+    }),
+    bytesReceived: new Counter({
+      name: 'filemill_upload_bytes_total',
+      help: 'Bytes of files accepted.',
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * What a processor is. A processor has two halves: its descriptor (name, accepted types,
+ * settings schema, presets, output naming), which the server reads, and its `run` function,
+ * which only the sandboxed worker process loads (so the server never loads libvips & co).
+ */
+import type { TSchema } from 'typebox';
+import type { ErrorCode } from '../core/errors.js';
+
+export interface Preset {
+  name: string;
+  title: string;
+  settings: Record<string, unknown>;
+}
+
+export interface ProcessorDescriptor {
+  name: string;
+  title: string;
+  /** Content types (as sniffed from the bytes, never from the name) this processor takes. */
+  accepts: readonly string[];
+  /** File extensions that claim an accepted type; an unrecognised file with one is corrupt, not unsupported. */
+  extensions: readonly string[];
+  /** JSON Schema of the settings object; `additionalProperties: false`. */
+  settingsSchema: TSchema;
+  presets: readonly Preset[];
+  /** The preset used when the client names none. */
+  defaultPreset: string;
+  /** The output's relative name for an input's, e.g. `a/b.jpg` → `a/b.webp`. */
+  outputName(inputName: string, contentType: string | null, settings: Record<string, unknown>): string;
+  /** Module URL whose export `run: ProcessorRun` the worker process imports. */
+  runModule: URL;
+}
+
+export interface RunInput {
+  /** Absolute path of the input file (read-only for the processor). */
+  inputPath: string;
+  /** Absolute path the processor writes its output to. */
+  outputPath: string;
+  contentType: string | null;
+  /** The display name, for messages only. */
+  name: string;
+}
+
+export interface RunLimits {
+  /** Largest image, in pixels (width × height), a processor may decode. */
+  maxInputPixels: number;
+  /** Largest output, in bytes. */
+  maxOutputBytes: number;
+}
+
+export interface RunContext {
+  /** Reports progress, 0–100. Cheap to call often: the worker throttles what it sends. */
+  progress(percent: number): void;
+  signal: AbortSignal;
+  limits: RunLimits;
+}
+
+export interface RunResult {
+  /** Content type of what was written to `outputPath`. */
+  outputType: string;
+  /** What the processor reports about this file, stored with the file row. */
+  details?: Record<string, unknown> | null;
+}
+
+export type ProcessorRun = (
+  input: RunInput,
+  settings: Record<string, unknown>,
+  ctx: RunContext,
+) => Promise<RunResult>;
+
+/**
+ * A signal from a processor: this file fails now with this code, no retry. The message is
+ * shown to the client, so it must not contain server paths.
+ */
+export class ProcessorError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    opts?: { cause?: unknown },
+  ) {
+    super(message, opts);
+    this.name = 'ProcessorError';
+  }
+}

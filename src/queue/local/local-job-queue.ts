@@ -1,0 +1,111 @@
+/**
+ * `JobQueue` on the metadata store itself: the `batch_files` table is the queue. A file is
+ * taken by a guarded update that gives it a lease; the runner renews the lease while it
+ * works; a lease that expires (its process died) puts the file back, by the timer here and
+ * at start-up. Nothing but the database is shared, so a crash loses nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FileRunner, JobQueue, MetadataStore } from '../../core/ports.js';
+
+export interface LocalJobQueueOptions {
+  /** Files run at once. 0 makes a node that takes no files. */
+  concurrency: number;
+  /** Lease of a running file, in ms; the runner renews it. */
+  leaseMs: number;
+  maxAttempts: number;
+  /** This node's name, recorded on the files it runs. */
+  node: string;
+  /**
+   * How often to look for runnable files without being told (retries whose back-off has
+   * passed, files of other processes) and for expired leases.
+   * @defaultValue 1000 ms
+   */
+  pollMs?: number;
+  onError: (error: unknown) => void;
+}
+
+export class LocalJobQueue implements JobQueue {
+  readonly kind = 'local' as const;
+  /** Unique per process: a restarted node never mistakes its predecessor's leases for its own. */
+  private readonly owner: string;
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private runner: FileRunner | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly opts: LocalJobQueueOptions,
+  ) {
+    this.owner = `${opts.node}#${randomBytes(4).toString('hex')}`;
+  }
+
+  start(runner: FileRunner): void {
+    this.runner = runner;
+    const pollMs = this.opts.pollMs ?? 1000;
+    this.timer = setInterval(() => {
+      this.store
+        .recoverExpiredLeases(Date.now(), this.opts.maxAttempts)
+        .then(() => this.notify(), this.opts.onError);
+    }, pollMs);
+    this.timer.unref();
+    this.notify();
+  }
+
+  notify(): void {
+    if (this.stopped || !this.runner) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    this.pump()
+      .catch(this.opts.onError)
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.notify();
+        }
+      });
+  }
+
+  abort(batchId: string, indices: number[]): void {
+    for (const index of indices) this.running.get(key(batchId, index))?.controller.abort('cancel');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const run of this.running.values()) run.controller.abort('shutdown');
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Takes files while there are free slots and runnable files. */
+  private async pump(): Promise<void> {
+    while (!this.stopped && this.running.size < this.opts.concurrency) {
+      const leased = await this.store.claimNextFile({
+        owner: this.owner,
+        node: this.opts.node,
+        leaseMs: this.opts.leaseMs,
+        now: Date.now(),
+      });
+      if (!leased) return;
+      const id = key(leased.file.batchId, leased.file.index);
+      const controller = new AbortController();
+      const done = this.runner!(leased, controller.signal)
+        .catch(this.opts.onError)
+        .finally(() => {
+          this.running.delete(id);
+          this.notify();
+        });
+      this.running.set(id, { controller, done });
+    }
+  }
+}
+
+function key(batchId: string, index: number): string {
+  return `${batchId}:${index}`;
+}

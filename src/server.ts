@@ -1,0 +1,129 @@
+/**
+ * The composition root: builds the adapters the config asks for, the service and the HTTP
+ * app, recovers what a previous run left, starts the workers and the periodic sweeps, and
+ * knows how to stop all of it. `filemill serve`, the tests and the bench all start here.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/schema.js';
+import { createApp } from './http/app.js';
+import { LocalJobQueue } from './queue/local/local-job-queue.js';
+import { BatchService } from './service/batch-service.js';
+import { createFileRunner } from './service/file-runner.js';
+import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
+import { openMetadataStore } from './store/index.js';
+import { ProcessPool } from './worker/process-pool.js';
+import { VERSION } from './version.js';
+import { createMetrics } from './metrics.js';
+
+/** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
+export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+
+export interface Filemill {
+  app: FastifyInstance;
+  service: BatchService;
+  pool: ProcessPool;
+  /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFilemill(config: Config, opts: { listen?: boolean } = {}): Promise<Filemill> {
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await openMetadataStore({
+    databaseUrl: config.databaseUrl || undefined,
+    dataDir: config.dataDir,
+  });
+  await store.migrate();
+  const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
+  await storage.init();
+
+  const pool = new ProcessPool({
+    size: Math.max(1, config.concurrency),
+    timeoutMs: config.fileTimeoutMs,
+    memoryMb: config.fileMemoryMb,
+    maxTasksPerWorker: config.workerMaxFiles,
+    limits: { maxInputPixels: config.maxInputPixels, maxOutputBytes: config.maxOutputBytes },
+    allowRead: [PROJECT_ROOT, config.dataDir],
+    allowWrite: [join(config.dataDir, 'blobs')],
+    permissionModel: config.sandbox === 'permission',
+  });
+
+  const metrics = createMetrics();
+  let app: FastifyInstance | null = null;
+  const logError = (error: unknown): void => {
+    app?.log.error({ err: error }, 'background task failed');
+  };
+  const queue = new LocalJobQueue(store, {
+    concurrency: config.concurrency,
+    leaseMs: config.leaseMs,
+    maxAttempts: config.maxAttempts,
+    node: config.nodeId,
+    onError: logError,
+  });
+  const service = new BatchService({
+    store,
+    storage,
+    queue,
+    limits: {
+      maxFiles: config.maxFilesPerBatch,
+      maxFileBytes: config.maxFileBytes,
+      maxBatchBytes: config.maxBatchBytes,
+    },
+    retentionDays: config.retentionDays,
+    metrics,
+  });
+  app = await createApp({
+    service,
+    metrics,
+    version: VERSION,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+  });
+
+  // Embedded SQLite has one server: every lease in it belongs to a previous, dead run.
+  const recoverBefore = store.kind === 'sqlite' ? Number.MAX_SAFE_INTEGER : Date.now();
+  const recovered = await store.recoverExpiredLeases(recoverBefore, config.maxAttempts);
+  const orphans = await service.sweepOrphans();
+  const expired = await service.sweepExpired();
+  app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
+  app.log.info(`sandbox: ${pool.sandbox.summary}`);
+
+  const sweep = setInterval(() => void service.sweepExpired().catch(logError), config.sweepIntervalMs);
+  sweep.unref();
+  queue.start(
+    createFileRunner({
+      store,
+      storage,
+      pool,
+      leaseMs: config.leaseMs,
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      metrics,
+      onError: logError,
+    }),
+  );
+
+  let url = '';
+  if (opts.listen !== false) {
+    url = await app.listen({ host: config.host, port: config.port });
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    service,
+    pool,
+    url,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        await app.close();
+        await queue.stop();
+        await pool.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The use cases — submit, read, cancel, retry, delete, results — and the only place where
+ * the ports meet. HTTP and the CLI call this; it calls the store, storage and queue.
+ */
+import { AppError } from '../core/errors.js';
+import { hashToken, newBatchId, newToken } from '../core/ids.js';
+import type { Batch, BatchFile } from '../core/model.js';
+import type {
+  BlobStorage,
+  JobQueue,
+  ListBatchesQuery,
+  ListFilesQuery,
+  MetadataStore,
+  Page,
+} from '../core/ports.js';
+import { getProcessor, listProcessors } from '../processors/registry.js';
+import type { ProcessorDescriptor } from '../processors/processor.js';
+import { resolveSettings } from '../processors/settings.js';
+import { sniffContentType } from '../processors/sniff.js';
+import type { Metrics } from '../metrics.js';
+import { planFiles } from './classify.js';
+import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
+
+export interface BatchServiceOptions {
+  store: MetadataStore;
+  storage: BlobStorage;
+  queue: JobQueue;
+  limits: UploadLimits;
+  retentionDays: number;
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+export interface Submitted {
+  batch: Batch;
+  /** The batch's bearer token; shown once, only its hash is kept. */
+  token: string;
+}
+
+export class BatchService {
+  readonly store: MetadataStore;
+  readonly storage: BlobStorage;
+  private readonly queue: JobQueue;
+  readonly limits: UploadLimits;
+  private readonly retentionDays: number;
+  private readonly metrics: Metrics | undefined;
+  readonly now: () => number;
+
+  constructor(opts: BatchServiceOptions) {
+    this.store = opts.store;
+    this.storage = opts.storage;
+    this.queue = opts.queue;
+    this.limits = opts.limits;
+    this.retentionDays = opts.retentionDays;
+    this.metrics = opts.metrics;
+    this.now = opts.now ?? Date.now;
+  }
+
+  processors(): ProcessorDescriptor[] {
+    return listProcessors();
+  }
+
+  /**
+   * Receives a batch. Durable when it resolves: files fsynced, rows committed. On any error
+   * nothing of the upload is left.
+   */
+  async submit(parts: AsyncIterable<UploadPart>, owner: string | null = null): Promise<Submitted> {
+    const id = newBatchId(this.now());
+    const token = newToken();
+    try {
+      const staged = await stageUpload(id, parts, this.storage, this.limits, (fields) => {
+        // Fail fast on the common order (fields first) before any byte is stored.
+        if (fields.has('processor')) this.resolve(fields);
+      });
+      if (staged.files.length === 0) {
+        throw new AppError('NO_FILES', 'The request carried no file: send one or more `files` parts.');
+      }
+      const { descriptor, preset, settings } = this.resolve(staged.fields);
+      const types = await Promise.all(staged.files.map((f) => sniffContentType(f.head)));
+      const files = planFiles(staged.files, types, descriptor, settings);
+      await this.storage.sync(id);
+      const batch = await this.store.createBatch({
+        id,
+        processor: descriptor.name,
+        preset,
+        settings,
+        tokenHash: hashToken(token),
+        owner,
+        createdAt: this.now(),
+        files,
+      });
+      this.queue.notify();
+      this.metrics?.batchesSubmitted.inc({ processor: descriptor.name });
+      this.metrics?.bytesReceived.inc(batch.inputBytes);
+      return { batch, token };
+    } catch (error) {
+      await this.storage.delete(id);
+      throw error;
+    }
+  }
+
+  private resolve(fields: Map<string, string>): {
+    descriptor: ProcessorDescriptor;
+    preset: string;
+    settings: Record<string, unknown>;
+  } {
+    const name = fields.get('processor');
+    if (!name) {
+      throw new AppError('UNKNOWN_PROCESSOR', 'Name a processor in the `processor` field, e.g. `image`.', {
+        details: { available: listProcessors().map((p) => p.name) },
+      });
+    }
+    const descriptor = getProcessor(name);
+    if (!descriptor) {
+      throw new AppError('UNKNOWN_PROCESSOR', `There is no processor named "${name}".`, {
+        details: { available: listProcessors().map((p) => p.name) },
+      });
+    }
+    const overrides = parseSettingsField(fields.get('settings'));
+    const presetField = fields.get('preset');
+    const { preset, settings } = resolveSettings(descriptor, presetField || undefined, overrides);
+    return { descriptor, preset, settings };
+  }
+
+  async getBatch(id: string): Promise<Batch> {
+    const batch = await this.store.getBatch(id);
+    if (!batch) throw notFound(id);
+    return batch;
+  }
+
+  listBatches(query: ListBatchesQuery): Promise<Page<Batch>> {
+    return this.store.listBatches(query);
+  }
+
+  async listFiles(id: string, query: ListFilesQuery): Promise<Page<BatchFile>> {
+    await this.getBatch(id);
+    return this.store.listFiles(id, query);
+  }
+
+  async getFile(id: string, index: number): Promise<BatchFile> {
+    const file = await this.store.getFile(id, index);
+    if (!file) {
+      await this.getBatch(id);
+      throw new AppError('NOT_FOUND', `Batch ${id} has no file ${index}.`);
+    }
+    return file;
+  }
+
+  async allFiles(id: string): Promise<BatchFile[]> {
+    await this.getBatch(id);
+    return this.store.allFiles(id);
+  }
+
+  /** Cancels the batch (`index` null) or one file; running files are stopped. Idempotent. */
+  async cancel(id: string, index: number | null): Promise<Batch> {
+    if (index === null) await this.getBatch(id);
+    else await this.getFile(id, index);
+    const { running } = await this.store.cancel(id, index, this.now());
+    if (running.length > 0) this.queue.abort(id, running);
+    return this.getBatch(id);
+  }
+
+  /** Queues failed and cancelled files again (all of them, or the listed ones). */
+  async retry(id: string, indices: number[] | null): Promise<Batch> {
+    await this.getBatch(id);
+    const queued = await this.store.retry(id, indices, this.now());
+    if (queued > 0) this.queue.notify();
+    return this.getBatch(id);
+  }
+
+  /** Cancels what runs, then deletes the batch, its inputs and its outputs. */
+  async delete(id: string): Promise<void> {
+    await this.cancel(id, null);
+    await this.store.deleteBatch(id);
+    await this.storage.delete(id);
+  }
+
+  /** Deletes finished batches past the retention period. Returns how many. */
+  async sweepExpired(): Promise<number> {
+    const before = this.now() - this.retentionDays * 86_400_000;
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.store.listFinishedBefore(before, 100);
+      for (const id of ids) {
+        await this.store.deleteBatch(id);
+        await this.storage.delete(id);
+      }
+      deleted += ids.length;
+      if (ids.length < 100) return deleted;
+    }
+  }
+
+  /**
+   * Deletes stored files that belong to no batch: an upload cut short by a crash. Only safe
+   * when no upload is in progress, i.e. at start-up.
+   */
+  async sweepOrphans(): Promise<number> {
+    const prefixes = await this.storage.listPrefixes();
+    const existing = await this.store.existingBatchIds(prefixes);
+    const orphans = prefixes.filter((p) => !existing.has(p));
+    for (const prefix of orphans) await this.storage.delete(prefix);
+    return orphans.length;
+  }
+}
+
+function notFound(id: string): AppError {
+  return new AppError('NOT_FOUND', `There is no batch ${id}.`);
+}
+
+function parseSettingsField(raw: string | undefined): unknown {
+  if (raw === undefined || raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AppError('INVALID_SETTINGS', 'The `settings` field is not valid JSON: send a JSON object.');
+  }
+}

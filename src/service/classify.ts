@@ -1,0 +1,68 @@
+/**
+ * Decides at submission what becomes of each received file: its unique display name, its
+ * unique output name, and whether it is queued or refused by content type.
+ */
+import type { FileError } from '../core/errors.js';
+import { dedupeNames, splitExtension } from '../core/filenames.js';
+import type { NewFile } from '../core/ports.js';
+import type { ProcessorDescriptor } from '../processors/processor.js';
+import type { StagedFile } from './upload.js';
+
+/** Reserved at the root of the results ZIP. */
+export const REPORT_ENTRY = 'report.json';
+
+export function planFiles(
+  staged: readonly StagedFile[],
+  contentTypes: readonly (string | null)[],
+  descriptor: ProcessorDescriptor,
+  settings: Record<string, unknown>,
+): NewFile[] {
+  const names = dedupeNames(staged.map((f) => f.name));
+  const outputs = dedupeNames([
+    REPORT_ENTRY,
+    ...names.map((name, i) => descriptor.outputName(name, contentTypes[i] ?? null, settings)),
+  ]).slice(1);
+  return staged.map((file, i) => {
+    const contentType = contentTypes[i] ?? null;
+    const error = refusal(names[i]!, contentType, descriptor);
+    return {
+      index: file.index,
+      name: names[i]!,
+      contentType,
+      inputBytes: file.size,
+      outputName: outputs[i]!,
+      status: error ? 'failed' : 'queued',
+      error,
+    };
+  });
+}
+
+/**
+ * Why the processor cannot take this file, or null. Content decides, never the name; the
+ * name only tells a damaged file (claims a type we take, content unrecognisable) from one of
+ * another type.
+ */
+export function refusal(
+  name: string,
+  contentType: string | null,
+  descriptor: ProcessorDescriptor,
+): FileError | null {
+  if (descriptor.accepts.includes('*/*')) return null; // takes anything, even unrecognised bytes
+  if (contentType !== null && descriptor.accepts.includes(contentType)) return null;
+  const ext = splitExtension(name).ext.toLowerCase();
+  if (contentType === null && ext !== '' && claims(descriptor, ext)) {
+    return {
+      code: 'CORRUPT_INPUT',
+      message: `The content is not a valid ${ext.slice(1).toUpperCase()} file (its bytes match no known format).`,
+    };
+  }
+  const what = contentType ?? 'an unrecognised type';
+  return {
+    code: 'UNSUPPORTED_TYPE',
+    message: `The ${descriptor.name} processor does not accept ${what}; it accepts ${descriptor.accepts.join(', ')}.`,
+  };
+}
+
+function claims(descriptor: ProcessorDescriptor, ext: string): boolean {
+  return descriptor.extensions.some((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase() === ext);
+}

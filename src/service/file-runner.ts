@@ -1,0 +1,141 @@
+/**
+ * Runs one leased file to its end: hands it to the sandboxed pool, keeps its lease alive,
+ * records progress, and turns how the run ended into the file's next state (succeeded,
+ * failed, retried after a back-off, or cancelled).
+ */
+import { retryDelayMs } from '../core/backoff.js';
+import type { FileOutcome, FileRunner, LeasedFile, MetadataStore, BlobStorage } from '../core/ports.js';
+import type { ProcessPool, TaskResult } from '../worker/process-pool.js';
+import { getProcessor } from '../processors/registry.js';
+import type { Metrics } from '../metrics.js';
+import { refusal } from './classify.js';
+import { inputKey, outputKey } from './upload.js';
+
+export interface FileRunnerOptions {
+  store: MetadataStore;
+  storage: BlobStorage;
+  pool: ProcessPool;
+  leaseMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Least time between two progress writes of one file. */
+  progressIntervalMs?: number;
+  metrics?: Metrics;
+  onError: (error: unknown, leased: LeasedFile) => void;
+}
+
+export function createFileRunner(opts: FileRunnerOptions): FileRunner {
+  const { store, storage, pool } = opts;
+  const progressIntervalMs = opts.progressIntervalMs ?? 250;
+
+  return async function runFile(leased, signal) {
+    const { file, leaseOwner: owner } = leased;
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let lost = false;
+    const heartbeat = setInterval(
+      () => {
+        store
+          .renewLease(file.batchId, file.index, owner, Date.now() + opts.leaseMs)
+          .then((state) => {
+            if (state === 'ok') return;
+            lost = state === 'lost';
+            stop.abort(state);
+          })
+          .catch((error: unknown) => opts.onError(error, leased));
+      },
+      Math.max(250, Math.floor(opts.leaseMs / 3)),
+    );
+    heartbeat.unref();
+
+    let lastProgressAt = 0;
+    const onProgress = (pct: number): void => {
+      const now = Date.now();
+      if (now - lastProgressAt < progressIntervalMs && pct < 100) return;
+      lastProgressAt = now;
+      store
+        .setProgress(file.batchId, file.index, owner, pct)
+        .catch((error: unknown) => opts.onError(error, leased));
+    };
+
+    try {
+      const descriptor = getProcessor(leased.processor);
+      const refused = descriptor
+        ? refusal(file.name, file.contentType, descriptor)
+        : {
+            code: 'UNKNOWN_PROCESSOR' as const,
+            message: `The processor ${leased.processor} is not installed here.`,
+          };
+      let outcome: FileOutcome;
+      if (refused) {
+        outcome = { kind: 'failed', error: refused, durationMs: 0, cpuMs: 0, details: null };
+      } else {
+        const result = await pool.run(
+          {
+            processor: leased.processor,
+            input: {
+              inputPath: storage.localPath(inputKey(file.batchId, file.index)),
+              outputPath: await storage.prepareWrite(outputKey(file.batchId, file.index)),
+              contentType: file.contentType,
+              name: file.name,
+            },
+            settings: leased.settings,
+          },
+          { signal: stop.signal, onProgress },
+        );
+        outcome = toOutcome(result, file.attempts, opts);
+      }
+      // A run stopped because its lease was lost belongs to someone else now.
+      if (lost) return;
+      // A run stopped by a shutdown is left to lease recovery at the next start.
+      if (signal.aborted && signal.reason === 'shutdown') return;
+      await store.completeFile(file.batchId, file.index, owner, outcome, Date.now());
+      record(opts.metrics, leased.processor, outcome);
+    } finally {
+      clearInterval(heartbeat);
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
+function toOutcome(
+  result: TaskResult,
+  attempts: number,
+  opts: Pick<FileRunnerOptions, 'maxAttempts' | 'retryBaseMs'>,
+): FileOutcome {
+  if (result.ok) {
+    return {
+      kind: 'succeeded',
+      outputBytes: result.outputBytes,
+      outputType: result.outputType,
+      durationMs: result.durationMs,
+      cpuMs: result.cpuMs,
+      details: result.details,
+    };
+  }
+  if (result.error.code === 'CANCELLED') return { kind: 'cancelled' };
+  if (result.transient && attempts < opts.maxAttempts) {
+    return {
+      kind: 'retrying',
+      error: result.error,
+      notBefore: Date.now() + retryDelayMs(attempts, opts.retryBaseMs),
+    };
+  }
+  return {
+    kind: 'failed',
+    error: result.error,
+    durationMs: result.durationMs,
+    cpuMs: result.cpuMs,
+    details: null,
+  };
+}
+
+function record(metrics: Metrics | undefined, processor: string, outcome: FileOutcome): void {
+  if (!metrics) return;
+  const code = outcome.kind === 'failed' || outcome.kind === 'retrying' ? outcome.error.code : '';
+  metrics.filesFinished.inc({ processor, status: outcome.kind, code });
+  if (outcome.kind === 'succeeded' || outcome.kind === 'failed') {
+    metrics.fileDuration.observe({ processor }, outcome.durationMs / 1000);
+  }
+}

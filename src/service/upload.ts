@@ -1,0 +1,127 @@
+/**
+ * Receiving a batch: the parts of an upload (fields and file streams, from HTTP multipart or
+ * from the CLI's own files) are streamed to storage one by one under limits, then checked,
+ * then committed as one batch. Nothing is kept of a refused upload.
+ */
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { AppError } from '../core/errors.js';
+import { normaliseRelativePath } from '../core/filenames.js';
+import { BlobTooLargeError, type BlobStorage } from '../core/ports.js';
+
+/** One part of an upload, in the order the client sent them. */
+export type UploadPart =
+  { kind: 'field'; name: string; value: string } | { kind: 'file'; filename: string; stream: Readable };
+
+export interface UploadLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+  maxBatchBytes: number;
+}
+
+export interface StagedFile {
+  index: number;
+  /** Normalised, not yet made unique. */
+  name: string;
+  size: number;
+  /** The first bytes, for content sniffing. */
+  head: Buffer;
+}
+
+export interface StagedUpload {
+  fields: Map<string, string>;
+  files: StagedFile[];
+}
+
+const SNIFF_BYTES = 4100; // what file-type needs to recognise every format it knows
+
+export const inputKey = (batchId: string, index: number): string => `${batchId}/in/${index}`;
+export const outputKey = (batchId: string, index: number): string => `${batchId}/out/${index}`;
+
+/**
+ * Streams every file part to `<batchId>/in/<n>`. `onFirstFile` runs before the first file
+ * is stored, with the fields seen so far, so a bad processor name fails before any upload.
+ * On any error the caller deletes the batch's prefix.
+ */
+export async function stageUpload(
+  batchId: string,
+  parts: AsyncIterable<UploadPart>,
+  storage: BlobStorage,
+  limits: UploadLimits,
+  onFirstFile: (fields: Map<string, string>) => void,
+): Promise<StagedUpload> {
+  const fields = new Map<string, string>();
+  const files: StagedFile[] = [];
+  let total = 0;
+  for await (const part of parts) {
+    if (part.kind === 'field') {
+      fields.set(part.name, part.value);
+      continue;
+    }
+    if (files.length === 0) onFirstFile(fields);
+    const index = files.length;
+    if (index >= limits.maxFiles) {
+      part.stream.resume();
+      throw new AppError('TOO_MANY_FILES', `A batch holds at most ${limits.maxFiles} files.`, {
+        details: { limit: limits.maxFiles },
+      });
+    }
+    const budget = limits.maxBatchBytes - total;
+    const sniffer = new HeadCapture(SNIFF_BYTES);
+    // pipe() does not forward errors: a client that aborts mid-file must fail the put.
+    part.stream.once('error', (error) => sniffer.destroy(error));
+    try {
+      await storage.put(inputKey(batchId, index), part.stream.pipe(sniffer), {
+        maxBytes: Math.min(limits.maxFileBytes, budget),
+      });
+      total += sniffer.bytes;
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) throw tooLarge(part.filename, limits, budget);
+      throw error;
+    }
+    const name = normaliseRelativePath(part.filename, `file-${index + 1}`);
+    files.push({ index, name, size: sniffer.bytes, head: sniffer.head() });
+  }
+  return { fields, files };
+}
+
+function tooLarge(filename: string, limits: UploadLimits, budget: number): AppError {
+  const name = normaliseRelativePath(filename, 'a file');
+  if (limits.maxFileBytes <= budget) {
+    return new AppError(
+      'FILE_TOO_LARGE',
+      `${name} is larger than the limit of ${limits.maxFileBytes} bytes per file.`,
+      {
+        details: { limit: limits.maxFileBytes, file: name },
+      },
+    );
+  }
+  return new AppError(
+    'BATCH_TOO_LARGE',
+    `The files exceed the limit of ${limits.maxBatchBytes} bytes per batch.`,
+    {
+      details: { limit: limits.maxBatchBytes },
+    },
+  );
+}
+
+/** Passes bytes through and keeps the first `max` of them. */
+class HeadCapture extends Transform {
+  bytes = 0;
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.kept < this.max) {
+      const slice = chunk.subarray(0, this.max - this.kept);
+      this.chunks.push(Buffer.from(slice));
+      this.kept += slice.length;
+    }
+    done(null, chunk);
+  }
+  head(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}

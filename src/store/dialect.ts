@@ -1,0 +1,64 @@
+/**
+ * What differs between SQLite and PostgreSQL for the store, kept as data so one
+ * implementation serves both, and the write transaction both use. Everything else —
+ * queries, guards, counter updates — is the same SQL on either database.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface StoreDialect {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Opens a write transaction. SQLite's `begin immediate` takes the write lock up front,
+   * so a second process on the same file waits (busy_timeout) instead of failing with
+   * SQLITE_BUSY when a read later upgrades to a write.
+   */
+  readonly begin: string;
+  /**
+   * Whether rows can be locked (`FOR UPDATE`, `SKIP LOCKED`). SQLite has a single writer:
+   * the write transaction is the lock, and the syntax does not exist.
+   */
+  readonly rowLocks: boolean;
+}
+
+export const SQLITE_DIALECT: StoreDialect = Object.freeze({
+  kind: 'sqlite',
+  begin: 'begin immediate',
+  rowLocks: false,
+});
+export const POSTGRES_DIALECT: StoreDialect = Object.freeze({
+  kind: 'postgres',
+  begin: 'begin',
+  rowLocks: true,
+});
+
+/** A database handle and the dialect facts about it; what every store operation takes. */
+export interface StoreContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+}
+
+/**
+ * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back
+ * when it throws (the error is rethrown unchanged).
+ */
+export async function inTransaction<T>(
+  ctx: StoreContext,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return ctx.db.connection().execute(async (conn) => {
+    await sql.raw(ctx.dialect.begin).execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql.raw('commit').execute(conn);
+      return result;
+    } catch (error) {
+      // A failed rollback (e.g. the connection is gone) must not hide the error that caused it.
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => undefined);
+      throw error;
+    }
+  });
+}

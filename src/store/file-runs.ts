@@ -1,0 +1,269 @@
+/**
+ * The queue side of the store: a runner claims a file, holds it under a lease it renews,
+ * reports progress and finally how the run ended; leases whose runner died are recovered.
+ * Every write about a run is guarded by `status = 'running' AND lease_owner = ?`, so a
+ * runner that lost its lease (or a file cancelled and retried meanwhile) changes nothing.
+ */
+import type { ExpressionBuilder, UpdateObject } from 'kysely';
+import type { FileStatus } from '../core/model.js';
+import type { FileOutcome, LeasedFile } from '../core/ports.js';
+import { applyBatchChange, move } from './batch-counters.js';
+import { inTransaction, type StoreContext } from './dialect.js';
+import { toFile } from './rows.js';
+import type { Database } from './schema.js';
+
+type FileUpdate = UpdateObject<Database, 'batch_files'>;
+
+/** The file, if it is still running under this lease owner. */
+function leasedBy(batchId: string, index: number, owner: string) {
+  return (eb: ExpressionBuilder<Database, 'batch_files'>) =>
+    eb.and([
+      eb('batch_id', '=', batchId),
+      eb('idx', '=', index),
+      eb('status', '=', 'running'),
+      eb('lease_owner', '=', owner),
+    ]);
+}
+
+const NO_LEASE = { lease_owner: null, lease_expires_at: null } as const;
+
+export async function claimNextFile(
+  ctx: StoreContext,
+  opts: { owner: string; node: string; leaseMs: number; now: number },
+): Promise<LeasedFile | null> {
+  const { owner, node, leaseMs, now } = opts;
+  return inTransaction(ctx, async (trx) => {
+    // Batch ids sort by creation time: oldest batch first, then by index.
+    const candidate = await trx
+      .selectFrom('batch_files')
+      .select(['batch_id', 'idx', 'status'])
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'retrying'), eb('not_before', '<=', now)]),
+        ]),
+      )
+      .orderBy('batch_id')
+      .orderBy('idx')
+      .limit(1)
+      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
+      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
+      .executeTakeFirst();
+    if (candidate === undefined) return null;
+    const file = await trx
+      .updateTable('batch_files')
+      .set((eb) => ({
+        status: 'running',
+        attempts: eb('attempts', '+', 1),
+        progress: 0,
+        node,
+        lease_owner: owner,
+        lease_expires_at: now + leaseMs,
+        not_before: null,
+        error_code: null,
+        error_message: null,
+        started_at: now,
+        finished_at: null,
+      }))
+      .where('batch_id', '=', candidate.batch_id)
+      .where('idx', '=', candidate.idx)
+      .where('status', '=', candidate.status)
+      .returningAll()
+      .executeTakeFirst();
+    if (file === undefined) return null;
+    const batch = await applyBatchChange(trx, candidate.batch_id, {
+      counts: move(candidate.status, 'running'),
+      startAt: now,
+      now,
+    });
+    // The foreign key makes a file without its batch impossible.
+    if (batch === undefined) throw new Error(`batch ${candidate.batch_id} vanished under its file`);
+    return {
+      file: toFile(file),
+      processor: batch.processor,
+      settings: JSON.parse(batch.settings) as Record<string, unknown>,
+      leaseOwner: owner,
+    };
+  });
+}
+
+export async function renewLease(
+  ctx: StoreContext,
+  batchId: string,
+  index: number,
+  owner: string,
+  expiresAt: number,
+): Promise<'ok' | 'lost' | 'cancel'> {
+  const row = await ctx.db
+    .updateTable('batch_files')
+    .set({ lease_expires_at: expiresAt })
+    .where(leasedBy(batchId, index, owner))
+    .returning('cancel_requested')
+    .executeTakeFirst();
+  if (row === undefined) return 'lost';
+  return row.cancel_requested === 1 ? 'cancel' : 'ok';
+}
+
+export async function setProgress(
+  ctx: StoreContext,
+  batchId: string,
+  index: number,
+  owner: string,
+  progress: number,
+): Promise<void> {
+  const pct = Math.min(100, Math.max(0, Math.round(Number.isFinite(progress) ? progress : 0)));
+  await ctx.db
+    .updateTable('batch_files')
+    .set({ progress: pct })
+    .where(leasedBy(batchId, index, owner))
+    .execute();
+}
+
+/** The file columns an outcome writes, and the status it leaves the file in. */
+function outcomeUpdate(outcome: FileOutcome, now: number): { status: FileStatus; values: FileUpdate } {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return {
+        status: 'succeeded',
+        values: {
+          progress: 100,
+          output_bytes: outcome.outputBytes,
+          output_type: outcome.outputType,
+          duration_ms: outcome.durationMs,
+          cpu_ms: outcome.cpuMs,
+          details: outcome.details === null ? null : JSON.stringify(outcome.details),
+          finished_at: now,
+        },
+      };
+    case 'failed':
+      return {
+        status: 'failed',
+        values: {
+          error_code: outcome.error.code,
+          error_message: outcome.error.message,
+          duration_ms: outcome.durationMs,
+          cpu_ms: outcome.cpuMs,
+          details: outcome.details === null ? null : JSON.stringify(outcome.details),
+          finished_at: now,
+        },
+      };
+    case 'retrying':
+      return {
+        status: 'retrying',
+        values: {
+          progress: 0,
+          error_code: outcome.error.code,
+          error_message: outcome.error.message,
+          not_before: outcome.notBefore,
+        },
+      };
+    case 'cancelled':
+      return { status: 'cancelled', values: { error_code: null, error_message: null, finished_at: now } };
+  }
+}
+
+export async function completeFile(
+  ctx: StoreContext,
+  batchId: string,
+  index: number,
+  owner: string,
+  outcome: FileOutcome,
+  now: number,
+): Promise<boolean> {
+  return inTransaction(ctx, async (trx) => {
+    const current = await trx
+      .selectFrom('batch_files')
+      .select('cancel_requested')
+      .where(leasedBy(batchId, index, owner))
+      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (current === undefined) return false;
+    // A cancel request wins over every ending but success: that result is already made.
+    const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
+    const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
+    const result = await trx
+      .updateTable('batch_files')
+      .set({ ...values, ...NO_LEASE, status })
+      .where(leasedBy(batchId, index, owner))
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    await applyBatchChange(trx, batchId, {
+      counts: move('running', status),
+      ...(outcome.kind === 'succeeded' ? { outputBytes: outcome.outputBytes } : {}),
+      now,
+    });
+    return true;
+  });
+}
+
+export async function recoverExpiredLeases(
+  ctx: StoreContext,
+  now: number,
+  maxAttempts: number,
+): Promise<number> {
+  const expired = await ctx.db
+    .selectFrom('batch_files')
+    .select(['batch_id', 'idx'])
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .orderBy('batch_id')
+    .orderBy('idx')
+    .execute();
+  let moved = 0;
+  // One transaction per file: a long one over many batches would hold batch rows that
+  // runners finishing their own files are waiting for.
+  for (const file of expired) {
+    if (await recoverOne(ctx, file.batch_id, file.idx, now, maxAttempts)) moved += 1;
+  }
+  return moved;
+}
+
+async function recoverOne(
+  ctx: StoreContext,
+  batchId: string,
+  index: number,
+  now: number,
+  maxAttempts: number,
+): Promise<boolean> {
+  return inTransaction(ctx, async (trx) => {
+    // Re-read under the lock: the runner may have renewed or finished since the scan.
+    const current = await trx
+      .selectFrom('batch_files')
+      .select(['attempts', 'cancel_requested', 'lease_owner'])
+      .where('batch_id', '=', batchId)
+      .where('idx', '=', index)
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', now)
+      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (current === undefined) return false;
+    const { status, values } = recoveryUpdate(current, now, maxAttempts);
+    await trx
+      .updateTable('batch_files')
+      .set({ ...values, ...NO_LEASE, status })
+      .where('batch_id', '=', batchId)
+      .where('idx', '=', index)
+      .execute();
+    await applyBatchChange(trx, batchId, { counts: move('running', status), now });
+    return true;
+  });
+}
+
+function recoveryUpdate(
+  file: { attempts: number; cancel_requested: number },
+  now: number,
+  maxAttempts: number,
+): { status: FileStatus; values: FileUpdate } {
+  if (file.cancel_requested === 1) return { status: 'cancelled', values: { finished_at: now } };
+  if (file.attempts < maxAttempts) {
+    return { status: 'queued', values: { progress: 0, node: null, started_at: null } };
+  }
+  return {
+    status: 'failed',
+    values: {
+      error_code: 'WORKER_CRASHED',
+      error_message: 'The worker stopped while processing this file.',
+      finished_at: now,
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Picks the metadata store from the configuration: PostgreSQL when a `postgres://` URL is
+ * given (several machines), else SQLite in the data folder (one machine, nothing to install).
+ */
+import { join } from 'node:path';
+import type { MetadataStore } from '../core/ports.js';
+import { createPostgresMetadataStore } from './postgres-metadata-store.js';
+import { createSqliteMetadataStore } from './sqlite-metadata-store.js';
+
+export { createPostgresMetadataStore, type PostgresMetadataStoreOptions } from './postgres-metadata-store.js';
+export { createSqliteMetadataStore, type SqliteMetadataStoreOptions } from './sqlite-metadata-store.js';
+
+/** The SQLite file's name inside the data folder. */
+export const SQLITE_FILE_NAME = 'filemill.db';
+
+export interface OpenMetadataStoreOptions {
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty, SQLite. */
+  databaseUrl?: string;
+  /** The data folder (must exist); SQLite keeps `filemill.db` here. */
+  dataDir: string;
+}
+
+/**
+ * Opens the configured store, not yet migrated: call `migrate()` at start-up.
+ * @throws Error for a database URL of another kind (a typo must not fall back to SQLite).
+ */
+export function openMetadataStore(opts: OpenMetadataStoreOptions): MetadataStore {
+  const url = opts.databaseUrl;
+  if (url === undefined || url === '') {
+    return createSqliteMetadataStore({ path: join(opts.dataDir, SQLITE_FILE_NAME) });
+  }
+  if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresMetadataStore({ url });
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'no scheme';
+  throw new Error(`the database URL must start with postgres:// or postgresql://, not ${scheme}`);
+}

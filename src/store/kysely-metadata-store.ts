@@ -1,0 +1,252 @@
+/**
+ * `MetadataStore` on Kysely: one implementation for SQLite and PostgreSQL, the few
+ * differences between them passed in as data (`StoreDialect`). This module holds the batch
+ * lifecycle and the reads; the queue operations live in file-runs.ts, cancel and retry in
+ * batch-control.ts, and the batch counters in batch-counters.ts.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Batch, BatchFile } from '../core/model.js';
+import { deriveBatchStatus, isFinalBatch } from '../core/model.js';
+import type {
+  FileOutcome,
+  LeasedFile,
+  ListBatchesQuery,
+  ListFilesQuery,
+  MetadataStore,
+  NewBatch,
+  Page,
+} from '../core/ports.js';
+import { cancel, retry } from './batch-control.js';
+import { inTransaction, type StoreContext, type StoreDialect } from './dialect.js';
+import * as runs from './file-runs.js';
+import {
+  decodeBatchCursor,
+  decodeFileCursor,
+  encodeBatchCursor,
+  encodeFileCursor,
+  initialCounts,
+  newBatchRow,
+  newFileRow,
+  toBatch,
+  toFile,
+} from './rows.js';
+import type { Database } from './schema.js';
+
+/** How many file rows one INSERT carries: well under SQLite's limit on bound parameters. */
+const INSERT_CHUNK = 200;
+/** How many ids one `IN (…)` list carries. */
+const LOOKUP_CHUNK = 500;
+
+export interface KyselyMetadataStoreOptions {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  /** Applies the migrations the way this database needs (PostgreSQL: under a lock). */
+  migrate: () => Promise<void>;
+}
+
+export class KyselyMetadataStore implements MetadataStore {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly #ctx: StoreContext;
+  readonly #migrate: () => Promise<void>;
+
+  constructor(opts: KyselyMetadataStoreOptions) {
+    this.kind = opts.dialect.kind;
+    this.#ctx = { db: opts.db, dialect: opts.dialect };
+    this.#migrate = opts.migrate;
+  }
+
+  get #db(): Kysely<Database> {
+    return this.#ctx.db;
+  }
+
+  migrate(): Promise<void> {
+    return this.#migrate();
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
+  /** Closes the connection (SQLite) or ends the pool (PostgreSQL). */
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  async createBatch(batch: NewBatch): Promise<Batch> {
+    const counts = initialCounts(batch.files);
+    const status = deriveBatchStatus(counts, batch.files.length, false, false);
+    // A batch whose every file was refused at submission is finished at once.
+    const finishedAt = isFinalBatch(status) ? batch.createdAt : null;
+    const row = newBatchRow(batch, counts, status, finishedAt);
+    await inTransaction(this.#ctx, async (trx) => {
+      await trx.insertInto('batches').values(row).execute();
+      for (let i = 0; i < batch.files.length; i += INSERT_CHUNK) {
+        const chunk = batch.files.slice(i, i + INSERT_CHUNK);
+        await trx
+          .insertInto('batch_files')
+          .values(chunk.map((f) => newFileRow(batch.id, f, batch.createdAt)))
+          .execute();
+      }
+    });
+    return toBatch({ ...row, last_seq: 0 }, 0);
+  }
+
+  /** Batches with the sum of their running files' progress, in one query. */
+  #selectBatches() {
+    return this.#db
+      .selectFrom('batches')
+      .selectAll('batches')
+      .select((eb) =>
+        eb
+          .selectFrom('batch_files')
+          .select((sub) => sub.fn.sum<number>('batch_files.progress').as('p'))
+          .whereRef('batch_files.batch_id', '=', 'batches.id')
+          .where('batch_files.status', '=', 'running')
+          .as('running_progress'),
+      );
+  }
+
+  async getBatch(id: string): Promise<Batch | null> {
+    const row = await this.#selectBatches().where('batches.id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toBatch(row, row.running_progress);
+  }
+
+  async getBatchAccess(id: string): Promise<{ tokenHash: string; owner: string | null } | null> {
+    const row = await this.#db
+      .selectFrom('batches')
+      .select(['token_hash', 'owner'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : { tokenHash: row.token_hash, owner: row.owner };
+  }
+
+  async listBatches(query: ListBatchesQuery): Promise<Page<Batch>> {
+    const limit = pageSize(query.limit);
+    const { status, owner, cursor } = query;
+    const rows = await this.#selectBatches()
+      .$if(status !== undefined, (qb) => qb.where('batches.status', '=', status ?? 'queued'))
+      .$if(owner !== undefined, (qb) => qb.where('batches.owner', owner === null ? 'is' : '=', owner ?? null))
+      .$if(cursor !== undefined, (qb) => qb.where('batches.id', '<', decodeBatchCursor(cursor ?? '')))
+      .orderBy('batches.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map((r) => toBatch(r, r.running_progress));
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeBatchCursor(last.id) : null };
+  }
+
+  async getFile(batchId: string, index: number): Promise<BatchFile | null> {
+    const row = await this.#db
+      .selectFrom('batch_files')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .where('idx', '=', index)
+      .executeTakeFirst();
+    return row === undefined ? null : toFile(row);
+  }
+
+  async listFiles(batchId: string, query: ListFilesQuery): Promise<Page<BatchFile>> {
+    const limit = pageSize(query.limit);
+    const { status, cursor } = query;
+    const rows = await this.#db
+      .selectFrom('batch_files')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .$if(status !== undefined, (qb) => qb.where('status', '=', status ?? 'queued'))
+      .$if(cursor !== undefined, (qb) => qb.where('idx', '>', decodeFileCursor(cursor ?? '')))
+      .orderBy('idx')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(toFile);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeFileCursor(last.index) : null };
+  }
+
+  async allFiles(batchId: string): Promise<BatchFile[]> {
+    const rows = await this.#db
+      .selectFrom('batch_files')
+      .selectAll()
+      .where('batch_id', '=', batchId)
+      .orderBy('idx')
+      .execute();
+    return rows.map(toFile);
+  }
+
+  claimNextFile(opts: {
+    owner: string;
+    node: string;
+    leaseMs: number;
+    now: number;
+  }): Promise<LeasedFile | null> {
+    return runs.claimNextFile(this.#ctx, opts);
+  }
+
+  renewLease(
+    batchId: string,
+    index: number,
+    owner: string,
+    expiresAt: number,
+  ): Promise<'ok' | 'lost' | 'cancel'> {
+    return runs.renewLease(this.#ctx, batchId, index, owner, expiresAt);
+  }
+
+  setProgress(batchId: string, index: number, owner: string, progress: number): Promise<void> {
+    return runs.setProgress(this.#ctx, batchId, index, owner, progress);
+  }
+
+  completeFile(
+    batchId: string,
+    index: number,
+    owner: string,
+    outcome: FileOutcome,
+    now: number,
+  ): Promise<boolean> {
+    return runs.completeFile(this.#ctx, batchId, index, owner, outcome, now);
+  }
+
+  recoverExpiredLeases(now: number, maxAttempts: number): Promise<number> {
+    return runs.recoverExpiredLeases(this.#ctx, now, maxAttempts);
+  }
+
+  cancel(batchId: string, index: number | null, now: number): Promise<{ running: number[] }> {
+    return cancel(this.#ctx, batchId, index, now);
+  }
+
+  retry(batchId: string, indices: number[] | null, now: number): Promise<number> {
+    return retry(this.#ctx, batchId, indices, now);
+  }
+
+  async deleteBatch(id: string): Promise<boolean> {
+    // Files and events go with it (ON DELETE CASCADE).
+    const result = await this.#db.deleteFrom('batches').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async listFinishedBefore(before: number, limit: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('batches')
+      .select('id')
+      .where('finished_at', 'is not', null)
+      .where('finished_at', '<', before)
+      .orderBy('finished_at')
+      .orderBy('id')
+      .limit(pageSize(limit))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async existingBatchIds(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const chunk = ids.slice(i, i + LOOKUP_CHUNK);
+      const rows = await this.#db.selectFrom('batches').select('id').where('id', 'in', chunk).execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+}
+
+/** A page size the database accepts: a whole number, at least 1. */
+function pageSize(limit: number): number {
+  return Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 1));
+}

@@ -1,0 +1,30 @@
+/**
+ * Every migration of the metadata database, in one place, and the function that applies
+ * them. The list is static (no filesystem scanning) so a bundled or compiled server finds
+ * the same migrations as the source tree; names sort in the order they must run.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+/** Name → migration. Append only: a released migration is never edited. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-initial': initial,
+});
+
+/**
+ * Brings the database to the latest migration. Throws (with the failing migration's error
+ * as `cause`) when one fails; migrations already applied are left as they are.
+ * @param migrationTableSchema the schema of Kysely's bookkeeping tables (PostgreSQL only).
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, migrationTableSchema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) },
+    ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}

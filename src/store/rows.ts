@@ -1,0 +1,188 @@
+/**
+ * Translation between database rows and domain values: snake_case columns to camelCase
+ * fields, 0/1 flags to booleans, JSON text to objects, split error columns to `FileError`.
+ * Also the opaque pagination cursors. No queries here.
+ */
+import { AppError, isErrorCode, type FileError } from '../core/errors.js';
+import { emptyCounts, type Batch, type BatchFile, type Counts, type FileStatus } from '../core/model.js';
+import type { NewBatch, NewFile } from '../core/ports.js';
+import type { BatchRow, FileRow, Flag } from './schema.js';
+
+/** The counter column of each file status. */
+export const COUNT_COLUMNS = {
+  queued: 'count_queued',
+  running: 'count_running',
+  retrying: 'count_retrying',
+  succeeded: 'count_succeeded',
+  failed: 'count_failed',
+  cancelled: 'count_cancelled',
+} as const satisfies Record<FileStatus, keyof BatchRow>;
+
+export function flag(value: boolean): Flag {
+  return value ? 1 : 0;
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+export function countsOf(row: BatchRow): Counts {
+  return {
+    queued: row.count_queued,
+    running: row.count_running,
+    retrying: row.count_retrying,
+    succeeded: row.count_succeeded,
+    failed: row.count_failed,
+    cancelled: row.count_cancelled,
+  };
+}
+
+export function toBatch(row: BatchRow, runningProgress: number | string | null): Batch {
+  return {
+    id: row.id,
+    status: row.status,
+    processor: row.processor,
+    preset: row.preset,
+    settings: parseJson<Record<string, unknown>>(row.settings) ?? {},
+    totalFiles: row.total_files,
+    counts: countsOf(row),
+    inputBytes: Number(row.input_bytes),
+    outputBytes: Number(row.output_bytes),
+    cancelRequested: row.cancel_requested === 1,
+    // A SQL sum: null over no rows, and possibly a string where a driver widens it.
+    runningProgress: Number(runningProgress ?? 0),
+    aggregate: parseJson<unknown>(row.aggregate),
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toFileError(row: FileRow): FileError | null {
+  if (row.error_code === null) return null;
+  // A code this version no longer knows still reads as an error rather than as success.
+  const code = isErrorCode(row.error_code) ? row.error_code : 'INTERNAL';
+  return { code, message: row.error_message ?? '' };
+}
+
+export function toFile(row: FileRow): BatchFile {
+  return {
+    batchId: row.batch_id,
+    index: row.idx,
+    name: row.name,
+    status: row.status,
+    progress: row.progress,
+    attempts: row.attempts,
+    contentType: row.content_type,
+    inputBytes: Number(row.input_bytes),
+    outputBytes: row.output_bytes,
+    outputName: row.output_name,
+    outputType: row.output_type,
+    durationMs: row.duration_ms,
+    cpuMs: row.cpu_ms,
+    error: toFileError(row),
+    details: parseJson<Record<string, unknown>>(row.details),
+    node: row.node,
+    cancelRequested: row.cancel_requested === 1,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** The row of a new batch; `last_seq` is left to its default. */
+export function newBatchRow(
+  batch: NewBatch,
+  counts: Counts,
+  status: Batch['status'],
+  finishedAt: number | null,
+): Omit<BatchRow, 'last_seq'> {
+  return {
+    id: batch.id,
+    status,
+    processor: batch.processor,
+    preset: batch.preset,
+    settings: JSON.stringify(batch.settings),
+    token_hash: batch.tokenHash,
+    owner: batch.owner,
+    total_files: batch.files.length,
+    count_queued: counts.queued,
+    count_running: counts.running,
+    count_retrying: counts.retrying,
+    count_succeeded: counts.succeeded,
+    count_failed: counts.failed,
+    count_cancelled: counts.cancelled,
+    input_bytes: batch.files.reduce((sum, f) => sum + f.inputBytes, 0),
+    output_bytes: 0,
+    cancel_requested: 0,
+    aggregate: null,
+    created_at: batch.createdAt,
+    started_at: null,
+    finished_at: finishedAt,
+  };
+}
+
+export function newFileRow(batchId: string, file: NewFile, createdAt: number): FileRow {
+  const failed = file.status === 'failed';
+  return {
+    batch_id: batchId,
+    idx: file.index,
+    name: file.name,
+    status: file.status,
+    progress: 0,
+    attempts: 0,
+    content_type: file.contentType,
+    input_bytes: file.inputBytes,
+    output_bytes: null,
+    output_name: file.outputName,
+    output_type: null,
+    duration_ms: null,
+    cpu_ms: null,
+    error_code: file.error?.code ?? null,
+    error_message: file.error?.message ?? null,
+    details: null,
+    node: null,
+    cancel_requested: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+    not_before: null,
+    started_at: null,
+    // A file refused at submission is final from the start.
+    finished_at: failed ? createdAt : null,
+  };
+}
+
+/** The counts of a batch being created: its files are queued or failed at submission. */
+export function initialCounts(files: readonly NewFile[]): Counts {
+  const counts = emptyCounts();
+  for (const file of files) counts[file.status] += 1;
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cursors: opaque to clients, so the encoding can change without breaking them.
+
+export function encodeBatchCursor(id: string): string {
+  return Buffer.from(`b:${id}`).toString('base64url');
+}
+
+/** @throws AppError `INVALID_REQUEST` for a cursor this store did not make. */
+export function decodeBatchCursor(cursor: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith('b:') || text.length < 3) throw badCursor();
+  return text.slice(2);
+}
+
+export function encodeFileCursor(index: number): string {
+  return Buffer.from(`f:${index}`).toString('base64url');
+}
+
+/** @throws AppError `INVALID_REQUEST` for a cursor this store did not make. */
+export function decodeFileCursor(cursor: string): number {
+  const match = /^f:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (match === null) throw badCursor();
+  return Number(match[1]);
+}
+
+function badCursor(): AppError {
+  return new AppError('INVALID_REQUEST', 'The cursor is not valid.');
+}

@@ -1,0 +1,87 @@
+/**
+ * The database as Kysely sees it: one interface per table, column names as in SQL. The
+ * same shape holds on SQLite and PostgreSQL because both store timestamps as epoch
+ * milliseconds in integer columns (PostgreSQL `bigint`, parsed back to a number), JSON as
+ * text and flags as 0/1 integers — so one set of queries serves both dialects.
+ */
+import type { Generated, Selectable } from 'kysely';
+import type { BatchStatus, FileStatus } from '../core/model.js';
+
+/** A 0/1 flag; SQLite has no boolean type, so PostgreSQL uses an integer too. */
+export type Flag = 0 | 1;
+
+export interface BatchesTable {
+  /** Time-sortable (core/ids.ts): ordering by id is ordering by creation. */
+  id: string;
+  status: BatchStatus;
+  processor: string;
+  preset: string | null;
+  /** JSON object. */
+  settings: string;
+  token_hash: string;
+  owner: string | null;
+  total_files: number;
+  count_queued: number;
+  count_running: number;
+  count_retrying: number;
+  count_succeeded: number;
+  count_failed: number;
+  count_cancelled: number;
+  input_bytes: number;
+  output_bytes: number;
+  cancel_requested: Flag;
+  /** JSON value, or null until the processor's aggregate ran. */
+  aggregate: string | null;
+  /** The last event sequence number given out (batch_events). */
+  last_seq: Generated<number>;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface BatchFilesTable {
+  batch_id: string;
+  idx: number;
+  name: string;
+  status: FileStatus;
+  progress: number;
+  attempts: number;
+  content_type: string | null;
+  input_bytes: number;
+  output_bytes: number | null;
+  output_name: string;
+  output_type: string | null;
+  duration_ms: number | null;
+  cpu_ms: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON object, or null. */
+  details: string | null;
+  node: string | null;
+  cancel_requested: Flag;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  /** A `retrying` file is not runnable before this time. */
+  not_before: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** The durable, ordered event log of a batch; `seq` goes 1, 2, 3, … per batch. */
+export interface BatchEventsTable {
+  batch_id: string;
+  seq: number;
+  type: string;
+  /** JSON object. */
+  payload: string;
+  at: number;
+}
+
+export interface Database {
+  batches: BatchesTable;
+  batch_files: BatchFilesTable;
+  batch_events: BatchEventsTable;
+}
+
+export type BatchRow = Selectable<BatchesTable>;
+export type FileRow = Selectable<BatchFilesTable>;

@@ -1,0 +1,41 @@
+/**
+ * The SQLite adapter of `MetadataStore`: one better-sqlite3 connection in WAL mode, the
+ * default for a single machine with nothing to install. `synchronous=FULL` because a 202
+ * promises the batch is committed: WAL's usual NORMAL could lose the last commits on power
+ * loss.
+ */
+import Sqlite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { MetadataStore } from '../core/ports.js';
+import { SQLITE_DIALECT, inTransaction } from './dialect.js';
+import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { migrateToLatest } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface SqliteMetadataStoreOptions {
+  /** The database file, created if missing; `:memory:` for a throw-away store (tests). */
+  path: string;
+  /**
+   * How long a write waits for another process holding the write lock, in ms.
+   * @defaultValue 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) the SQLite database at `path`. Call `migrate()` before use. */
+export function createSqliteMetadataStore(opts: SqliteMetadataStoreOptions): MetadataStore {
+  const connection = new Sqlite(opts.path);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  // Off by default in SQLite; the cascade from batches to their files depends on it.
+  connection.pragma('foreign_keys = ON');
+  connection.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const ctx = { db, dialect: SQLITE_DIALECT };
+  return new KyselyMetadataStore({
+    ...ctx,
+    // Kysely runs SQLite migrations outside any transaction; inside our `begin immediate`
+    // they apply whole or not at all, and a second process opening the file waits its turn.
+    migrate: () => inTransaction(ctx, (trx) => migrateToLatest(trx)),
+  });
+}

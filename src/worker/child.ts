@@ -1,0 +1,106 @@
+/**
+ * The entry point of a sandboxed child process. It waits for tasks over IPC, one at a time,
+ * resolves the processor through the registry, imports its run module on first use (so a
+ * fresh child loads nothing heavy), runs it and replies. It never enforces limits itself —
+ * the parent watches time and memory and kills it — and it exits when the parent goes away.
+ */
+import type { ProcessorRun, RunContext } from '../processors/processor.js';
+import type { DoneMessage, ProgressMessage, RunMessage } from './messages.js';
+import { parseRunMessage } from './messages.js';
+
+/** Least time between two progress messages, in milliseconds. */
+const PROGRESS_INTERVAL_MS = 100;
+
+const parentGone = new AbortController();
+
+function send(message: DoneMessage | ProgressMessage | { type: 'ready' }): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+/** Reports progress to the parent, at most every 100 ms; `flush` sends what is pending. */
+function progressReporter(id: number): { progress(pct: number): void; flush(): Promise<void> } {
+  let lastSentAt = 0;
+  let pending: number | null = null;
+  return {
+    progress(pct: number): void {
+      if (!Number.isFinite(pct)) return;
+      const value = Math.min(100, Math.max(0, pct));
+      const now = Date.now();
+      if (now - lastSentAt < PROGRESS_INTERVAL_MS) {
+        pending = value;
+        return;
+      }
+      lastSentAt = now;
+      pending = null;
+      void send({ type: 'progress', id, pct: value });
+    },
+    async flush(): Promise<void> {
+      if (pending !== null) await send({ type: 'progress', id, pct: pending });
+      pending = null;
+    },
+  };
+}
+
+async function loadRun(name: string): Promise<ProcessorRun> {
+  const { getProcessor } = await import('../processors/registry.js');
+  const descriptor = getProcessor(name);
+  if (!descriptor) throw new Error(`There is no processor named "${name}" in this worker.`);
+  const module = (await import(descriptor.runModule.href)) as { run?: unknown };
+  if (typeof module.run !== 'function')
+    throw new Error(`The ${name} processor's module exports no run function.`);
+  return module.run as ProcessorRun;
+}
+
+function errorCode(error: unknown): string | null {
+  if (error instanceof Error && error.name === 'ProcessorError' && 'code' in error) {
+    return typeof error.code === 'string' ? error.code : null;
+  }
+  return null;
+}
+
+async function runTask(message: RunMessage): Promise<void> {
+  const { id, task, limits } = message;
+  const cpuBefore = process.cpuUsage();
+  const cpuMs = (): number => {
+    const used = process.cpuUsage(cpuBefore);
+    return (used.user + used.system) / 1000;
+  };
+  const reporter = progressReporter(id);
+  const ctx: RunContext = { progress: reporter.progress, signal: parentGone.signal, limits };
+  try {
+    const run = await loadRun(task.processor);
+    const result = await run(task.input, task.settings, ctx);
+    await reporter.flush();
+    await send({
+      type: 'done',
+      id,
+      ok: true,
+      outputType: result.outputType,
+      details: result.details ?? null,
+      cpuMs: cpuMs(),
+    });
+  } catch (error) {
+    await reporter.flush();
+    const text = error instanceof Error ? error.message : String(error);
+    await send({ type: 'done', id, ok: false, code: errorCode(error), message: text, cpuMs: cpuMs() });
+  }
+}
+
+let busy = false;
+process.on('message', (raw: unknown) => {
+  const message = parseRunMessage(raw);
+  // One task at a time is the pool's contract; a second one here is a bug, not a queue.
+  if (!message || busy) return;
+  busy = true;
+  void runTask(message).finally(() => {
+    busy = false;
+  });
+});
+process.on('disconnect', () => {
+  parentGone.abort();
+  process.exit(0);
+});
+void send({ type: 'ready' });

@@ -1,0 +1,210 @@
+/**
+ * One child process of the pool over its whole life: started, told one task at a time,
+ * watched while it works (wall time, RSS, abort signal) and SIGKILLed the moment a limit is
+ * crossed. A task that ended by a kill or a death resolves only once the process has exited,
+ * so nothing can still write the output when the pool cleans up.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { RunLimits } from '../processors/processor.js';
+import { parseChildMessage, type DoneMessage, type RunMessage } from './messages.js';
+import { cancelledFailure, crashFailure, memoryFailure, timeoutFailure, type Failure } from './outcomes.js';
+import { readCpuMs, readRssBytes } from './proc-stats.js';
+import type { RunOptions, WorkerTask } from './types.js';
+
+/** How often RSS is read while a task runs, in milliseconds. */
+const WATCH_INTERVAL_MS = 150;
+/** How much of the child's stderr is kept, in characters: enough for V8's fatal error. */
+const STDERR_TAIL = 8192;
+/** How long an exited child's stderr may take to drain before we stop waiting, in ms. */
+const DRAIN_MS = 250;
+
+/** How to start a child. */
+export interface SpawnSpec {
+  entry: string;
+  execArgv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** How one task ended at the process level; the pool turns it into a TaskResult. */
+export type Execution =
+  | { kind: 'done'; message: DoneMessage; durationMs: number }
+  | { kind: 'failed'; failure: Failure; durationMs: number; cpuMs: number };
+
+export interface ExecuteOptions extends RunOptions {
+  timeoutMs: number;
+  memoryBytes: number;
+  memoryMb: number;
+}
+
+export class WorkerProcess {
+  readonly pid: number | undefined;
+  /** Tasks handed to this process so far. */
+  tasksRun = 0;
+  /** Resolves once the process has exited and its stderr has drained. */
+  readonly exited: Promise<ExitInfo>;
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<boolean>;
+  private stderrTail = '';
+  private isAlive = true;
+  /** Kills the running task's process for a reason; null while idle. */
+  private killTask: ((failure: Failure) => void) | null = null;
+  private onExit: ((exit: ExitInfo) => void) | null = null;
+
+  constructor(spec: SpawnSpec) {
+    this.child = fork(spec.entry, [], {
+      execArgv: spec.execArgv,
+      env: spec.env,
+      cwd: spec.cwd,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.pid = this.child.pid;
+    this.child.stdout?.resume(); // processors should not print; drained so they never block
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL);
+    });
+    const stderrClosed = new Promise<void>((resolve) => {
+      if (!this.child.stderr) return resolve();
+      this.child.stderr.once('close', () => resolve());
+    });
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      const done = (info: ExitInfo): void => {
+        this.isAlive = false;
+        void Promise.race([stderrClosed, delay(DRAIN_MS)]).then(() => {
+          resolve(info);
+          this.onExit?.(info);
+        });
+      };
+      this.child.once('exit', (code, signal) => done({ code, signal }));
+      // A spawn that failed outright emits 'error' and may never emit 'exit'.
+      this.child.once('error', () => {
+        if (this.child.pid === undefined) done({ code: null, signal: null });
+      });
+    });
+    this.ready = new Promise<boolean>((resolve) => {
+      const onMessage = (raw: unknown): void => {
+        if (parseChildMessage(raw)?.type !== 'ready') return;
+        this.child.off('message', onMessage);
+        resolve(true);
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then(() => resolve(false));
+    });
+  }
+
+  get alive(): boolean {
+    return this.isAlive;
+  }
+
+  /** The last characters the child wrote to stderr, for the server log. */
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  /** True once the child listens for tasks; false when it died or took over `timeoutMs`. */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ready = await Promise.race([this.ready, timedOut]);
+    clearTimeout(timer);
+    if (!ready) await this.kill();
+    return ready;
+  }
+
+  /** SIGKILLs the process (a running task ends with `failure`); resolves once it exited. */
+  kill(failure?: Failure): Promise<ExitInfo> {
+    if (this.killTask && failure) this.killTask(failure);
+    else if (this.isAlive) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  /** Lets an idle process end by closing its channel; SIGKILL if it lingers. */
+  retire(graceMs = 2000): Promise<ExitInfo> {
+    if (this.isAlive && this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    return this.exited.finally(() => clearTimeout(timer));
+  }
+
+  /** Runs one task in this process, enforcing time, memory and the abort signal. */
+  async execute(id: number, task: WorkerTask, limits: RunLimits, opts: ExecuteOptions): Promise<Execution> {
+    const pid = this.pid ?? 0;
+    const cpuStart = await readCpuMs(pid);
+    // Cancelled before it was sent: the child never saw it and stays in service.
+    if (opts.signal?.aborted) return { kind: 'failed', failure: cancelledFailure(), durationMs: 0, cpuMs: 0 };
+    let cpuLast = cpuStart;
+    this.tasksRun += 1;
+    this.stderrTail = '';
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+
+    return new Promise<Execution>((resolve) => {
+      let settled = false;
+      let killReason: Failure | null = null;
+      let sampling = false;
+
+      const finish = (execution: Execution): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(watch);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.child.off('message', onMessage);
+        this.killTask = null;
+        this.onExit = null;
+        resolve(execution);
+      };
+      const killFor = (failure: Failure): void => {
+        if (settled || killReason) return;
+        killReason = failure;
+        this.child.kill('SIGKILL');
+      };
+      const onAbort = (): void => killFor(cancelledFailure());
+      const onMessage = (raw: unknown): void => {
+        const message = parseChildMessage(raw);
+        if (!message || killReason || message.type === 'ready' || message.id !== id) return;
+        if (message.type === 'done') return finish({ kind: 'done', message, durationMs: elapsed() });
+        try {
+          opts.onProgress?.(message.pct);
+        } catch {
+          // A listener's failure is not the file's.
+        }
+      };
+      const sample = async (): Promise<void> => {
+        if (sampling || settled) return;
+        sampling = true;
+        const [rss, cpu] = await Promise.all([readRssBytes(pid), readCpuMs(pid)]);
+        sampling = false;
+        if (cpu !== null) cpuLast = cpu;
+        if (rss !== null && rss > opts.memoryBytes) killFor(memoryFailure(opts.memoryMb));
+      };
+
+      const timer = setTimeout(() => killFor(timeoutFailure(opts.timeoutMs)), opts.timeoutMs);
+      const watch = setInterval(() => void sample(), WATCH_INTERVAL_MS);
+      this.killTask = killFor;
+      this.onExit = (exit) => {
+        const failure = killReason ?? crashFailure(exit.code, exit.signal, this.stderrTail);
+        const cpuMs = cpuStart !== null && cpuLast !== null ? Math.max(0, cpuLast - cpuStart) : 0;
+        finish({ kind: 'failed', failure, durationMs: elapsed(), cpuMs });
+      };
+      this.child.on('message', onMessage);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      if (!this.isAlive) return void this.exited.then((exit) => this.onExit?.(exit));
+      const message: RunMessage = { type: 'run', id, task, limits };
+      // A send that fails means the child is dying; its exit settles the task.
+      this.child.send(message, (error) => void error);
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,135 @@
+/**
+ * Runs the MetadataStore behaviour suite on PostgreSQL, each store in a fresh random schema
+ * dropped at the end, plus what only PostgreSQL has: concurrent migrations from several
+ * processes and a type parser kept off pg's global table. `FILEMILL_TEST_DATABASE_URL`
+ * overrides the database; when it cannot be reached the suite is skipped, except on CI
+ * (`CI=true`), where that is a failure.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import type { MetadataStore } from '../../src/core/ports.js';
+import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/index.js';
+import { makeBatch } from './contract/fixtures.js';
+import { describeMetadataStore } from './metadata-store.contract.js';
+
+const url = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+
+/** The URL without its password, for messages. */
+function shown(text: string): string {
+  try {
+    const parsed = new URL(text);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Null when the database answers, else why not. */
+async function unreachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message || error.name : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function freshSchema(): string {
+  const schema = `filemill_test_${randomBytes(6).toString('hex')}`;
+  schemas.push(schema);
+  return schema;
+}
+
+async function dropSchemas(): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const schema of schemas)
+      await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+const problem = await unreachable();
+
+if (problem === null) {
+  after(dropSchemas);
+
+  describeMetadataStore('postgres', async () => {
+    const store = createPostgresMetadataStore({ url, schema: freshSchema() });
+    await store.migrate();
+    return store;
+  });
+
+  describe('PostgresMetadataStore', () => {
+    it('lets several stores migrate the same new schema at once', async () => {
+      const schema = freshSchema();
+      const stores: MetadataStore[] = Array.from({ length: 4 }, () =>
+        createPostgresMetadataStore({ url, schema }),
+      );
+      try {
+        // allSettled: every migration has ended before the stores close, whatever happened.
+        const results = await Promise.allSettled(stores.map((s) => s.migrate()));
+        assert.deepEqual(
+          results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')),
+          ['ok', 'ok', 'ok', 'ok'],
+        );
+        const input = makeBatch();
+        await stores[0]?.createBatch(input);
+        for (const store of stores) assert.equal((await store.getBatch(input.id))?.totalFiles, 3);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('reads bigint columns as numbers without changing pg’s global parsers', async () => {
+      const store = createPostgresMetadataStore({ url, schema: freshSchema() });
+      try {
+        await store.migrate();
+        const input = makeBatch({ createdAt: 1_700_000_000_123 });
+        await store.createBatch(input);
+        const batch = await store.getBatch(input.id);
+        assert.equal(batch?.createdAt, 1_700_000_000_123);
+        assert.equal(typeof batch?.inputBytes, 'number');
+        assert.equal(pg.types.getTypeParser(20)('42'), '42');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('refuses a schema name that is not a plain identifier', () => {
+      assert.throws(
+        () => createPostgresMetadataStore({ url, schema: 'x; drop table batches' }),
+        /schema name/,
+      );
+    });
+
+    it('is what openMetadataStore opens for a postgres:// or postgresql:// URL', async () => {
+      for (const databaseUrl of [url, url.replace(/^postgres(ql)?:/, 'postgresql:')]) {
+        const store = openMetadataStore({ databaseUrl, dataDir: '/nonexistent' });
+        try {
+          assert.equal(store.kind, 'postgres');
+          await store.ping();
+        } finally {
+          await store.close();
+        }
+      }
+    });
+  });
+} else {
+  it('runs the MetadataStore suite on PostgreSQL', (t) => {
+    const message = `PostgreSQL not reachable at ${shown(url)}: ${problem}`;
+    // On CI the database is part of the job: its absence is a failure, not a skip.
+    if (process.env.CI === 'true') assert.fail(message);
+    t.skip(message);
+  });
+}

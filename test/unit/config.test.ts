@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig, parseBytes } from '../../src/config/load.js';
+
+describe('loadConfig', () => {
+  it('runs on a laptop with no settings at all', () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.maxFilesPerBatch, 100);
+    assert.equal(config.maxFileBytes, 50 * 1024 * 1024);
+    assert.ok(config.concurrency >= 1);
+    assert.ok(Object.isFrozen(config));
+  });
+  it('reads FILEMILL_* variables, with units for sizes, and lets flags win', () => {
+    const config = loadConfig({
+      env: { FILEMILL_PORT: '9000', FILEMILL_MAX_FILE_BYTES: '2MiB', FILEMILL_CONCURRENCY: '3' },
+      overrides: { port: '9100' },
+    });
+    assert.equal(config.port, 9100);
+    assert.equal(config.maxFileBytes, 2 * 1024 * 1024);
+    assert.equal(config.concurrency, 3);
+  });
+  it('reports every bad setting at once, one line each, naming the variable or flag', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          env: { FILEMILL_PORT: 'eighty', FILEMILL_SANDBOX: 'docker', FILEMILL_MAX_BATCH_BYTES: '1 lots' },
+          overrides: { concurrency: '-1' },
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 4);
+        assert.match(error.problems.join('\n'), /^FILEMILL_PORT: /m);
+        assert.match(error.problems.join('\n'), /^FILEMILL_SANDBOX: must be one of permission, none/m);
+        assert.match(error.problems.join('\n'), /^FILEMILL_MAX_BATCH_BYTES: must be a size/m);
+        assert.match(error.problems.join('\n'), /^--concurrency: /m);
+        return true;
+      },
+    );
+  });
+  it('refuses a database URL that is not PostgreSQL', () => {
+    assert.throws(() => loadConfig({ env: { FILEMILL_DATABASE_URL: 'mysql://x' } }), /FILEMILL_DATABASE_URL/);
+  });
+});
+
+describe('parseBytes', () => {
+  it('understands plain bytes and binary and decimal units', () => {
+    assert.equal(parseBytes('1024'), 1024);
+    assert.equal(parseBytes('1.5KiB'), 1536);
+    assert.equal(parseBytes('2 MB'), 2_000_000);
+    assert.ok(Number.isNaN(parseBytes('12 bananas')));
+  });
+});
