@@ -49,6 +49,6 @@ export async function waitFinal(url: string, id: string): Promise<Record<string,
   for (;;) {
     const batch = (await (await fetch(`${url}/api/batches/${id}`)).json()) as Record<string, any>;
     if (['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(batch.status)) return batch;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -49,10 +49,12 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
     );
     heartbeat.unref();
 
-    let lastProgressAt = 0;
+    // The first write waits one interval too: most files finish before and never need one.
+    // 100 % is not written: completing the file sets it.
+    let lastProgressAt = Date.now();
     const onProgress = (pct: number): void => {
       const now = Date.now();
-      if (now - lastProgressAt < progressIntervalMs && pct < 100) return;
+      if (pct >= 100 || now - lastProgressAt < progressIntervalMs) return;
       lastProgressAt = now;
       store
         .setProgress(file.batchId, file.index, owner, pct)

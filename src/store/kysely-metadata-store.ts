@@ -88,6 +88,8 @@ export class KyselyMetadataStore implements MetadataStore {
           .execute();
       }
     });
+    const durable = this.#ctx.dialect.makeDurable;
+    if (durable) await sql.raw(durable).execute(this.#db);
     return toBatch({ ...row, last_seq: 0 }, 0);
   }
 

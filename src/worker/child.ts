@@ -44,13 +44,19 @@ function progressReporter(id: number): { progress(pct: number): void; flush(): P
   };
 }
 
+const loaded = new Map<string, ProcessorRun>();
+
+/** The processor's run function, imported once per child (an import() is not free, least of all under a loader). */
 async function loadRun(name: string): Promise<ProcessorRun> {
+  const cached = loaded.get(name);
+  if (cached) return cached;
   const { getProcessor } = await import('../processors/registry.js');
   const descriptor = getProcessor(name);
   if (!descriptor) throw new Error(`There is no processor named "${name}" in this worker.`);
   const module = (await import(descriptor.runModule.href)) as { run?: unknown };
   if (typeof module.run !== 'function')
     throw new Error(`The ${name} processor's module exports no run function.`);
+  loaded.set(name, module.run as ProcessorRun);
   return module.run as ProcessorRun;
 }
 

@@ -15,6 +15,9 @@ import { BlobTooLargeError, type BlobKey, type BlobStorage } from '../../core/po
 const KEY = /^[a-z0-9_]+(?:\/[a-z0-9_]+)*$/;
 
 export class LocalBlobStorage implements BlobStorage {
+  /** Folders known to exist, so a batch's thousandth output costs no mkdir. */
+  private readonly madeDirs = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   async init(): Promise<void> {
@@ -28,7 +31,11 @@ export class LocalBlobStorage implements BlobStorage {
 
   async prepareWrite(key: BlobKey): Promise<string> {
     const path = this.localPath(key);
-    await mkdir(dirname(path), { recursive: true });
+    const dir = dirname(path);
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
     return path;
   }
 
@@ -68,7 +75,10 @@ export class LocalBlobStorage implements BlobStorage {
   }
 
   async delete(prefix: BlobKey): Promise<void> {
-    await rm(this.localPath(prefix), { recursive: true, force: true });
+    const path = this.localPath(prefix);
+    for (const dir of this.madeDirs)
+      if (dir === path || dir.startsWith(`${path}/`)) this.madeDirs.delete(dir);
+    await rm(path, { recursive: true, force: true });
   }
 
   async listPrefixes(): Promise<string[]> {
