@@ -6,7 +6,8 @@
  * checkpoint before its 202 (see `StoreDialect.makeDurable`). FULL would fsync every
  * file-state change, and those are on the event loop: measured 2–3 ms a file here.
  */
-import Sqlite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { MetadataStore } from '../core/ports.js';
 import { SQLITE_DIALECT, inTransaction } from './dialect.js';
@@ -24,9 +25,22 @@ export interface SqliteMetadataStoreOptions {
   busyTimeoutMs?: number;
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The better-sqlite3 build for this Node. 12.x (compiled at install) on Node 20, where 13.x
+ * segfaults; 13.x (Node-API, prebuilt, installed as `better-sqlite3-napi`) from Node 22 on,
+ * because 12.x's `ObjectWrap` aborts the process on Node ≥ 24.19 when an idle GC finalises a
+ * statement (`Assertion failed: (env) != nullptr`). Both have the same API.
+ */
+export function sqliteDriver(nodeMajor = Number(process.versions.node.split('.')[0])): typeof Sqlite {
+  return require(nodeMajor >= 22 ? 'better-sqlite3-napi' : 'better-sqlite3') as typeof Sqlite;
+}
+
 /** Opens (creating if needed) the SQLite database at `path`. Call `migrate()` before use. */
 export function createSqliteMetadataStore(opts: SqliteMetadataStoreOptions): MetadataStore {
-  const connection = new Sqlite(opts.path);
+  const Driver = sqliteDriver();
+  const connection = new Driver(opts.path);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
   // Off by default in SQLite; the cascade from batches to their files depends on it.

@@ -10,8 +10,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import Sqlite from 'better-sqlite3';
 import { SQLITE_FILE_NAME, createSqliteMetadataStore, openMetadataStore } from '../../src/store/index.js';
+import { sqliteDriver } from '../../src/store/sqlite-metadata-store.js';
 import { T0, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
 
@@ -44,7 +44,8 @@ describe('SqliteMetadataStore', () => {
     await first.createBatch(input);
     await first.close();
 
-    const raw = new Sqlite(path, { readonly: true });
+    const Driver = sqliteDriver();
+    const raw = new Driver(path, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
@@ -107,5 +108,19 @@ describe('SqliteMetadataStore', () => {
       await store.close();
     }
     assert.throws(() => openMetadataStore({ dataDir, databaseUrl: 'mysql://db/filemill' }), /postgres/);
+  });
+});
+
+describe('sqliteDriver', () => {
+  it('uses the compiled better-sqlite3 12 on Node 20 and the Node-API 13 build from Node 22 on', () => {
+    const v12 = sqliteDriver(20);
+    const v13 = sqliteDriver(24);
+    assert.notEqual(v12, v13);
+    assert.equal(sqliteDriver(22), v13);
+    // Load only the one this Node can run: 13 crashes on Node 20, 12 aborts on Node ≥ 24.19.
+    const Driver = sqliteDriver();
+    const db = new Driver(':memory:');
+    assert.equal((db.prepare('select 41 + 1 as n').get() as { n: number }).n, 42);
+    db.close();
   });
 });
