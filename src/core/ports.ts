@@ -192,7 +192,7 @@ export class BlobTooLargeError extends Error {
 /** Where uploaded inputs and produced outputs live. */
 export interface BlobStorage {
   /**
-   * Streams `body` to `key` and resolves once it is durable (fsync). Throws
+   * Streams `body` to `key` and resolves once it is complete (durable after `sync`). Throws
    * `BlobTooLargeError` past `maxBytes`, and on any failure leaves nothing at `key`.
    */
   put(key: BlobKey, body: Readable, opts?: { maxBytes?: number }): Promise<{ size: number }>;
@@ -202,7 +202,7 @@ export interface BlobStorage {
   delete(prefix: BlobKey): Promise<void>;
   /** The top-level prefixes present (batch ids), to find orphans. */
   listPrefixes(): Promise<string[]>;
-  /** Makes the directory holding `prefix` durable once its blobs are written. */
+  /** Makes every blob under `prefix`, and their names, durable (fsync). */
   sync(prefix: BlobKey): Promise<void>;
   /** A filesystem path for `key`, for the sandboxed worker to read. */
   localPath(key: BlobKey): string;

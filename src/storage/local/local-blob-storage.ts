@@ -1,7 +1,8 @@
 /**
  * `BlobStorage` on a local directory (also fine on a shared network mount). A blob is
- * written to a `.part` file, fsynced, then renamed into place, so a reader never sees half a
- * file and a crash leaves at most a `.part` that the next start removes with its batch.
+ * written to a `.part` file, then renamed into place, so a reader never sees half a file and
+ * a crash leaves at most a `.part` that the next start removes with its batch; `sync` makes
+ * a batch's blobs durable in one go before the batch is committed.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -46,8 +47,6 @@ export class LocalBlobStorage implements BlobStorage {
     const counter = new ByteCounter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
     try {
       await pipeline(body, counter, createWriteStream(temp));
-      // fsync works on the file, not the descriptor: a second descriptor flushes it all.
-      await fsyncPath(temp);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -87,13 +86,13 @@ export class LocalBlobStorage implements BlobStorage {
   }
 
   async sync(prefix: BlobKey): Promise<void> {
-    // A rename is durable only once the directories holding it are fsynced.
+    // Every file and the folders holding their names, all at once: the filesystem's journal
+    // commits concurrent fsyncs together, where one after another each waits for the disk.
     const top = this.localPath(prefix);
-    const dirs = [this.root, top];
-    for (const entry of await readdir(top, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) dirs.push(join(top, entry.name));
-    }
-    for (const dir of dirs) await fsyncPath(dir);
+    const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => []);
+    const paths = entries.map((e) => join(e.parentPath, e.name));
+    await Promise.all(paths.map((path) => fsyncPath(path)));
+    await Promise.all([top, this.root].map((dir) => fsyncPath(dir)));
   }
 
   async ping(): Promise<void> {
