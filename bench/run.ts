@@ -6,7 +6,8 @@
  *    conversions by sharp directly, one at a time per core, no server — and their ratio.
  * 2. overhead: per-file orchestration cost, from 200 tiny images (wall × workers / files,
  *    less the conversion itself), and from the images run above.
- * 3. upload: the server's peak RSS while it receives a 1 GiB batch (100 files of 10 MiB),
+ * 3. events: how soon a connected SSE client hears that a file finished (p50/p99).
+ * 4. upload: the server's peak RSS while it receives a 1 GiB batch (100 files of 10 MiB),
  *    streamed by the client so neither side holds it in memory.
  */
 import { availableParallelism } from 'node:os';
@@ -148,6 +149,45 @@ async function overheadBench() {
   });
 }
 
+/**
+ * How soon a connected client hears that a file finished: the time from the event's commit
+ * (`at`) to its arrival over SSE, for 200 tiny images (same machine, same clock).
+ */
+async function eventsBench() {
+  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#36a' } })
+    .png()
+    .toBuffer();
+  const files = Array.from({ length: 200 }, (_, i) => ({ name: `e/${i}.png`, data: tiny }));
+  return withServer({ FILEMILL_MAX_FILES: '1000' }, async (url) => {
+    const { id } = await submit(url, files, { processor: 'image', preset: 'web' });
+    const response = await fetch(`${url}/api/batches/${id}/events`);
+    const latencies: number[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body!) {
+      const received = Date.now();
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const data = /^data: (.*)$/m.exec(buffer.slice(0, cut));
+        buffer = buffer.slice(cut + 2);
+        if (!data) continue;
+        const event = JSON.parse(data[1]!) as { type: string; at: string };
+        if (event.type === 'file.succeeded') latencies.push(received - Date.parse(event.at));
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+    return {
+      files: files.length,
+      fileSucceededEvents: latencies.length,
+      latencyMs: { p50: pct(50), p99: pct(99), max: latencies.at(-1) },
+      target: { p99LatencyMs: 100 },
+    };
+  });
+}
+
 async function uploadBench() {
   return withServer({}, async (url, rss) => {
     const baseline = await rss();
@@ -213,5 +253,6 @@ const only = process.argv[2];
 const results: Record<string, unknown> = { node: process.version, cores };
 if (!only || only === 'images') results.images = await imagesBench();
 if (!only || only === 'overhead') results.overhead = await overheadBench();
+if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
+import { LocalEventBus } from './events/local/local-event-bus.js';
 import { LocalJobQueue } from './queue/local/local-job-queue.js';
 import { BatchService } from './service/batch-service.js';
 import { createFileRunner } from './service/file-runner.js';
@@ -52,6 +53,8 @@ export async function startFilemill(config: Config, opts: { listen?: boolean } =
   });
 
   const metrics = createMetrics();
+  const bus = new LocalEventBus();
+  store.onEvents((events) => bus.publish(events));
   let app: FastifyInstance | null = null;
   const logError = (error: unknown): void => {
     app?.log.error({ err: error }, 'background task failed');
@@ -78,6 +81,8 @@ export async function startFilemill(config: Config, opts: { listen?: boolean } =
   app = await createApp({
     service,
     metrics,
+    bus,
+    streamLimits: { maxPerBatch: config.maxStreamsPerBatch, maxPerIp: config.maxStreamsPerIp },
     version: VERSION,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
@@ -121,6 +126,7 @@ export async function startFilemill(config: Config, opts: { listen?: boolean } =
         await app.close();
         await queue.stop();
         await pool.close();
+        await bus.close();
         await store.close();
       })();
       return closing;

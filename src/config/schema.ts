@@ -79,6 +79,16 @@ export const ConfigSchema = Type.Object(
       default: 3_600_000,
       description: 'How often the sweep runs.',
     }),
+    maxStreamsPerBatch: Type.Integer({
+      minimum: 1,
+      default: 50,
+      description: 'Open event streams (SSE, WebSocket) per batch.',
+    }),
+    maxStreamsPerIp: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description: 'Open event streams per client address.',
+    }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       default: 'info',
@@ -112,6 +122,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   sandbox: 'FILEMILL_SANDBOX',
   retentionDays: 'FILEMILL_RETENTION_DAYS',
   sweepIntervalMs: 'FILEMILL_SWEEP_INTERVAL_MS',
+  maxStreamsPerBatch: 'FILEMILL_MAX_STREAMS_PER_BATCH',
+  maxStreamsPerIp: 'FILEMILL_MAX_STREAMS_PER_IP',
   nodeId: 'FILEMILL_NODE_ID',
   logLevel: 'FILEMILL_LOG_LEVEL',
 };

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FileError } from './errors.js';
+import type { BatchEvent } from './events.js';
 import type { Batch, BatchFile, BatchStatus, FileStatus } from './model.js';
 
 // ---------------------------------------------------------------------------------------
@@ -132,8 +133,8 @@ export interface MetadataStore {
     owner: string,
     expiresAt: number,
   ): Promise<'ok' | 'lost' | 'cancel'>;
-  /** Progress 0–100 of a running file; ignored when the lease is not this owner's. */
-  setProgress(batchId: string, index: number, owner: string, progress: number): Promise<void>;
+  /** Progress 0–100 of a running file at `now`; ignored when the lease is not this owner's. */
+  setProgress(batchId: string, index: number, owner: string, progress: number, now: number): Promise<void>;
   /**
    * Records how a run ended, only if the file is still `running` under `owner`. A file
    * whose cancel was requested ends `cancelled` whatever the outcome, except `succeeded`
@@ -173,6 +174,17 @@ export interface MetadataStore {
   listFinishedBefore(before: number, limit: number): Promise<string[]>;
   /** Which of these ids exist (to find blobs with no batch after a crash). */
   existingBatchIds(ids: string[]): Promise<Set<string>>;
+
+  /**
+   * The batch's logged events with `seq > afterSeq`, in order, at most `limit`. Every method
+   * above that changes a file or a batch appends its events in the same transaction.
+   */
+  listEvents(batchId: string, afterSeq: number, limit: number): Promise<BatchEvent[]>;
+  /**
+   * Called after each commit with the events that transaction appended (in seq order), so
+   * they can be relayed live. One listener; a later call replaces it.
+   */
+  onEvents(listener: (events: BatchEvent[]) => void): void;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -231,4 +243,20 @@ export interface JobQueue {
   abort(batchId: string, indices: number[]): void;
   /** Stops taking files and waits for the runs in flight to end. */
   stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// EventBus
+
+/**
+ * Relays batch events from where they are committed to every process that serves clients.
+ * Only a fast path: the event log in the store is the truth, and readers fill gaps from it.
+ */
+export interface EventBus {
+  readonly kind: 'local' | 'redis';
+  /** Sends committed events (of any batches) to the subscribers of their batch. */
+  publish(events: BatchEvent[]): void;
+  /** Calls `listener` with each later event of `batchId`; returns the unsubscribe function. */
+  subscribe(batchId: string, listener: (event: BatchEvent) => void): () => void;
+  close(): Promise<void>;
 }

@@ -4,11 +4,16 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
+import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import type { EventBus } from '../core/ports.js';
+import { StreamLimits } from './stream-limits.js';
+import { eventRoutes } from './routes/events.js';
+import { websocketRoutes } from './routes/websocket.js';
 import { batchRoutes } from './routes/batches.js';
 import { fileRoutes } from './routes/files.js';
 import { operationRoutes } from './routes/operations.js';
@@ -18,12 +23,16 @@ import { ErrorBody } from './schemas.js';
 export interface RouteDeps {
   service: BatchService;
   metrics: Metrics;
+  bus: EventBus;
+  streamLimits: StreamLimits;
   limitsView: { maxFiles: number; maxFileBytes: number; maxBatchBytes: number };
 }
 
 export interface AppOptions {
   service: BatchService;
   metrics: Metrics;
+  bus: EventBus;
+  streamLimits: { maxPerBatch: number; maxPerIp: number };
   logger?: boolean | { level: string };
   version: string;
 }
@@ -31,6 +40,8 @@ export interface AppOptions {
 export async function createApp({
   service,
   metrics,
+  bus,
+  streamLimits,
   logger = false,
   version,
 }: AppOptions): Promise<FastifyInstance> {
@@ -43,6 +54,8 @@ export async function createApp({
 
   registerErrorHandling(app);
   app.addSchema(ErrorBody);
+  // Before the routes, so it can take the upgrade of the WebSocket route.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(multipart, {
     // Our own counters refuse first, with our codes; these are the parser's backstops.
     limits: {
@@ -66,6 +79,8 @@ export async function createApp({
   const deps: RouteDeps = {
     service,
     metrics,
+    bus,
+    streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
     limitsView: {
       maxFiles: service.limits.maxFiles,
       maxFileBytes: service.limits.maxFileBytes,
@@ -75,6 +90,8 @@ export async function createApp({
   await app.register(batchRoutes, deps);
   await app.register(fileRoutes, deps);
   await app.register(resultRoutes, deps);
+  await app.register(eventRoutes, deps);
+  await app.register(websocketRoutes, deps);
   await app.register(operationRoutes, deps);
   return app;
 }

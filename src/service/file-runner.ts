@@ -57,7 +57,7 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
       if (pct >= 100 || now - lastProgressAt < progressIntervalMs) return;
       lastProgressAt = now;
       store
-        .setProgress(file.batchId, file.index, owner, pct)
+        .setProgress(file.batchId, file.index, owner, pct, now)
         .catch((error: unknown) => opts.onError(error, leased));
     };
 

@@ -2,13 +2,16 @@
  * What a person asks of a batch: cancel it (or one file) and retry what failed or was
  * cancelled. Waiting files are cancelled at once; running ones are only flagged, for their
  * runners to stop — the file then ends `cancelled` through `completeFile`. File rows are
- * changed before the batch row, as everywhere in the store (see batch-counters.ts).
+ * changed before the batch row, as everywhere in the store (see batch-counters.ts). Files
+ * are logged in index order; a request that changes nothing logs nothing.
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../core/errors.js';
 import { FINAL_BATCH_STATUSES, type FileStatus } from '../core/model.js';
 import { applyBatchChange, move, sumMoves } from './batch-counters.js';
-import { inTransaction, type StoreContext } from './dialect.js';
+import type { StoreContext } from './dialect.js';
+import { inLoggedTransaction, type EventLog } from './event-log.js';
+import { EVENT_FILE_COLUMNS, toEventFile, type EventFileRow } from './rows.js';
 import type { Database } from './schema.js';
 
 /** Columns of a waiting file that is cancelled. */
@@ -35,31 +38,35 @@ export async function cancel(
   index: number | null,
   now: number,
 ): Promise<{ running: number[] }> {
-  return inTransaction(ctx, async (trx) => {
+  return inLoggedTransaction(ctx, async (trx, log) => {
     const batch = await requireBatch(trx, batchId);
-    if (index !== null) return cancelFile(ctx, trx, batchId, index, now);
+    if (index !== null) return cancelFile(ctx, trx, log, batchId, index, now);
     // A finished batch stays as it ended: a cancel now would only relabel it.
     if (FINAL_BATCH_STATUSES.includes(batch.status)) return { running: [] };
-    return cancelBatch(trx, batchId, now);
+    return cancelBatch(trx, log, batchId, now);
   });
 }
 
 async function cancelBatch(
   trx: Kysely<Database>,
+  log: EventLog,
   batchId: string,
   now: number,
 ): Promise<{ running: number[] }> {
+  const cancelled: EventFileRow[] = [];
   const moves = [];
   // Waiting files first, then running ones: a file claimed in between is running by the
   // second statement and gets flagged there.
   for (const from of ['queued', 'retrying'] as const) {
-    const result = await trx
+    const rows = await trx
       .updateTable('batch_files')
       .set(cancelledValues(now))
       .where('batch_id', '=', batchId)
       .where('status', '=', from)
-      .executeTakeFirst();
-    moves.push(move(from, 'cancelled', Number(result.numUpdatedRows)));
+      .returning(EVENT_FILE_COLUMNS)
+      .execute();
+    cancelled.push(...rows);
+    moves.push(move(from, 'cancelled', rows.length));
   }
   const running = await trx
     .updateTable('batch_files')
@@ -75,13 +82,17 @@ async function cancelBatch(
     .where('id', '=', batchId)
     .where('status', 'not in', FINAL_BATCH_STATUSES)
     .executeTakeFirst();
-  if (flagged.numUpdatedRows > 0n) await applyBatchChange(trx, batchId, { counts: sumMoves(...moves), now });
+  if (flagged.numUpdatedRows > 0n) {
+    const files = cancelled.sort((a, b) => a.idx - b.idx).map(toEventFile);
+    await applyBatchChange(trx, log, batchId, { counts: sumMoves(...moves), now, files });
+  }
   return { running: running.map((r) => r.idx).sort((a, b) => a - b) };
 }
 
 async function cancelFile(
   ctx: StoreContext,
   trx: Kysely<Database>,
+  log: EventLog,
   batchId: string,
   index: number,
   now: number,
@@ -104,13 +115,18 @@ async function cancelFile(
     return { running: [index] };
   }
   if (file.status === 'queued' || file.status === 'retrying') {
-    await trx
+    const cancelled = await trx
       .updateTable('batch_files')
       .set(cancelledValues(now))
       .where('batch_id', '=', batchId)
       .where('idx', '=', index)
-      .execute();
-    await applyBatchChange(trx, batchId, { counts: move(file.status, 'cancelled'), now });
+      .returning(EVENT_FILE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    await applyBatchChange(trx, log, batchId, {
+      counts: move(file.status, 'cancelled'),
+      now,
+      files: [toEventFile(cancelled)],
+    });
   }
   // A finished file stays as it ended.
   return { running: [] };
@@ -128,7 +144,7 @@ export async function retry(
   indices: number[] | null,
   now: number,
 ): Promise<number> {
-  return inTransaction(ctx, async (trx) => {
+  return inLoggedTransaction(ctx, async (trx, log) => {
     await requireBatch(trx, batchId);
     const wanted = indices === null ? null : [...new Set(indices)];
     if (wanted !== null && wanted.length === 0) return 0;
@@ -143,7 +159,7 @@ export async function retry(
     if (wanted !== null) checkRetryable(wanted, files);
     if (files.length === 0) return 0;
     const indicesToQueue = files.map((f) => f.idx);
-    await trx
+    const queued = await trx
       .updateTable('batch_files')
       .set({
         status: 'queued',
@@ -165,9 +181,11 @@ export async function retry(
       })
       .where('batch_id', '=', batchId)
       .where('idx', 'in', indicesToQueue)
+      .returning(EVENT_FILE_COLUMNS)
       .execute();
     const counts = sumMoves(...files.map((f) => move(f.status, 'queued')));
-    await applyBatchChange(trx, batchId, { counts, cancelRequested: false, now });
+    const logged = queued.sort((a, b) => a.idx - b.idx).map(toEventFile);
+    await applyBatchChange(trx, log, batchId, { counts, cancelRequested: false, now, files: logged });
     return files.length;
   });
 }

@@ -1,11 +1,14 @@
 /**
  * The one place a batch row follows its files: every file state change calls
  * `applyBatchChange` in the same transaction, which moves the counters and then re-derives
- * the batch status, `started_at` and `finished_at` from the counters it just wrote. Callers
- * change file rows first and the batch row last, so on PostgreSQL every transaction locks
- * in the same order (file, then batch) and two of them never wait on each other in a cycle.
+ * the batch status, `started_at` and `finished_at` from the counters it just wrote, and logs
+ * the change's events (event-log.ts) numbered from the `last_seq` it moved. Callers change
+ * file rows first and the batch row last, so on PostgreSQL every transaction locks in the
+ * same order (file, then batch) and two of them never wait on each other in a cycle; the
+ * batch row lock is also what keeps the event seqs of concurrent changes gap-free.
  */
-import type { Kysely, UpdateObject } from 'kysely';
+import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely';
+import type { EventFile } from '../core/events.js';
 import {
   FILE_STATUSES,
   deriveBatchStatus,
@@ -13,6 +16,7 @@ import {
   type Counts,
   type FileStatus,
 } from '../core/model.js';
+import { changeEntries, expectedEntries, type EventLog } from './event-log.js';
 import { COUNT_COLUMNS, countsOf, flag } from './rows.js';
 import type { BatchRow, Database } from './schema.js';
 
@@ -25,8 +29,30 @@ export interface BatchChange {
   startAt?: number;
   /** Sets or clears the batch's cancel flag. */
   cancelRequested?: boolean;
-  /** When the change happens; becomes `finished_at` if the batch turns final. */
+  /** When the change happens; becomes `finished_at` if the batch turns final, and the events' `at`. */
   now: number;
+  /** The files this change moved, as they are after it, in the order their events are logged. */
+  files: readonly EventFile[];
+}
+
+/** A batch row with the sum of its running files' progress (null when none run). */
+export type BatchProgressRow = BatchRow & { running_progress: number | string | null };
+
+/**
+ * The sum of the progress of the batch's running files, as the column `running_progress`: a
+ * few rows, by the (batch_id, status) index. Read by the statement that updates the batch row,
+ * it costs no round trip of its own. On PostgreSQL a statement that waited for the batch row
+ * lock reads other rows as they were when it began (READ COMMITTED), so while runs of one
+ * batch end concurrently the sum can be one commit behind: an event's `progress` and `etaMs`
+ * can then be off by part of one file, until the next event. Counts and seqs are exact.
+ */
+export function runningProgress(eb: ExpressionBuilder<Database, 'batches'>) {
+  return eb
+    .selectFrom('batch_files')
+    .select((sub) => sub.fn.sum<number | string | null>('batch_files.progress').as('p'))
+    .whereRef('batch_files.batch_id', '=', 'batches.id')
+    .where('batch_files.status', '=', 'running')
+    .as('running_progress');
 }
 
 /** The counts change of `n` files moving from one status to another. */
@@ -45,15 +71,17 @@ export function sumMoves(...moves: Partial<Counts>[]): Partial<Counts> {
 }
 
 /**
- * Applies `change` to the batch and re-derives its status. Returns the batch row as it is
- * now, or undefined when the batch does not exist.
+ * Applies `change` to the batch, re-derives its status and adds the change's events to `log`.
+ * Returns the batch row as it is now, or undefined when the batch does not exist.
  */
 export async function applyBatchChange(
   trx: Kysely<Database>,
+  log: EventLog,
   batchId: string,
   change: BatchChange,
 ): Promise<BatchRow | undefined> {
-  const row = await updateCounters(trx, batchId, change);
+  const reserved = expectedEntries(change.files);
+  const row = await updateCounters(trx, batchId, change, reserved);
   if (row === undefined) return undefined;
   const status = deriveBatchStatus(
     countsOf(row),
@@ -63,20 +91,28 @@ export async function applyBatchChange(
   );
   // Keep the first finish time while the batch stays final; a retry clears it.
   const finishedAt = isFinalBatch(status) ? (row.finished_at ?? change.now) : null;
-  if (status === row.status && finishedAt === row.finished_at) return row;
-  await trx
-    .updateTable('batches')
-    .set({ status, finished_at: finishedAt })
-    .where('id', '=', batchId)
-    .execute();
-  return { ...row, status, finished_at: finishedAt };
+  const entries = changeEntries(row.status, status, change.files, change.startAt !== undefined);
+  // The counter update reserved the usual number of seqs; a status change may log one more.
+  const lastSeq = row.last_seq - reserved + entries.length;
+  const { running_progress: _, ...current } = row;
+  const after: BatchRow = { ...current, status, finished_at: finishedAt, last_seq: lastSeq };
+  if (status !== row.status || finishedAt !== row.finished_at || lastSeq !== row.last_seq) {
+    await trx
+      .updateTable('batches')
+      .set({ status, finished_at: finishedAt, last_seq: lastSeq })
+      .where('id', '=', batchId)
+      .execute();
+  }
+  log.add(after, row.running_progress, entries, change.now);
+  return after;
 }
 
 async function updateCounters(
   trx: Kysely<Database>,
   batchId: string,
   change: BatchChange,
-): Promise<BatchRow | undefined> {
+  reservedSeqs: number,
+): Promise<BatchProgressRow | undefined> {
   const values: UpdateObject<Database, 'batches'> = {};
   for (const status of FILE_STATUSES) {
     const delta = change.counts[status];
@@ -89,8 +125,20 @@ async function updateCounters(
   if (outputBytes) values.output_bytes = (eb) => eb('output_bytes', '+', outputBytes);
   if (startAt !== undefined) values.started_at = (eb) => eb.fn.coalesce('started_at', eb.val(startAt));
   if (cancelRequested !== undefined) values.cancel_requested = flag(cancelRequested);
+  if (reservedSeqs > 0) values.last_seq = (eb) => eb('last_seq', '+', reservedSeqs);
   if (Object.keys(values).length === 0) {
-    return trx.selectFrom('batches').selectAll().where('id', '=', batchId).executeTakeFirst();
+    return trx
+      .selectFrom('batches')
+      .selectAll()
+      .select(runningProgress)
+      .where('id', '=', batchId)
+      .executeTakeFirst();
   }
-  return trx.updateTable('batches').set(values).where('id', '=', batchId).returningAll().executeTakeFirst();
+  return trx
+    .updateTable('batches')
+    .set(values)
+    .where('id', '=', batchId)
+    .returningAll()
+    .returning(runningProgress)
+    .executeTakeFirst();
 }

@@ -4,6 +4,7 @@
  * queries, guards, counter updates — is the same SQL on either database.
  */
 import { sql, type Kysely } from 'kysely';
+import type { BatchEvent } from '../core/events.js';
 import type { Database } from './schema.js';
 
 export interface StoreDialect {
@@ -45,6 +46,8 @@ export const POSTGRES_DIALECT: StoreDialect = Object.freeze({
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: StoreDialect;
+  /** Called after each commit that logged events, with those events in seq order (event-log.ts). */
+  readonly notify?: (events: BatchEvent[]) => void;
 }
 
 /**

@@ -1,18 +1,20 @@
 /**
  * The queue side of the store: a runner claims a file, holds it under a lease it renews,
- * reports progress and finally how the run ended; leases whose runner died are recovered.
- * Every write about a run is guarded by `status = 'running' AND lease_owner = ?`, so a
- * runner that lost its lease (or a file cancelled and retried meanwhile) changes nothing.
+ * reports progress and finally how the run ended (leases whose runner died are recovered in
+ * lease-recovery.ts). Every write about a run is guarded by `status = 'running' AND
+ * lease_owner = ?`, so a runner that lost its lease (or a file cancelled and retried
+ * meanwhile) changes nothing, and logs nothing.
  */
 import type { ExpressionBuilder, UpdateObject } from 'kysely';
 import type { FileStatus } from '../core/model.js';
 import type { FileOutcome, LeasedFile } from '../core/ports.js';
-import { applyBatchChange, move } from './batch-counters.js';
-import { inTransaction, type StoreContext } from './dialect.js';
-import { toFile } from './rows.js';
+import { applyBatchChange, move, runningProgress } from './batch-counters.js';
+import type { StoreContext } from './dialect.js';
+import { inLoggedTransaction } from './event-log.js';
+import { EVENT_FILE_COLUMNS, toEventFile, toFile } from './rows.js';
 import type { Database } from './schema.js';
 
-type FileUpdate = UpdateObject<Database, 'batch_files'>;
+export type FileUpdate = UpdateObject<Database, 'batch_files'>;
 
 /** The file, if it is still running under this lease owner. */
 function leasedBy(batchId: string, index: number, owner: string) {
@@ -25,14 +27,14 @@ function leasedBy(batchId: string, index: number, owner: string) {
     ]);
 }
 
-const NO_LEASE = { lease_owner: null, lease_expires_at: null } as const;
+export const NO_LEASE = { lease_owner: null, lease_expires_at: null } as const;
 
 export async function claimNextFile(
   ctx: StoreContext,
   opts: { owner: string; node: string; leaseMs: number; now: number },
 ): Promise<LeasedFile | null> {
   const { owner, node, leaseMs, now } = opts;
-  return inTransaction(ctx, async (trx) => {
+  return inLoggedTransaction(ctx, async (trx, log) => {
     // Batch ids sort by creation time: oldest batch first, then by index.
     const candidate = await trx
       .selectFrom('batch_files')
@@ -71,10 +73,11 @@ export async function claimNextFile(
       .returningAll()
       .executeTakeFirst();
     if (file === undefined) return null;
-    const batch = await applyBatchChange(trx, candidate.batch_id, {
+    const batch = await applyBatchChange(trx, log, candidate.batch_id, {
       counts: move(candidate.status, 'running'),
       startAt: now,
       now,
+      files: [toEventFile(file)],
     });
     // The foreign key makes a file without its batch impossible.
     if (batch === undefined) throw new Error(`batch ${candidate.batch_id} vanished under its file`);
@@ -104,19 +107,38 @@ export async function renewLease(
   return row.cancel_requested === 1 ? 'cancel' : 'ok';
 }
 
+/**
+ * Logs `file.progress` only when the write applied: the lease is this owner's and the value
+ * changed. `now` is the event's time.
+ */
 export async function setProgress(
   ctx: StoreContext,
   batchId: string,
   index: number,
   owner: string,
   progress: number,
+  now: number,
 ): Promise<void> {
   const pct = Math.min(100, Math.max(0, Math.round(Number.isFinite(progress) ? progress : 0)));
-  await ctx.db
-    .updateTable('batch_files')
-    .set({ progress: pct })
-    .where(leasedBy(batchId, index, owner))
-    .execute();
+  await inLoggedTransaction(ctx, async (trx, log) => {
+    const file = await trx
+      .updateTable('batch_files')
+      .set({ progress: pct })
+      .where(leasedBy(batchId, index, owner))
+      .where('progress', '<>', pct)
+      .returning(EVENT_FILE_COLUMNS)
+      .executeTakeFirst();
+    if (file === undefined) return;
+    // No counter moves: the batch row is updated only to number the event (file, then batch).
+    const batch = await trx
+      .updateTable('batches')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+      .where('id', '=', batchId)
+      .returningAll()
+      .returning(runningProgress)
+      .executeTakeFirstOrThrow();
+    log.add(batch, batch.running_progress, [{ type: 'file.progress', file: toEventFile(file) }], now);
+  });
 }
 
 /** The file columns an outcome writes, and the status it leaves the file in. */
@@ -170,7 +192,7 @@ export async function completeFile(
   outcome: FileOutcome,
   now: number,
 ): Promise<boolean> {
-  return inTransaction(ctx, async (trx) => {
+  return inLoggedTransaction(ctx, async (trx, log) => {
     const current = await trx
       .selectFrom('batch_files')
       .select('cancel_requested')
@@ -181,89 +203,19 @@ export async function completeFile(
     // A cancel request wins over every ending but success: that result is already made.
     const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
     const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
-    const result = await trx
+    const file = await trx
       .updateTable('batch_files')
       .set({ ...values, ...NO_LEASE, status })
       .where(leasedBy(batchId, index, owner))
+      .returning(EVENT_FILE_COLUMNS)
       .executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) return false;
-    await applyBatchChange(trx, batchId, {
+    if (file === undefined) return false;
+    await applyBatchChange(trx, log, batchId, {
       counts: move('running', status),
       ...(outcome.kind === 'succeeded' ? { outputBytes: outcome.outputBytes } : {}),
       now,
+      files: [toEventFile(file)],
     });
     return true;
   });
-}
-
-export async function recoverExpiredLeases(
-  ctx: StoreContext,
-  now: number,
-  maxAttempts: number,
-): Promise<number> {
-  const expired = await ctx.db
-    .selectFrom('batch_files')
-    .select(['batch_id', 'idx'])
-    .where('status', '=', 'running')
-    .where('lease_expires_at', '<', now)
-    .orderBy('batch_id')
-    .orderBy('idx')
-    .execute();
-  let moved = 0;
-  // One transaction per file: a long one over many batches would hold batch rows that
-  // runners finishing their own files are waiting for.
-  for (const file of expired) {
-    if (await recoverOne(ctx, file.batch_id, file.idx, now, maxAttempts)) moved += 1;
-  }
-  return moved;
-}
-
-async function recoverOne(
-  ctx: StoreContext,
-  batchId: string,
-  index: number,
-  now: number,
-  maxAttempts: number,
-): Promise<boolean> {
-  return inTransaction(ctx, async (trx) => {
-    // Re-read under the lock: the runner may have renewed or finished since the scan.
-    const current = await trx
-      .selectFrom('batch_files')
-      .select(['attempts', 'cancel_requested', 'lease_owner'])
-      .where('batch_id', '=', batchId)
-      .where('idx', '=', index)
-      .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
-      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
-      .executeTakeFirst();
-    if (current === undefined) return false;
-    const { status, values } = recoveryUpdate(current, now, maxAttempts);
-    await trx
-      .updateTable('batch_files')
-      .set({ ...values, ...NO_LEASE, status })
-      .where('batch_id', '=', batchId)
-      .where('idx', '=', index)
-      .execute();
-    await applyBatchChange(trx, batchId, { counts: move('running', status), now });
-    return true;
-  });
-}
-
-function recoveryUpdate(
-  file: { attempts: number; cancel_requested: number },
-  now: number,
-  maxAttempts: number,
-): { status: FileStatus; values: FileUpdate } {
-  if (file.cancel_requested === 1) return { status: 'cancelled', values: { finished_at: now } };
-  if (file.attempts < maxAttempts) {
-    return { status: 'queued', values: { progress: 0, node: null, started_at: null } };
-  }
-  return {
-    status: 'failed',
-    values: {
-      error_code: 'WORKER_CRASHED',
-      error_message: 'The worker stopped while processing this file.',
-      finished_at: now,
-    },
-  };
 }

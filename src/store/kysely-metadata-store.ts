@@ -1,10 +1,12 @@
 /**
  * `MetadataStore` on Kysely: one implementation for SQLite and PostgreSQL, the few
  * differences between them passed in as data (`StoreDialect`). This module holds the batch
- * lifecycle and the reads; the queue operations live in file-runs.ts, cancel and retry in
- * batch-control.ts, and the batch counters in batch-counters.ts.
+ * lifecycle and the reads; the queue operations live in file-runs.ts and lease-recovery.ts,
+ * cancel and retry in batch-control.ts, the batch counters in batch-counters.ts and the
+ * event log in event-log.ts.
  */
 import { sql, type Kysely } from 'kysely';
+import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import { deriveBatchStatus, isFinalBatch } from '../core/model.js';
 import type {
@@ -17,8 +19,11 @@ import type {
   Page,
 } from '../core/ports.js';
 import { cancel, retry } from './batch-control.js';
-import { inTransaction, type StoreContext, type StoreDialect } from './dialect.js';
+import { runningProgress } from './batch-counters.js';
+import type { StoreContext, StoreDialect } from './dialect.js';
+import { creationEntries, inLoggedTransaction, listEvents } from './event-log.js';
 import * as runs from './file-runs.js';
+import { recoverExpiredLeases } from './lease-recovery.js';
 import {
   decodeBatchCursor,
   decodeFileCursor,
@@ -48,10 +53,15 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly #ctx: StoreContext;
   readonly #migrate: () => Promise<void>;
+  #listener: ((events: BatchEvent[]) => void) | undefined;
 
   constructor(opts: KyselyMetadataStoreOptions) {
     this.kind = opts.dialect.kind;
-    this.#ctx = { db: opts.db, dialect: opts.dialect };
+    this.#ctx = {
+      db: opts.db,
+      dialect: opts.dialect,
+      notify: (events) => this.#listener?.(events),
+    };
     this.#migrate = opts.migrate;
   }
 
@@ -77,9 +87,11 @@ export class KyselyMetadataStore implements MetadataStore {
     const status = deriveBatchStatus(counts, batch.files.length, false, false);
     // A batch whose every file was refused at submission is finished at once.
     const finishedAt = isFinalBatch(status) ? batch.createdAt : null;
-    const row = newBatchRow(batch, counts, status, finishedAt);
-    await inTransaction(this.#ctx, async (trx) => {
+    const entries = creationEntries(batch, status);
+    const row = newBatchRow(batch, counts, status, finishedAt, entries.length);
+    await inLoggedTransaction(this.#ctx, async (trx, log) => {
       await trx.insertInto('batches').values(row).execute();
+      log.add(row, 0, entries, batch.createdAt);
       for (let i = 0; i < batch.files.length; i += INSERT_CHUNK) {
         const chunk = batch.files.slice(i, i + INSERT_CHUNK);
         await trx
@@ -90,22 +102,12 @@ export class KyselyMetadataStore implements MetadataStore {
     });
     const durable = this.#ctx.dialect.makeDurable;
     if (durable) await sql.raw(durable).execute(this.#db);
-    return toBatch({ ...row, last_seq: 0 }, 0);
+    return toBatch(row, 0);
   }
 
   /** Batches with the sum of their running files' progress, in one query. */
   #selectBatches() {
-    return this.#db
-      .selectFrom('batches')
-      .selectAll('batches')
-      .select((eb) =>
-        eb
-          .selectFrom('batch_files')
-          .select((sub) => sub.fn.sum<number>('batch_files.progress').as('p'))
-          .whereRef('batch_files.batch_id', '=', 'batches.id')
-          .where('batch_files.status', '=', 'running')
-          .as('running_progress'),
-      );
+    return this.#db.selectFrom('batches').selectAll('batches').select(runningProgress);
   }
 
   async getBatch(id: string): Promise<Batch | null> {
@@ -192,8 +194,8 @@ export class KyselyMetadataStore implements MetadataStore {
     return runs.renewLease(this.#ctx, batchId, index, owner, expiresAt);
   }
 
-  setProgress(batchId: string, index: number, owner: string, progress: number): Promise<void> {
-    return runs.setProgress(this.#ctx, batchId, index, owner, progress);
+  setProgress(batchId: string, index: number, owner: string, progress: number, now: number): Promise<void> {
+    return runs.setProgress(this.#ctx, batchId, index, owner, progress, now);
   }
 
   completeFile(
@@ -207,7 +209,7 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   recoverExpiredLeases(now: number, maxAttempts: number): Promise<number> {
-    return runs.recoverExpiredLeases(this.#ctx, now, maxAttempts);
+    return recoverExpiredLeases(this.#ctx, now, maxAttempts);
   }
 
   cancel(batchId: string, index: number | null, now: number): Promise<{ running: number[] }> {
@@ -245,6 +247,15 @@ export class KyselyMetadataStore implements MetadataStore {
       for (const row of rows) found.add(row.id);
     }
     return found;
+  }
+
+  listEvents(batchId: string, afterSeq: number, limit: number): Promise<BatchEvent[]> {
+    return listEvents(this.#db, batchId, afterSeq, pageSize(limit));
+  }
+
+  /** The listener runs after each commit; what it throws (or rejects with) is ignored. */
+  onEvents(listener: (events: BatchEvent[]) => void): void {
+    this.#listener = listener;
   }
 }
 

@@ -4,9 +4,10 @@
  * Also the opaque pagination cursors. No queries here.
  */
 import { AppError, isErrorCode, type FileError } from '../core/errors.js';
+import type { BatchEvent, EventFile, EventType } from '../core/events.js';
 import { emptyCounts, type Batch, type BatchFile, type Counts, type FileStatus } from '../core/model.js';
 import type { NewBatch, NewFile } from '../core/ports.js';
-import type { BatchRow, FileRow, Flag } from './schema.js';
+import type { BatchRow, EventRow, FileRow, Flag } from './schema.js';
 
 /** The counter column of each file status. */
 export const COUNT_COLUMNS = {
@@ -58,7 +59,7 @@ export function toBatch(row: BatchRow, runningProgress: number | string | null):
   };
 }
 
-function toFileError(row: FileRow): FileError | null {
+function toFileError(row: Pick<FileRow, 'error_code' | 'error_message'>): FileError | null {
   if (row.error_code === null) return null;
   // A code this version no longer knows still reads as an error rather than as success.
   const code = isErrorCode(row.error_code) ? row.error_code : 'INTERNAL';
@@ -89,13 +90,52 @@ export function toFile(row: FileRow): BatchFile {
   };
 }
 
-/** The row of a new batch; `last_seq` is left to its default. */
+// ---------------------------------------------------------------------------------------
+// Events
+
+/** The file columns an event reports; writes return them (`RETURNING`) to build the event. */
+export const EVENT_FILE_COLUMNS = [
+  'idx',
+  'name',
+  'status',
+  'progress',
+  'error_code',
+  'error_message',
+] as const;
+export type EventFileRow = Pick<FileRow, (typeof EVENT_FILE_COLUMNS)[number]>;
+
+export function toEventFile(row: EventFileRow): EventFile {
+  const error = toFileError(row);
+  const file: EventFile = { index: row.idx, name: row.name, status: row.status, progress: row.progress };
+  if (error !== null) file.error = error;
+  return file;
+}
+
+/** What `batch_events.payload` holds: the event without the columns of its own. */
+export type EventPayload = Omit<BatchEvent, 'seq' | 'type' | 'batchId' | 'at'>;
+
+export function toEventRow(event: BatchEvent): EventRow {
+  const { seq, type, batchId, at, ...payload } = event;
+  return { batch_id: batchId, seq, type, at, payload: JSON.stringify(payload) };
+}
+
+export function toEvent(row: EventRow): BatchEvent {
+  const payload = JSON.parse(row.payload) as EventPayload;
+  // Only this store writes the log, and only types of EVENT_TYPES.
+  return { seq: row.seq, type: row.type as EventType, batchId: row.batch_id, at: row.at, ...payload };
+}
+
+// ---------------------------------------------------------------------------------------
+// New rows
+
+/** The row of a new batch, `last_seq` counting the events its creation logs. */
 export function newBatchRow(
   batch: NewBatch,
   counts: Counts,
   status: Batch['status'],
   finishedAt: number | null,
-): Omit<BatchRow, 'last_seq'> {
+  lastSeq: number,
+): BatchRow {
   return {
     id: batch.id,
     status,
@@ -116,6 +156,7 @@ export function newBatchRow(
     cancel_requested: 0,
     aggregate: null,
     created_at: batch.createdAt,
+    last_seq: lastSeq,
     started_at: null,
     finished_at: finishedAt,
   };

@@ -85,3 +85,4 @@ export interface Database {
 
 export type BatchRow = Selectable<BatchesTable>;
 export type FileRow = Selectable<BatchFilesTable>;
+export type EventRow = Selectable<BatchEventsTable>;

@@ -6,6 +6,8 @@
 import { describe } from 'node:test';
 import { describeBatches } from './contract/batches.js';
 import { describeControl } from './contract/control.js';
+import { describeEventDelivery } from './contract/event-delivery.js';
+import { describeEvents } from './contract/events.js';
 import { describeLifecycle } from './contract/lifecycle.js';
 import { describeRuns } from './contract/runs.js';
 import type { StoreFactory } from './contract/fixtures.js';
@@ -22,5 +24,7 @@ export function describeMetadataStore(name: string, factory: StoreFactory): void
     describeRuns(factory);
     describeLifecycle(factory);
     describeControl(factory);
+    describeEvents(factory);
+    describeEventDelivery(factory);
   });
 }

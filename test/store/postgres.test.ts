@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { MetadataStore } from '../../src/core/ports.js';
 import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/index.js';
-import { makeBatch } from './contract/fixtures.js';
+import { assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
 
 const url = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -104,6 +104,15 @@ if (problem === null) {
       } finally {
         await store.close();
       }
+    });
+
+    it('keeps the event log across a new pool and numbers on from where it stopped', async () => {
+      const schema = freshSchema();
+      await assertLogSurvivesReopen(async () => {
+        const store = createPostgresMetadataStore({ url, schema });
+        await store.migrate();
+        return store;
+      });
     });
 
     it('refuses a schema name that is not a plain identifier', () => {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { SQLITE_FILE_NAME, createSqliteMetadataStore, openMetadataStore } from '../../src/store/index.js';
 import { sqliteDriver } from '../../src/store/sqlite-metadata-store.js';
-import { T0, makeBatch } from './contract/fixtures.js';
+import { T0, assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
 
 const execFileAsync = promisify(execFile);
@@ -58,6 +58,15 @@ describe('SqliteMetadataStore', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('keeps the event log across a reopen of the file and numbers on from where it stopped', async () => {
+    const path = join(dir, 'events.db');
+    await assertLogSurvivesReopen(async () => {
+      const store = createSqliteMetadataStore({ path });
+      await store.migrate();
+      return store;
+    });
   });
 
   it('works in memory for tests', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach } from 'node:test';
+import type { BatchEvent, EventType } from '../../../src/core/events.js';
 import { newBatchId } from '../../../src/core/ids.js';
 import { emptyCounts, type Batch, type Counts } from '../../../src/core/model.js';
 import type { FileOutcome, LeasedFile, MetadataStore, NewBatch, NewFile } from '../../../src/core/ports.js';
@@ -131,4 +132,48 @@ export async function consistentBatch(store: MetadataStore, id: string): Promise
 
 export function counts(partial: Partial<Counts>): Counts {
   return { ...emptyCounts(), ...partial };
+}
+
+/** The batch's whole event log, in order. */
+export function eventLog(store: MetadataStore, id: string): Promise<BatchEvent[]> {
+  return store.listEvents(id, 0, 10_000);
+}
+
+export function typesOf(events: readonly BatchEvent[]): EventType[] {
+  return events.map((e) => e.type);
+}
+
+/** Asserts the events are numbered 1, 2, 3, … with no gap and no repeat. */
+export function assertNumbered(events: readonly BatchEvent[]): void {
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  );
+}
+
+/**
+ * Runs half a batch with one store, closes it, and the rest with a second one that `open`
+ * makes on the same database: the log must come back whole and go on numbering from there.
+ */
+export async function assertLogSurvivesReopen(open: () => Promise<MetadataStore>): Promise<void> {
+  const input = makeBatch({ files: 2 });
+  const first = await open();
+  await first.createBatch(input);
+  await runNext(first, succeeded(), T0 + 10);
+  const before = await eventLog(first, input.id);
+  await first.close();
+  const second = await open();
+  try {
+    assert.deepEqual(await eventLog(second, input.id), before);
+    await runNext(second, succeeded(), T0 + 20);
+    const events = await eventLog(second, input.id);
+    assertNumbered(events);
+    assert.deepEqual(typesOf(events.slice(before.length)), [
+      'file.started',
+      'file.succeeded',
+      'batch.completed',
+    ]);
+  } finally {
+    await second.close();
+  }
 }

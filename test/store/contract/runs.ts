@@ -150,10 +150,10 @@ export function describeRuns(factory: StoreFactory): void {
       await store().createBatch(input);
       const a = await claim(store(), T0, 'owner-a');
       const b = await claim(store(), T0, 'owner-b');
-      await store().setProgress(input.id, a.file.index, 'owner-a', 40);
-      await store().setProgress(input.id, b.file.index, 'owner-b', 25);
-      await store().setProgress(input.id, b.file.index, 'owner-a', 99); // not b's owner: ignored
-      await store().setProgress(input.id, 2, 'owner-a', 50); // queued: ignored
+      await store().setProgress(input.id, a.file.index, 'owner-a', 40, Date.now());
+      await store().setProgress(input.id, b.file.index, 'owner-b', 25, Date.now());
+      await store().setProgress(input.id, b.file.index, 'owner-a', 99, Date.now()); // not b's owner: ignored
+      await store().setProgress(input.id, 2, 'owner-a', 50, Date.now()); // queued: ignored
       assert.equal((await store().getFile(input.id, a.file.index))?.progress, 40);
       assert.equal((await store().getFile(input.id, b.file.index))?.progress, 25);
       assert.equal((await store().getFile(input.id, 2))?.progress, 0);
