@@ -25,7 +25,6 @@ export interface RouteDeps {
   metrics: Metrics;
   bus: EventBus;
   streamLimits: StreamLimits;
-  limitsView: { maxFiles: number; maxFileBytes: number; maxBatchBytes: number };
 }
 
 export interface AppOptions {
@@ -81,11 +80,6 @@ export async function createApp({
     metrics,
     bus,
     streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
-    limitsView: {
-      maxFiles: service.limits.maxFiles,
-      maxFileBytes: service.limits.maxFileBytes,
-      maxBatchBytes: service.limits.maxBatchBytes,
-    },
   };
   await app.register(batchRoutes, deps);
   await app.register(fileRoutes, deps);

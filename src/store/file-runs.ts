@@ -35,22 +35,25 @@ export async function claimNextFile(
 ): Promise<LeasedFile | null> {
   const { owner, node, leaseMs, now } = opts;
   return inLoggedTransaction(ctx, async (trx, log) => {
-    // Batch ids sort by creation time: oldest batch first, then by index.
-    const candidate = await trx
-      .selectFrom('batch_files')
-      .select(['batch_id', 'idx', 'status'])
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'retrying'), eb('not_before', '<=', now)]),
-        ]),
-      )
-      .orderBy('batch_id')
-      .orderBy('idx')
-      .limit(1)
-      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
-      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
-      .executeTakeFirst();
+    // Batch ids sort by creation time: oldest batch first, then by index. One index seek per
+    // status (an OR of the two makes the planner sort every queued file on each claim).
+    const oldest = (status: 'queued' | 'retrying') =>
+      trx
+        .selectFrom('batch_files')
+        .select(['batch_id', 'idx', 'status'])
+        .where('status', '=', status)
+        .$if(status === 'retrying', (qb) => qb.where('not_before', '<=', now))
+        .orderBy('batch_id')
+        .orderBy('idx')
+        .limit(1)
+        // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
+        .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
+        .executeTakeFirst();
+    const queued = await oldest('queued');
+    const retrying = await oldest('retrying');
+    const candidate = [queued, retrying]
+      .filter((c) => c !== undefined)
+      .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
     if (candidate === undefined) return null;
     const file = await trx
       .updateTable('batch_files')

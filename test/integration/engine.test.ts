@@ -204,6 +204,8 @@ describe('image batches', () => {
     assert.ok(openapi.openapi.startsWith('3.'));
     assert.ok(openapi.paths['/api/batches/{id}/results.zip']);
     assert.equal((await getJson(`${server.url}/healthz`)).status, 200);
+    const limits = (await getJson(`${server.url}/api/limits`)).body;
+    assert.deepEqual(limits, { maxFiles: 100, maxFileBytes: 50 * 1024 * 1024, maxBatchBytes: 1024 ** 3 });
     const ready = await getJson(`${server.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(ready.body.store, 'ok');

@@ -21,10 +21,7 @@ const ProcessorSchema = Type.Object({
   settingsSchema: Type.Unknown(),
 });
 
-export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
-  app,
-  { service, limitsView, metrics },
-) => {
+export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { service, metrics }) => {
   app.get(
     '/api/processors',
     {
@@ -58,7 +55,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         },
       },
     },
-    async () => limitsView,
+    async () => service.limits,
   );
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
