@@ -3,6 +3,8 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { CliError } from './api-client.js';
+import { batchCommands } from './batch-commands.js';
 import { serveCommand } from './serve.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -14,5 +16,12 @@ export async function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .showHelpAfterError();
   program.addCommand(serveCommand());
-  await program.parseAsync(argv);
+  for (const command of batchCommands()) program.addCommand(command);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`filemill: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  }
 }

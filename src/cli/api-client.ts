@@ -1,0 +1,83 @@
+/**
+ * The CLI's view of a filemill server: the public HTTP API (shared/API.md), with its errors
+ * turned into one readable line.
+ */
+import type { BatchView, FileView } from '../core/views.js';
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+/** An error the CLI prints as one line and exits with. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class ApiClient {
+  readonly base: string;
+
+  constructor(server: string | undefined) {
+    this.base = (server ?? process.env.FILEMILL_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, init);
+    } catch {
+      throw new CliError(
+        `cannot reach the server at ${this.base} (is \`filemill serve\` running? --server sets another)`,
+      );
+    }
+    if (response.ok) return response;
+    const body = (await response.json().catch(() => null)) as {
+      error?: { code: string; message: string };
+    } | null;
+    const error = body?.error;
+    throw new CliError(error ? `${error.code}: ${error.message}` : `the server answered ${response.status}`);
+  }
+
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    return (await (await this.request(path, init)).json()) as T;
+  }
+
+  listBatches(limit: number): Promise<{ items: BatchView[]; nextCursor: string | null }> {
+    return this.json(`/api/batches?limit=${limit}`);
+  }
+
+  getBatch(id: string): Promise<BatchView> {
+    return this.json(`/api/batches/${encodeURIComponent(id)}`);
+  }
+
+  /** Every file of the batch, following the pages. */
+  async allFiles(id: string): Promise<FileView[]> {
+    const files: FileView[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { items: FileView[]; nextCursor: string | null } = await this.json(
+        `/api/batches/${encodeURIComponent(id)}/files?limit=1000${query}`,
+      );
+      files.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return files;
+  }
+
+  cancel(id: string, file?: number): Promise<BatchView> {
+    const path = file === undefined ? '' : `/files/${file}`;
+    return this.json(`/api/batches/${encodeURIComponent(id)}${path}/cancel`, { method: 'POST' });
+  }
+
+  retry(id: string, files?: number[]): Promise<BatchView> {
+    return this.json(`/api/batches/${encodeURIComponent(id)}/retry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(files ? { files } : {}),
+    });
+  }
+}

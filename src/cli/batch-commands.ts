@@ -1,0 +1,123 @@
+/**
+ * `filemill ls | status | cancel | retry | download`: one batch operation each, against a
+ * server (`--server`, `FILEMILL_SERVER`, default http://127.0.0.1:8080). `--json` prints the
+ * API's own JSON for scripts; otherwise a short text for a person.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { BatchView } from '../core/views.js';
+import { ApiClient } from './api-client.js';
+import { unzipInto } from './unzip.js';
+
+interface Common {
+  server?: string;
+  json?: boolean;
+}
+
+const serverOption = () =>
+  new Option('--server <url>', 'the filemill server (FILEMILL_SERVER, default http://127.0.0.1:8080)');
+const jsonOption = () => new Option('--json', 'print JSON for scripts');
+
+function index(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a file index is a whole number from 0.');
+  return n;
+}
+
+function print(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+export function describeBatch(b: BatchView): string {
+  const c = b.counts;
+  const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`, `${c.cancelled} cancelled`];
+  if (c.queued + c.running + c.retrying > 0)
+    parts.unshift(`${c.running} running`, `${c.queued + c.retrying} waiting`);
+  const eta = b.etaMs !== null && b.etaMs > 0 ? `, about ${Math.ceil(b.etaMs / 1000)} s left` : '';
+  return `${b.id}  ${b.status}  ${b.progress}%  ${b.totalFiles} files (${parts.join(', ')})${eta}`;
+}
+
+export function batchCommands(): Command[] {
+  const ls = new Command('ls')
+    .description('List batches, newest first')
+    .addOption(serverOption())
+    .addOption(jsonOption())
+    .option('--limit <n>', 'how many', (v) => index(v), 20)
+    .action(async (o: Common & { limit: number }) => {
+      const page = await new ApiClient(o.server).listBatches(o.limit);
+      print(o.json, page, () =>
+        page.items.length === 0
+          ? 'no batches'
+          : page.items.map((b) => `${describeBatch(b)}  ${b.createdAt}`).join('\n'),
+      );
+    });
+
+  const status = new Command('status')
+    .description('Show a batch and the files that failed')
+    .argument('<id>', 'batch id')
+    .addOption(serverOption())
+    .addOption(jsonOption())
+    .action(async (id: string, o: Common) => {
+      const client = new ApiClient(o.server);
+      const batch = await client.getBatch(id);
+      const files = await client.allFiles(id);
+      print(o.json, { batch, files }, () => {
+        const failed = files
+          .filter((f) => f.error)
+          .map((f) => `  #${f.index} ${f.name}: ${f.error!.code} — ${f.error!.message}`);
+        return [describeBatch(batch), ...failed].join('\n');
+      });
+    });
+
+  const cancel = new Command('cancel')
+    .description('Cancel a batch, or one file of it')
+    .argument('<id>', 'batch id')
+    .option('--file <index>', 'only this file', index)
+    .addOption(serverOption())
+    .addOption(jsonOption())
+    .action(async (id: string, o: Common & { file?: number }) => {
+      const batch = await new ApiClient(o.server).cancel(id, o.file);
+      print(o.json, batch, () => describeBatch(batch));
+    });
+
+  const retry = new Command('retry')
+    .description('Retry the failed and cancelled files of a batch (or the listed ones)')
+    .argument('<id>', 'batch id')
+    .option('--file <index...>', 'only these files', (v: string, acc: number[] = []) => [...acc, index(v)])
+    .addOption(serverOption())
+    .addOption(jsonOption())
+    .action(async (id: string, o: Common & { file?: number[] }) => {
+      const batch = await new ApiClient(o.server).retry(id, o.file);
+      print(o.json, batch, () => describeBatch(batch));
+    });
+
+  const download = new Command('download')
+    .description("Download a batch's outputs into a folder, keeping their layout (and report.json)")
+    .argument('<id>', 'batch id')
+    .requiredOption('--out <dir>', 'the folder to write to')
+    .addOption(serverOption())
+    .addOption(jsonOption())
+    .action(async (id: string, o: Common & { out: string }) => {
+      const client = new ApiClient(o.server);
+      const response = await client.request(`/api/batches/${encodeURIComponent(id)}/results.zip`);
+      await mkdir(o.out, { recursive: true });
+      const zipPath = join(o.out, `.filemill-${id}.zip`);
+      try {
+        await pipeline(Readable.fromWeb(response.body as never), createWriteStream(zipPath));
+        const written = await unzipInto(zipPath, o.out);
+        print(
+          o.json,
+          { id, out: o.out, files: written },
+          () => `${written.length} files written to ${o.out}`,
+        );
+      } finally {
+        await rm(zipPath, { force: true });
+      }
+    });
+
+  return [ls, status, cancel, retry, download];
+}

@@ -1,0 +1,45 @@
+/**
+ * Unpacks a results ZIP into a folder, keeping its layout. Entry names come from a server,
+ * so each is checked to stay inside the folder (no `..`, no absolute path: "zip slip").
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+
+/** Returns the relative paths written. */
+export async function unzipInto(zipPath: string, outDir: string): Promise<string[]> {
+  const root = resolve(outDir);
+  const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
+    yauzl.open(zipPath, { lazyEntries: true, strictFileNames: true }, (error, z) =>
+      error ? fail(error) : ok(z),
+    ),
+  );
+  const written: string[] = [];
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((ok, fail) => {
+        zip.once('entry', ok);
+        zip.once('end', () => ok(null));
+        zip.once('error', fail);
+        zip.readEntry();
+      });
+      zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
+      if (!entry) return written;
+      if (entry.fileName.endsWith('/')) continue;
+      const target = resolve(root, entry.fileName);
+      const inside = relative(root, target);
+      if (inside.startsWith('..') || isAbsolute(inside))
+        throw new Error(`unsafe path in the ZIP: ${entry.fileName}`);
+      await mkdir(dirname(target), { recursive: true });
+      const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) =>
+        zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))),
+      );
+      await pipeline(stream, createWriteStream(target));
+      written.push(join(inside));
+    }
+  } finally {
+    zip.close();
+  }
+}

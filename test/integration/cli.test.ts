@@ -1,0 +1,99 @@
+/**
+ * The `filemill` batch commands end to end, as a person or a script runs them: a real
+ * server, the CLI as its own process, real output folders.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { listTree, startTestServer, submit, waitForBatch, type TestServer } from './support/server.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+
+async function filemill(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+      cwd: ROOT,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error: any) {
+    return { code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
+  }
+}
+
+describe('filemill batch commands', () => {
+  let server: TestServer;
+  let out: string;
+  before(async () => {
+    server = await startTestServer({ concurrency: 1 });
+    out = await mkdtemp(join(tmpdir(), 'filemill-cli-'));
+  });
+  after(async () => {
+    await server.close();
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('lists batches, shows one with its failures, and downloads its outputs in their layout', async () => {
+    const { body } = await submit(
+      server.url,
+      [
+        { name: 'docs/a.txt', data: 'alpha' },
+        { name: 'docs/deep/b.txt', data: 'beta' },
+      ],
+      { processor: 'copy' },
+    );
+    await waitForBatch(server.url, body.id);
+
+    const ls = await filemill('ls', '--server', server.url, '--json');
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.ok(JSON.parse(ls.stdout).items.some((b: any) => b.id === body.id));
+
+    const status = await filemill('status', body.id, '--server', server.url);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`${body.id}\\s+completed\\s+100%\\s+2 files \\(2 succeeded`));
+
+    const download = await filemill('download', body.id, '--out', out, '--server', server.url);
+    assert.equal(download.code, 0, download.stderr);
+    assert.match(download.stdout, /3 files written/);
+    assert.deepEqual((await listTree(out)).sort(), ['docs/a.txt', 'docs/deep/b.txt', 'report.json']);
+    assert.equal(await readFile(join(out, 'docs/deep/b.txt'), 'utf8'), 'beta');
+  });
+
+  it('cancels a file and a batch, and retries, printing the batch after each', async () => {
+    const { body } = await submit(
+      server.url,
+      [0, 1].map((i) => ({ name: `${i}.txt`, data: 'x' })),
+      {
+        processor: 'sleep',
+        settings: '{"ms": 60000}',
+      },
+    );
+    const one = await filemill('cancel', body.id, '--file', '1', '--server', server.url, '--json');
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(JSON.parse(one.stdout).counts.cancelled, 1);
+    const all = await filemill('cancel', body.id, '--server', server.url);
+    assert.equal(all.code, 0, all.stderr);
+    await waitForBatch(server.url, body.id);
+    const retried = await filemill('retry', body.id, '--file', '1', '--server', server.url, '--json');
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.equal(JSON.parse(retried.stdout).status, 'running');
+    await filemill('cancel', body.id, '--server', server.url);
+  });
+
+  it('prints the error code and message in one line and exits 1', async () => {
+    const missing = await filemill('status', 'b_0000000000000000000000000', '--server', server.url);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^filemill: NOT_FOUND: There is no batch b_0+\.\n$/);
+    const down = await filemill('ls', '--server', 'http://127.0.0.1:1');
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /cannot reach the server at http:\/\/127\.0\.0\.1:1/);
+    const usage = await filemill('cancel', 'b_x', '--file', 'two', '--server', server.url);
+    assert.notEqual(usage.code, 0);
+    assert.match(usage.stderr, /whole number/);
+  });
+});
