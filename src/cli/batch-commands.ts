@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BatchView } from '../core/views.js';
 import { ApiClient } from './api-client.js';
+import { followBatch } from './event-stream.js';
 import { unzipInto } from './unzip.js';
 
 interface Common {
@@ -41,6 +42,29 @@ export function describeBatch(b: BatchView): string {
   return `${b.id}  ${b.status}  ${b.progress}%  ${b.totalFiles} files (${parts.join(', ')})${eta}`;
 }
 
+/** Prints the batch as it changes (a line each time the summary changes; NDJSON with --json). */
+async function watch(client: ApiClient, id: string, json: boolean | undefined): Promise<void> {
+  let previous = '';
+  let finalStatus = '';
+  for await (const event of followBatch(client, id)) {
+    finalStatus = event.status;
+    if (json) {
+      process.stdout.write(`${JSON.stringify(event)}\n`);
+      continue;
+    }
+    if (event.file?.error) {
+      process.stdout.write(
+        `  #${event.file.index} ${event.file.name}: ${event.file.error.code} — ${event.file.error.message}\n`,
+      );
+    }
+    const c = event.counts;
+    const line = `${id}  ${event.status}  ${event.progress}%  ${c.succeeded} succeeded, ${c.failed} failed, ${c.cancelled} cancelled`;
+    if (line !== previous) process.stdout.write(`${line}\n`);
+    previous = line;
+  }
+  if (finalStatus !== 'completed') process.exitCode = 1;
+}
+
 export function batchCommands(): Command[] {
   const ls = new Command('ls')
     .description('List batches, newest first')
@@ -57,12 +81,14 @@ export function batchCommands(): Command[] {
     });
 
   const status = new Command('status')
-    .description('Show a batch and the files that failed')
+    .description('Show a batch and the files that failed; --watch follows it live until it ends')
     .argument('<id>', 'batch id')
+    .option('--watch', 'follow the batch live (exit 0 only if every file succeeded)')
     .addOption(serverOption())
     .addOption(jsonOption())
-    .action(async (id: string, o: Common) => {
+    .action(async (id: string, o: Common & { watch?: boolean }) => {
       const client = new ApiClient(o.server);
+      if (o.watch) return watch(client, id, o.json);
       const batch = await client.getBatch(id);
       const files = await client.allFiles(id);
       print(o.json, { batch, files }, () => {

@@ -85,6 +85,35 @@ describe('filemill batch commands', () => {
     await filemill('cancel', body.id, '--server', server.url);
   });
 
+  it('watches a batch live until it ends, exiting 0 only when every file succeeded', async () => {
+    const good = await submit(
+      server.url,
+      [0, 1, 2].map((i) => ({ name: `${i}.txt`, data: 'x' })),
+      {
+        processor: 'sleep',
+        settings: '{"ms": 200}',
+      },
+    );
+    const watched = await filemill('status', good.body.id, '--watch', '--server', server.url);
+    assert.equal(watched.code, 0, watched.stderr);
+    const lines = watched.stdout.trimEnd().split('\n');
+    assert.match(lines.at(-1)!, new RegExp(`${good.body.id}\\s+completed\\s+100%\\s+3 succeeded`));
+    assert.ok(lines.length >= 3, 'a line per change');
+
+    const bad = await submit(server.url, [{ name: 'x.txt', data: 'x' }], { processor: 'fail' });
+    const json = await filemill('status', bad.body.id, '--watch', '--json', '--server', server.url);
+    assert.equal(json.code, 1);
+    const events = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
+    assert.equal(events.at(-1).type, 'batch.failed');
+  });
+
   it('prints the error code and message in one line and exits 1', async () => {
     const missing = await filemill('status', 'b_0000000000000000000000000', '--server', server.url);
     assert.equal(missing.code, 1);
