@@ -15,12 +15,6 @@ export function newBatchId(now: number = Date.now()): string {
   return `b_${time}${rand}`;
 }
 
-const BATCH_ID = /^b_[a-z0-9]{20,40}$/;
-
-export function isBatchId(value: string): boolean {
-  return BATCH_ID.test(value);
-}
-
 /** A bearer token for one batch; only its hash is stored. */
 export function newToken(): string {
   return randomBytes(24).toString('base64url');

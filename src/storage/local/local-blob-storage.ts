@@ -65,14 +65,6 @@ export class LocalBlobStorage implements BlobStorage {
     return createReadStream(path);
   }
 
-  async size(key: BlobKey): Promise<number | null> {
-    try {
-      return (await stat(this.localPath(key))).size;
-    } catch {
-      return null;
-    }
-  }
-
   async delete(prefix: BlobKey): Promise<void> {
     const path = this.localPath(prefix);
     for (const dir of this.madeDirs)
