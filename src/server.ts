@@ -31,7 +31,17 @@ export interface Filemill {
   close(): Promise<void>;
 }
 
-export async function startFilemill(config: Config, opts: { listen?: boolean } = {}): Promise<Filemill> {
+export interface StartOptions {
+  /** Listen on config.host:config.port (default true). */
+  listen?: boolean;
+  /**
+   * How long `close()` lets open requests finish before it cuts every connection (an idle
+   * socket that never sent a request would otherwise hold it until the client drops it).
+   */
+  closeGraceMs?: number;
+}
+
+export async function startFilemill(config: Config, opts: StartOptions = {}): Promise<Filemill> {
   await mkdir(config.dataDir, { recursive: true });
   const store = await openMetadataStore({
     databaseUrl: config.databaseUrl || undefined,
@@ -123,7 +133,9 @@ export async function startFilemill(config: Config, opts: { listen?: boolean } =
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        const cut = setTimeout(() => app.server.closeAllConnections(), opts.closeGraceMs ?? 10_000);
         await app.close();
+        clearTimeout(cut);
         await queue.stop();
         await pool.close();
         await bus.close();

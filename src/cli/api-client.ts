@@ -4,6 +4,20 @@
  */
 import type { BatchView, FileView } from '../core/views.js';
 
+/** `GET /api/processors`, the part the CLI needs. */
+export interface ProcessorInfo {
+  name: string;
+  presets: { name: string }[];
+  defaultPreset: string;
+}
+
+/** `GET /api/limits`. */
+export interface UploadLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+  maxBatchBytes: number;
+}
+
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
 /** An error the CLI prints as one line and exits with. */
@@ -28,7 +42,8 @@ export class ApiClient {
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, init);
-    } catch {
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
       throw new CliError(
         `cannot reach the server at ${this.base} (is \`filemill serve\` running? --server sets another)`,
       );
@@ -43,6 +58,14 @@ export class ApiClient {
 
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {
     return (await (await this.request(path, init)).json()) as T;
+  }
+
+  processors(): Promise<ProcessorInfo[]> {
+    return this.json('/api/processors');
+  }
+
+  limits(): Promise<UploadLimits> {
+    return this.json('/api/limits');
   }
 
   listBatches(limit: number): Promise<{ items: BatchView[]; nextCursor: string | null }> {

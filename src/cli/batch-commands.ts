@@ -3,16 +3,11 @@
  * server (`--server`, `FILEMILL_SERVER`, default http://127.0.0.1:8080). `--json` prints the
  * API's own JSON for scripts; otherwise a short text for a person.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BatchView } from '../core/views.js';
 import { ApiClient } from './api-client.js';
 import { followBatch } from './event-stream.js';
-import { unzipInto } from './unzip.js';
+import { downloadResults } from './results-download.js';
 
 interface Common {
   server?: string;
@@ -128,21 +123,8 @@ export function batchCommands(): Command[] {
     .addOption(serverOption())
     .addOption(jsonOption())
     .action(async (id: string, o: Common & { out: string }) => {
-      const client = new ApiClient(o.server);
-      const response = await client.request(`/api/batches/${encodeURIComponent(id)}/results.zip`);
-      await mkdir(o.out, { recursive: true });
-      const zipPath = join(o.out, `.filemill-${id}.zip`);
-      try {
-        await pipeline(Readable.fromWeb(response.body as never), createWriteStream(zipPath));
-        const written = await unzipInto(zipPath, o.out);
-        print(
-          o.json,
-          { id, out: o.out, files: written },
-          () => `${written.length} files written to ${o.out}`,
-        );
-      } finally {
-        await rm(zipPath, { force: true });
-      }
+      const written = await downloadResults(new ApiClient(o.server), id, o.out);
+      print(o.json, { id, out: o.out, files: written }, () => `${written.length} files written to ${o.out}`);
     });
 
   return [ls, status, cancel, retry, download];

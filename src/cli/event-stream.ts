@@ -8,25 +8,38 @@ import type { ApiClient } from './api-client.js';
 export interface WireEvent {
   seq: number;
   type: string;
+  batchId: string;
   status: string;
   progress: number;
   etaMs: number | null;
   counts: Record<string, number>;
-  file?: { index: number; name: string; status: string; error?: { code: string; message: string } };
+  file?: {
+    index: number;
+    name: string;
+    status: string;
+    progress: number;
+    error?: { code: string; message: string };
+  };
 }
 
 const END = new Set(['batch.completed', 'batch.failed', 'batch.cancelled']);
 
-export async function* followBatch(client: ApiClient, id: string, after = 0): AsyncGenerator<WireEvent> {
-  let last = after;
+export async function* followBatch(
+  client: ApiClient,
+  id: string,
+  options: { after?: number; signal?: AbortSignal } = {},
+): AsyncGenerator<WireEvent> {
+  const { signal } = options;
+  let last = options.after ?? 0;
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
       response = await client.request(`/api/batches/${encodeURIComponent(id)}/events`, {
         headers: { 'last-event-id': String(last) },
+        signal,
       });
     } catch (error) {
-      if (attempt >= 5) throw error;
+      if (attempt >= 5 || signal?.aborted) throw error;
       await sleep(Math.min(5000, 250 * 2 ** attempt));
       continue;
     }
@@ -47,7 +60,8 @@ export async function* followBatch(client: ApiClient, id: string, after = 0): As
         }
       }
       // The server ends the stream after the end event; ending earlier means a resumable drop.
-    } catch {
+    } catch (error) {
+      if (signal?.aborted) throw error;
       // A dropped connection: resume after the last seq.
     }
     attempt = 0;

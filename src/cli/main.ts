@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { CliError } from './api-client.js';
 import { batchCommands } from './batch-commands.js';
 import { serveCommand } from './serve.js';
+import { submitCommand } from './submit.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .version(VERSION)
     .showHelpAfterError();
+  program.addCommand(submitCommand());
   program.addCommand(serveCommand());
   for (const command of batchCommands()) program.addCommand(command);
   try {

@@ -2,8 +2,8 @@
  * `filemill serve`: the HTTP API with its workers, until SIGINT/SIGTERM.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
 import { startFilemill } from '../server.js';
+import { cliConfig } from './config.js';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -13,24 +13,12 @@ export function serveCommand(): Command {
     .addOption(new Option('--data-dir <path>', 'data folder (FILEMILL_DATA_DIR, default ./data)'))
     .addOption(new Option('--concurrency <n>', 'worker processes (FILEMILL_CONCURRENCY, default: cores)'))
     .action(async (flags: { port?: string; host?: string; dataDir?: string; concurrency?: string }) => {
-      let config;
-      try {
-        config = loadConfig({
-          overrides: {
-            port: flags.port,
-            host: flags.host,
-            dataDir: flags.dataDir,
-            concurrency: flags.concurrency,
-          },
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          for (const line of error.problems) process.stderr.write(`filemill: invalid setting ${line}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw error;
-      }
+      const config = cliConfig({
+        port: flags.port,
+        host: flags.host,
+        dataDir: flags.dataDir,
+        concurrency: flags.concurrency,
+      });
       const filemill = await startFilemill(config);
       process.stderr.write(`filemill ${filemill.url} — data in ${config.dataDir}\n`);
       const stop = (): void => {

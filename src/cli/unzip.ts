@@ -7,9 +7,25 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
+import { takeUniqueName } from '../core/filenames.js';
+
+export interface UnzipOptions {
+  /** The name to write an entry under (default: its own). */
+  rename?: (entryName: string) => string;
+  /**
+   * Names already written by this run (lower-cased), shared across several ZIPs unpacked
+   * into one folder: a name taken again becomes `name (2)` instead of overwriting.
+   */
+  taken?: Set<string>;
+}
 
 /** Returns the relative paths written. */
-export async function unzipInto(zipPath: string, outDir: string): Promise<string[]> {
+export async function unzipInto(
+  zipPath: string,
+  outDir: string,
+  options: UnzipOptions = {},
+): Promise<string[]> {
+  const taken = options.taken ?? new Set<string>();
   const root = resolve(outDir);
   const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
     yauzl.open(zipPath, { lazyEntries: true, strictFileNames: true }, (error, z) =>
@@ -28,7 +44,8 @@ export async function unzipInto(zipPath: string, outDir: string): Promise<string
       zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error');
       if (!entry) return written;
       if (entry.fileName.endsWith('/')) continue;
-      const target = resolve(root, entry.fileName);
+      const name = takeUniqueName(options.rename?.(entry.fileName) ?? entry.fileName, taken);
+      const target = resolve(root, name);
       const inside = relative(root, target);
       if (inside.startsWith('..') || isAbsolute(inside))
         throw new Error(`unsafe path in the ZIP: ${entry.fileName}`);

@@ -55,13 +55,16 @@ export function replaceExtension(path: string, ext: string): string {
  */
 export function dedupeNames(names: readonly string[]): string[] {
   const taken = new Set<string>();
-  return names.map((name) => {
-    let candidate = name;
-    for (let n = 2; taken.has(candidate.toLowerCase()); n++) {
-      const { stem, ext } = splitExtension(name);
-      candidate = `${stem} (${n})${ext}`;
-    }
-    taken.add(candidate.toLowerCase());
-    return candidate;
-  });
+  return names.map((name) => takeUniqueName(name, taken));
+}
+
+/** `name`, or `name (2)`, `name (3)`, … whichever is not in `taken` yet (lower-cased); records it. */
+export function takeUniqueName(name: string, taken: Set<string>): string {
+  let candidate = name;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) {
+    const { stem, ext } = splitExtension(name);
+    candidate = `${stem} (${n})${ext}`;
+  }
+  taken.add(candidate.toLowerCase());
+  return candidate;
 }

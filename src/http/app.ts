@@ -25,6 +25,8 @@ export interface RouteDeps {
   metrics: Metrics;
   bus: EventBus;
   streamLimits: StreamLimits;
+  /** Aborted when the server begins to close: live streams end so the close need not wait. */
+  closing: AbortSignal;
 }
 
 export interface AppOptions {
@@ -75,11 +77,16 @@ export async function createApp({
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // An open event stream would otherwise hold the close until its client leaves; it ends
+  // instead, and the client resumes by seq from wherever it reconnects.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const deps: RouteDeps = {
     service,
     metrics,
     bus,
     streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
+    closing: closing.signal,
   };
   await app.register(batchRoutes, deps);
   await app.register(fileRoutes, deps);

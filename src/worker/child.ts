@@ -105,6 +105,10 @@ process.on('message', (raw: unknown) => {
     busy = false;
   });
 });
+// Ctrl-C in a terminal signals the whole process group. The parent decides what happens to
+// a running file (cancel, or finish and shut down); a worker dying on its own would count
+// as a crash and cost the file an attempt. If the parent goes, 'disconnect' ends us.
+process.on('SIGINT', () => {});
 process.on('disconnect', () => {
   parentGone.abort();
   process.exit(0);

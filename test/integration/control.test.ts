@@ -14,6 +14,7 @@ import {
   type TestServer,
 } from './support/server.js';
 import { workerPids } from './support/processes.js';
+import { readSse } from './support/sse.js';
 
 const txt = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `f${i}.txt`, data: `file ${i}\n` }));
 
@@ -81,6 +82,56 @@ describe('cancel and retry', () => {
       files.map((f) => f.attempts),
       [1, 1, 1],
     );
+  });
+
+  it('gives a file that finishes as it is cancelled one final state, and the batch one end', async (t) => {
+    // Cancels land just before, at and just after the moment the file finishes. Whichever
+    // wins, the file has exactly one final state, the log exactly one final event for it
+    // and one batch end, and the batch agrees with the file. The sleep processor reports
+    // its progress, which tells when it will end: (100 − p) % of its 400 ms are left.
+    const outcomes: string[] = [];
+    for (let offset = -60; offset <= 60; offset += 15) {
+      const { body } = await submit(server.url, txt(1), {
+        processor: 'sleep',
+        settings: '{"ms": 400, "steps": 8}',
+      });
+      const id = body.id as string;
+      const seen = await readSse(`${server.url}/api/batches/${id}/events`, {
+        until: (events) => events.some((e) => e.data.type === 'file.progress'),
+      });
+      const progress = seen.events.find((e) => e.data.type === 'file.progress')?.data.file.progress ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (100 - progress) * 4 + offset)));
+      const cancel = await postJson(`${server.url}/api/batches/${id}/cancel`);
+      assert.equal(cancel.status, 200);
+      const batch = await waitForBatch(server.url, id, undefined, 10_000);
+      const [file] = await allFiles(server.url, id);
+      assert.ok(['succeeded', 'cancelled'].includes(file.status), file.status);
+      assert.equal(batch.status, file.status === 'succeeded' ? 'completed' : 'cancelled');
+
+      const { events, ended } = await readSse(`${server.url}/api/batches/${id}/events`);
+      assert.ok(ended);
+      assert.deepEqual(
+        events.map((e) => e.id),
+        events.map((_, i) => i + 1),
+      );
+      const finals = events.filter((e) =>
+        ['file.succeeded', 'file.failed', 'file.cancelled'].includes(e.data.type),
+      );
+      assert.deepEqual(
+        finals.map((e) => e.data.type),
+        [`file.${file.status}`],
+      );
+      const ends = events.filter((e) =>
+        ['batch.completed', 'batch.failed', 'batch.cancelled'].includes(e.data.type),
+      );
+      assert.deepEqual(
+        ends.map((e) => e.data.type),
+        [`batch.${batch.status}`],
+      );
+      assert.equal(events.at(-1)!.data.status, batch.status);
+      outcomes.push(file.status);
+    }
+    t.diagnostic(`outcomes: ${outcomes.join(', ')}`);
   });
 
   it('deletes a batch with its files', async () => {

@@ -140,3 +140,17 @@ describe('event stream (SSE)', () => {
     assert.equal(response.body.error.code, 'NOT_FOUND');
   });
 });
+
+describe('event streams when the server closes', () => {
+  it('ends open streams so the close does not wait for their clients', { timeout: 60_000 }, async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    const { body } = await submit(server.url, txt(1), { processor: 'sleep', settings: '{"ms": 60000}' });
+    const reading = readSse(`${server.url}/api/batches/${body.id}/events`, { timeoutMs: 120_000 });
+    await waitForBatch(server.url, body.id, (b) => b.counts.running === 1);
+    // The stream is open and would stay open (heartbeats) until the batch ends in a minute.
+    await server.close();
+    const { events, ended } = await reading;
+    assert.ok(ended, 'the server ended the stream');
+    assert.ok(!events.some((e) => END.includes(e.data.type)), 'before the batch ended');
+  });
+});

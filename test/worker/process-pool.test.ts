@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProcessPool, type TaskResult } from '../../src/worker/process-pool.js';
 import { makeDataDir, pidOf, type DataDir } from './pool-fixture.js';
+import { workerPids } from '../integration/support/processes.js';
 
 /** Every failed result of this file, checked at the end for server paths. */
 const messages: string[] = [];
@@ -86,6 +87,18 @@ describe('ProcessPool', () => {
     assert.equal(result.ok, true);
     assert.equal(seen.at(-1), 100);
     assert.ok(seen.length < 50, `100 reports were throttled to ${seen.length}`);
+  });
+
+  it('finishes a file when Ctrl-C reaches the worker (the terminal signals the whole group)', async () => {
+    let signalled: Promise<void> | null = null;
+    const result = await pool.run(data.task('sleep', { ms: 600, steps: 6 }), {
+      onProgress: () => {
+        signalled ??= workerPids().then((pids) => pids.forEach((pid) => process.kill(pid, 'SIGINT')));
+      },
+    });
+    await signalled;
+    assert.ok(signalled, 'the worker was signalled mid-file');
+    assert.equal(result.ok, true, JSON.stringify(result));
   });
 
   it('keeps the code of a ProcessorError, not transient', async () => {

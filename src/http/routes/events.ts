@@ -17,7 +17,7 @@ const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { service, bus, streamLimits },
+  { service, bus, streamLimits, closing },
 ) => {
   app.get(
     '/api/batches/:id/events',
@@ -51,7 +51,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const heartbeat = setInterval(() => send(res, ': heartbeat\n\n', stop), HEARTBEAT_MS);
       res.on('close', () => stop.abort());
       try {
-        for await (const event of followEvents(service.store, bus, id, after, stop.signal)) {
+        const until = AbortSignal.any([stop.signal, closing]);
+        for await (const event of followEvents(service.store, bus, id, after, until)) {
           const frame = `id: ${event.seq}\ndata: ${JSON.stringify(eventToWire(event))}\n\n`;
           if (!send(res, frame, stop)) break;
         }

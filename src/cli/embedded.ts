@@ -1,0 +1,35 @@
+/**
+ * The engine inside the CLI process, for `filemill submit` without a server: the same
+ * server code on a random loopback port, with a temporary data folder removed at the end.
+ * FILEMILL_* variables still apply (concurrency, limits, sandbox), except where the data
+ * lives and where it listens.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFilemill } from '../server.js';
+import { cliConfig } from './config.js';
+
+export interface EmbeddedEngine {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'filemill-'));
+  try {
+    const config = cliConfig({ dataDir, databaseUrl: '', host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    // Its only client is this process: nothing to wait for when it closes.
+    const filemill = await startFilemill(config, { closeGraceMs: 0 });
+    return {
+      url: filemill.url,
+      async close() {
+        await filemill.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * `filemill submit <files or folders…>`: the whole job from the command line. It collects
+ * the files, fits them to the server's limits (several batches if needed), uploads each
+ * batch while the previous ones already run, follows every batch live over its event
+ * stream, downloads the results into `--out` in the same layout, and prints a summary.
+ * Exit 0 only if every file succeeded; Ctrl-C cancels what was sent and exits 130.
+ *
+ * Without `--server` (or FILEMILL_SERVER) the engine runs inside this process.
+ */
+import { Command, Option } from 'commander';
+import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
+import { collectFiles, type InputFile } from './collect-files.js';
+import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
+import { followBatch } from './event-stream.js';
+import { formatBytes } from './format.js';
+import { planBatches, type BatchPlan } from './plan-batches.js';
+import { downloadResults } from './results-download.js';
+import { renderSummary, resultRows } from './submit-summary.js';
+import { createSubmitView, viewModeFor, type SubmitView } from './submit-view.js';
+import { uploadBatch, type BatchFields } from './upload.js';
+
+interface SubmitOptions {
+  processor: string;
+  preset?: string;
+  settings?: string;
+  include: string[];
+  exclude: string[];
+  out: string;
+  server?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function submitCommand(): Command {
+  return new Command('submit')
+    .description(
+      'Process files and folders: upload them, follow every file live, download the results into --out',
+    )
+    .argument('<paths...>', 'files and folders (walked recursively; hidden files are skipped)')
+    .option('--processor <name>', 'the processor (see GET /api/processors)', 'image')
+    .option('--preset <name>', "a preset of the processor (default: the processor's own default)")
+    .option('--settings <json>', 'settings as a JSON object; they override the preset')
+    .option('--include <glob>', 'only files matching (repeatable; *.jpg matches at any depth)', collect, [])
+    .option('--exclude <glob>', 'leave out files matching (repeatable)', collect, [])
+    .option('--out <dir>', 'the folder for the results (same names are replaced)', 'filemill-results')
+    .addOption(
+      new Option(
+        '--server <url>',
+        'a filemill server (FILEMILL_SERVER); without one the engine runs inside this command',
+      ),
+    )
+    .option('--json', 'print the result as JSON (no bars)')
+    .action((paths: string[], options: SubmitOptions) => submit(paths, options));
+}
+
+function checkedFields(options: SubmitOptions, processors: ProcessorInfo[]): BatchFields {
+  const processor = processors.find((p) => p.name === options.processor);
+  if (!processor) {
+    const names = processors.map((p) => p.name).join(', ');
+    throw new CliError(
+      `UNKNOWN_PROCESSOR: there is no processor "${options.processor}" (there are: ${names}).`,
+    );
+  }
+  if (options.preset && !processor.presets.some((p) => p.name === options.preset)) {
+    const names = processor.presets.map((p) => p.name).join(', ');
+    throw new CliError(
+      `UNKNOWN_PRESET: ${processor.name} has no preset "${options.preset}" (it has: ${names}).`,
+    );
+  }
+  return { processor: processor.name, preset: options.preset, settings: options.settings };
+}
+
+function checkSettingsJson(settings: string | undefined): void {
+  if (settings === undefined) return;
+  let value: unknown;
+  try {
+    value = JSON.parse(settings);
+  } catch (error) {
+    throw new CliError(`INVALID_SETTINGS: --settings is not JSON (${(error as Error).message}).`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliError('INVALID_SETTINGS: --settings must be a JSON object, e.g. {"width": 800}.');
+  }
+}
+
+const sizeOf = (files: readonly InputFile[]): number => files.reduce((sum, f) => sum + f.size, 0);
+
+async function submit(paths: string[], options: SubmitOptions): Promise<void> {
+  checkSettingsJson(options.settings);
+  const files = await collectFiles(paths, { include: options.include, exclude: options.exclude });
+  if (files.length === 0) {
+    throw new CliError(
+      `NO_FILES: nothing to submit in ${paths.join(', ')} (hidden files and filters leave none).`,
+    );
+  }
+
+  const server = options.server ?? process.env.FILEMILL_SERVER;
+  const engine: EmbeddedEngine | null = server ? null : await startEmbeddedEngine();
+  const client = new ApiClient(engine?.url ?? server);
+  const stop = new AbortController();
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const sent: string[] = [];
+  let view: SubmitView | null = null;
+  try {
+    const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
+    const fields = checkedFields(options, processors);
+    const plan = planBatches(files, limits);
+    const mode = viewModeFor(process.stdout, options.json);
+    view = createSubmitView(mode, process.stdout, sizeOfPlan(plan).files, sizeOfPlan(plan).bytes);
+    describeStart(view, plan, fields, engine !== null);
+    const startedAt = Date.now();
+    await runBatches(client, plan, fields, view, sent, stop.signal);
+    view.stop();
+    await finish(client, plan, sent, options, Date.now() - startedAt, stop.signal);
+  } catch (error) {
+    if (!interrupted) throw error;
+    view?.stop();
+    await Promise.allSettled(sent.map((id) => client.cancel(id)));
+    const what = sent.length > 0 ? `; cancelled ${sent.join(', ')}` : '';
+    process.stderr.write(`filemill: interrupted${what}\n`);
+    process.exitCode = 130;
+  } finally {
+    view?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await engine?.close();
+  }
+}
+
+function sizeOfPlan(plan: BatchPlan): { files: number; bytes: number } {
+  const all = plan.batches.flat();
+  return { files: all.length, bytes: sizeOf(all) };
+}
+
+function describeStart(view: SubmitView, plan: BatchPlan, fields: BatchFields, embedded: boolean): void {
+  const { files, bytes } = sizeOfPlan(plan);
+  const batches = plan.batches.length === 1 ? '1 batch' : `${plan.batches.length} batches`;
+  const preset = fields.preset ? ` (${fields.preset})` : '';
+  const where = embedded ? ', run in this process' : '';
+  view.note(`${files} files, ${formatBytes(bytes)} → ${fields.processor}${preset} in ${batches}${where}`);
+  for (const { file, code, message } of plan.skipped) view.note(`skipped ${file.name} — ${code}: ${message}`);
+}
+
+/**
+ * Uploads the batches one after another and follows each from the moment it is accepted,
+ * so the server works on the first while the next is sent. Resolves when every batch ended.
+ */
+async function runBatches(
+  client: ApiClient,
+  plan: BatchPlan,
+  fields: BatchFields,
+  view: SubmitView,
+  sent: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  let failure: unknown = null;
+  const following: Promise<void>[] = [];
+  const follow = async (id: string): Promise<void> => {
+    for await (const event of followBatch(client, id, { signal })) view.event(event);
+  };
+  for (const [i, files] of plan.batches.entries()) {
+    if (failure) break;
+    view.uploading(i + 1, plan.batches.length, files.length, sizeOf(files));
+    const accepted = await uploadBatch(client, files, fields, (bytes) => view.uploadProgress(bytes), signal);
+    sent.push(accepted.id);
+    view.accepted(accepted.id, accepted.totalFiles);
+    following.push(follow(accepted.id).catch((error: unknown) => void (failure ??= error)));
+  }
+  await Promise.all(following);
+  if (failure) throw failure;
+}
+
+/** Downloads every batch's results into `--out` and prints the summary (or the JSON). */
+async function finish(
+  client: ApiClient,
+  plan: BatchPlan,
+  ids: string[],
+  options: SubmitOptions,
+  elapsedMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const taken = new Set<string>();
+  const written: string[] = [];
+  const batches = [];
+  for (const id of ids) {
+    // One report.json per batch: when there are several, each keeps its batch id.
+    const rename =
+      ids.length > 1 ? (name: string) => (name === 'report.json' ? `report-${id}.json` : name) : undefined;
+    written.push(...(await downloadResults(client, id, options.out, { taken, rename, signal })));
+    batches.push({ id, batch: await client.getBatch(id), files: await client.allFiles(id) });
+  }
+  const rows = resultRows(batches, plan.skipped);
+  const ok = rows.every((r) => r.status === 'succeeded');
+  if (options.json) {
+    const result = {
+      ok,
+      elapsedMs,
+      out: options.out,
+      written,
+      batches: batches.map(({ batch }) => batch),
+      files: rows,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const outputs = written.filter((name) => !/^report(-b_\w+)?\.json$/.test(name)).length;
+    process.stdout.write(`\n${renderSummary(rows, { elapsedMs, out: options.out, written: outputs })}\n`);
+  }
+  if (!ok) process.exitCode = 1;
+}

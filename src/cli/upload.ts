@@ -1,0 +1,76 @@
+/**
+ * Uploads one batch as `multipart/form-data` (shared/API.md, "Submit"), streamed from disk:
+ * each file is a Blob backed by the file (`fs.openAsBlob`), so nothing is read into memory
+ * ahead of the socket, and the encoded body is counted as fetch pulls it, which is the
+ * upload's byte progress.
+ */
+import { openAsBlob } from 'node:fs';
+import { CliError, type ApiClient } from './api-client.js';
+import type { InputFile } from './collect-files.js';
+
+export interface BatchFields {
+  processor: string;
+  preset?: string;
+  /** A JSON object, as text. */
+  settings?: string;
+}
+
+/** The `202 Accepted` answer. */
+export interface AcceptedBatch {
+  id: string;
+  status: string;
+  totalFiles: number;
+}
+
+export async function uploadBatch(
+  client: ApiClient,
+  files: readonly InputFile[],
+  fields: BatchFields,
+  onBytes: (sent: number) => void,
+  signal?: AbortSignal,
+): Promise<AcceptedBatch> {
+  const form = new FormData();
+  // Fields first: the server checks the processor and settings before it reads any file.
+  form.append('processor', fields.processor);
+  if (fields.preset) form.append('preset', fields.preset);
+  if (fields.settings) form.append('settings', fields.settings);
+  for (const file of files) form.append('files', await openAsBlob(file.path), file.name);
+
+  const encoded = new Request('http://filemill.invalid/', { method: 'POST', body: form });
+  const source = encoded.body!.getReader();
+  let sent = 0;
+  let readError: unknown;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof source.read>>;
+      try {
+        chunk = await source.read();
+      } catch (error) {
+        readError = error;
+        throw error;
+      }
+      if (chunk.done) return controller.close();
+      sent += chunk.value.byteLength;
+      onBytes(sent);
+      controller.enqueue(chunk.value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  });
+
+  try {
+    return await client.json<AcceptedBatch>('/api/batches', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': encoded.headers.get('content-type')! },
+      signal,
+      duplex: 'half',
+    } as RequestInit);
+  } catch (error) {
+    if (readError !== undefined && !signal?.aborted) {
+      throw new CliError(
+        'INPUT_CHANGED: a file could not be read while it was being sent (changed or removed); nothing of this batch was kept.',
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Runs the `filemill` CLI as its own process, as a person or a script would: from the
+ * sources (through tsx), with the environment of the test (so the test processors exist).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import './env.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ARGS = ['--import', 'tsx', 'src/cli/run.ts'];
+const run = promisify(execFile);
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of the test, minus a FILEMILL_SERVER that would point the CLI elsewhere. */
+function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!('FILEMILL_SERVER' in env)) delete base.FILEMILL_SERVER;
+  return base;
+}
+
+export async function filemill(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...ARGS, ...args], {
+      cwd: ROOT,
+      env: cliEnv(env),
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error: any) {
+    return { code: error.code ?? 1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
+  }
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  exited: Promise<CliResult>;
+}
+
+/** Starts the CLI and returns at once, to signal it while it works. */
+export function startFilemillCli(args: string[], env?: Record<string, string>): RunningCli {
+  const child = spawn(process.execPath, [...ARGS, ...args], { cwd: ROOT, env: cliEnv(env) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+  );
+  return { child, stdout: () => stdout, exited };
+}
