@@ -14,7 +14,6 @@ export const EVENT_TYPES = [
   'batch.completed',
   'batch.failed',
   'batch.cancelled',
-  'file.queued',
   'file.started',
   'file.progress',
   'file.retrying',
@@ -51,9 +50,15 @@ export interface BatchEvent {
   etaMs: number | null;
 }
 
-/** The event type that reports a file entering `status`. */
+/**
+ * The event type that reports a file entering `status`. A file back in the queue (a manual
+ * retry, a lease recovered after a crash) is reported as `file.retrying`, the contract's
+ * word for "it will run again", with `file.status` saying `queued`.
+ */
 export function fileEventType(status: FileStatus): EventType {
-  return `file.${status === 'running' ? 'started' : status}` as EventType;
+  if (status === 'running') return 'file.started';
+  if (status === 'queued') return 'file.retrying';
+  return `file.${status}` as EventType;
 }
 
 /** The end event of a batch that turned final with `status`. */

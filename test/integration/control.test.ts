@@ -167,7 +167,12 @@ describe('crashes', () => {
   it('costs only the file in flight one attempt when its worker process is killed', async () => {
     const { body } = await submit(server.url, txt(2), { processor: 'sleep', settings: '{"ms": 1500}' });
     await waitForBatch(server.url, body.id, (b) => b.counts.running === 2);
-    const workers = await workerPids();
+    // Both files are leased; their worker processes start on demand, a moment later.
+    let workers = await workerPids();
+    for (let tries = 0; workers.length < 2 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      workers = await workerPids();
+    }
     assert.ok(workers.length >= 2, `expected two worker processes, found ${workers.length}`);
     process.kill(workers[0]!, 'SIGKILL');
     const batch = await waitForBatch(server.url, body.id);

@@ -95,7 +95,7 @@ describe('event stream (SSE)', () => {
     const types = read.events.map((e) => e.data.type);
     assert.equal(types.filter((t) => t === 'batch.completed').length, 2);
     assert.equal(types.at(-1), 'batch.completed');
-    assert.ok(types.includes('file.queued'));
+    assert.ok(types.includes('file.retrying'));
     assert.equal(read.events.at(-1)!.data.status, 'completed');
   });
 

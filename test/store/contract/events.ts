@@ -223,7 +223,7 @@ export function describeEvents(factory: StoreFactory): void {
           ],
           ...[
             ['file.started', 2],
-            ['file.queued', 2],
+            ['file.retrying', 2],
           ],
           ...[
             ['file.cancelled', 1],
@@ -231,9 +231,9 @@ export function describeEvents(factory: StoreFactory): void {
             ['batch.cancelled', null],
           ],
           ...[
-            ['file.queued', 1],
-            ['file.queued', 2],
-            ['file.queued', 3],
+            ['file.retrying', 1],
+            ['file.retrying', 2],
+            ['file.retrying', 3],
             ['batch.started', null],
           ],
           ...[
@@ -312,8 +312,8 @@ export function describeEvents(factory: StoreFactory): void {
       const events = await eventLog(store(), input.id);
       assertNumbered(events);
       assert.deepEqual(typesOf(events).slice(4), [
-        'file.queued',
-        'file.queued',
+        'file.retrying',
+        'file.retrying',
         'batch.queued',
         'batch.started',
         'file.started',
