@@ -9,11 +9,17 @@
  * 3. events: how soon a connected SSE client hears that a file finished (p50/p99).
  * 4. upload: the server's peak RSS while it receives a 1 GiB batch (100 files of 10 MiB),
  *    streamed by the client so neither side holds it in memory.
+ * 5. cli: `filemill submit <folder> --preset web --out <dir>` with no server, as a person
+ *    runs it — engine start, upload, processing, download and unpacking — on the same 48
+ *    photos, against sharp directly; and the start-up of the command alone.
  */
+import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { imageProcessor } from '../src/processors/image/descriptor.js';
 import { run as runImage } from '../src/processors/image/run.js';
@@ -245,6 +251,48 @@ async function processorAlone(image: Buffer, count: number): Promise<number> {
   return perFile;
 }
 
+const execFileAsync = promisify(execFile);
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+async function cliBench() {
+  const images = await Promise.all(
+    Array.from({ length: 48 }, (_, i) => photoJpeg(1200 + ((i * 17) % 800), 900 + ((i * 13) % 600), i + 1)),
+  );
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-cli-'));
+  try {
+    for (const [i, data] of images.entries()) {
+      await mkdir(join(dir, 'in', `day${i % 3}`), { recursive: true });
+      await writeFile(join(dir, 'in', `day${i % 3}`, `IMG_${i}.jpg`), data);
+    }
+    await directWeb(images.slice(0, cores));
+    const directMs = await directWeb(images);
+    const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
+    const startupMs = await timed(() => execFileAsync(process.execPath, [bin, '--version']));
+    const args = [bin, 'submit', join(dir, 'in'), '--preset', 'web', '--json'];
+    let result = '';
+    const wallMs = await timed(async () => {
+      result = (await execFileAsync(process.execPath, [...args, '--out', join(dir, 'out')])).stdout;
+    });
+    const report = JSON.parse(result) as { ok: boolean; written: string[] };
+    if (!report.ok || report.written.length !== images.length + 1) throw new Error('the CLI run failed');
+    return {
+      files: images.length,
+      wallMs: Math.round(wallMs),
+      directSharpMs: Math.round(directMs),
+      ratio: round(wallMs / directMs),
+      /** `filemill --version`: Node and the CLI's modules loading. */
+      startupMs: Math.round(startupMs),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -255,4 +303,5 @@ if (!only || only === 'images') results.images = await imagesBench();
 if (!only || only === 'overhead') results.overhead = await overheadBench();
 if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
+if (!only || only === 'cli') results.cli = await cliBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -3,11 +3,14 @@
  * setting becomes a CliError naming each one, so `serve` and an embedded `submit` report
  * them the same way.
  */
-import { ConfigError, loadConfig, type LoadOptions } from '../config/load.js';
+import type { LoadOptions } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { CliError } from './api-client.js';
 
-export function cliConfig(overrides: LoadOptions['overrides']): Config {
+export async function cliConfig(overrides: LoadOptions['overrides']): Promise<Config> {
+  // Loaded on demand: compiling the settings schema costs ~150 ms that `ls` or `status`
+  // should not pay.
+  const { ConfigError, loadConfig } = await import('../config/load.js');
   try {
     return loadConfig({ overrides });
   } catch (error) {

@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFilemill } from '../server.js';
 import { cliConfig } from './config.js';
 
 export interface EmbeddedEngine {
@@ -18,7 +17,15 @@ export interface EmbeddedEngine {
 export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
   const dataDir = await mkdtemp(join(tmpdir(), 'filemill-'));
   try {
-    const config = cliConfig({ dataDir, databaseUrl: '', host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const config = await cliConfig({
+      dataDir,
+      databaseUrl: '',
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+    });
+    // Loaded on demand: a command against a server never needs the engine's modules.
+    const { startFilemill } = await import('../server.js');
     // Its only client is this process: nothing to wait for when it closes.
     const filemill = await startFilemill(config, { closeGraceMs: 0 });
     return {

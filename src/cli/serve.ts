@@ -2,7 +2,6 @@
  * `filemill serve`: the HTTP API with its workers, until SIGINT/SIGTERM.
  */
 import { Command, Option } from 'commander';
-import { startFilemill } from '../server.js';
 import { cliConfig } from './config.js';
 
 export function serveCommand(): Command {
@@ -13,12 +12,14 @@ export function serveCommand(): Command {
     .addOption(new Option('--data-dir <path>', 'data folder (FILEMILL_DATA_DIR, default ./data)'))
     .addOption(new Option('--concurrency <n>', 'worker processes (FILEMILL_CONCURRENCY, default: cores)'))
     .action(async (flags: { port?: string; host?: string; dataDir?: string; concurrency?: string }) => {
-      const config = cliConfig({
+      const config = await cliConfig({
         port: flags.port,
         host: flags.host,
         dataDir: flags.dataDir,
         concurrency: flags.concurrency,
       });
+      // Loaded on demand: the other commands start without the server's modules.
+      const { startFilemill } = await import('../server.js');
       const filemill = await startFilemill(config);
       process.stderr.write(`filemill ${filemill.url} — data in ${config.dataDir}\n`);
       const stop = (): void => {

@@ -56,16 +56,20 @@ export interface LoadOptions {
 export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = {}): Config {
   const raw: Record<string, unknown> = {};
   const source: Partial<Record<ConfigKey, string>> = {};
+  /** What was written, for the message: `abc`, not the NaN it became. */
+  const written: Partial<Record<ConfigKey, unknown>> = {};
   for (const key of Object.keys(ENV_NAMES) as ConfigKey[]) {
     const fromEnv = env[ENV_NAMES[key]];
     if (fromEnv !== undefined && fromEnv !== '') {
       raw[key] = convert(key, fromEnv);
       source[key] = ENV_NAMES[key];
+      written[key] = fromEnv;
     }
     const flag = overrides[key];
     if (flag !== undefined) {
       raw[key] = typeof flag === 'string' ? convert(key, flag) : flag;
       source[key] = `--${kebab(key)}`;
+      written[key] = flag;
     }
   }
   const value = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
@@ -73,7 +77,7 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
   for (const error of validator.Errors(value)) {
     const key = error.instancePath.slice(1) as ConfigKey;
     if (!key || problems.some((p) => p.startsWith(`${source[key] ?? key}:`))) continue;
-    const given = JSON.stringify(raw[key]);
+    const given = JSON.stringify(written[key] ?? raw[key]);
     problems.push(`${source[key] ?? key}: ${describe(error.message, key)} (got ${given})`);
   }
   const config = value as Config & Record<string, unknown>;

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.problems.length, 4);
-        assert.match(error.problems.join('\n'), /^FILEMILL_PORT: /m);
+        assert.match(error.problems.join('\n'), /^FILEMILL_PORT: must be integer \(got "eighty"\)$/m);
         assert.match(error.problems.join('\n'), /^FILEMILL_SANDBOX: must be one of permission, none/m);
         assert.match(error.problems.join('\n'), /^FILEMILL_MAX_BATCH_BYTES: must be a size/m);
         assert.match(error.problems.join('\n'), /^--concurrency: /m);
