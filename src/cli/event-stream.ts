@@ -3,7 +3,7 @@
  * event, resuming by `seq` (Last-Event-ID) when the connection drops before the batch ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiClient } from './api-client.js';
+import { CliError, type ApiClient } from './api-client.js';
 
 export interface WireEvent {
   seq: number;
@@ -23,6 +23,19 @@ export interface WireEvent {
 }
 
 const END = new Set(['batch.completed', 'batch.failed', 'batch.cancelled']);
+const FINAL_STATUSES = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+
+/**
+ * The stream is over when it closed after an end event and the batch is still final. An end
+ * event alone is not enough: a batch that was retried has an older end event in its log,
+ * and a connection that drops just after replaying it must resume, not stop.
+ */
+async function isOver(client: ApiClient, id: string, last: WireEvent | null, signal?: AbortSignal) {
+  if (!last || !END.has(last.type)) return false;
+  const response = await client.request(`/api/batches/${encodeURIComponent(id)}`, { signal });
+  const batch = (await response.json()) as { status: string };
+  return FINAL_STATUSES.has(batch.status);
+}
 
 export async function* followBatch(
   client: ApiClient,
@@ -31,6 +44,7 @@ export async function* followBatch(
 ): AsyncGenerator<WireEvent> {
   const { signal } = options;
   let last = options.after ?? 0;
+  let lastEvent: WireEvent | null = null;
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
@@ -45,6 +59,7 @@ export async function* followBatch(
     }
     const decoder = new TextDecoder();
     let buffer = '';
+    const resumedAfter = last;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
@@ -55,15 +70,18 @@ export async function* followBatch(
           if (!data) continue;
           const event = JSON.parse(data[1]!) as WireEvent;
           last = event.seq;
+          lastEvent = event;
           yield event;
-          if (END.has(event.type)) return;
         }
       }
-      // The server ends the stream after the end event; ending earlier means a resumable drop.
+      // The server ends the stream after the batch's latest end event; any other end is a
+      // dropped connection, resumed after the last seq.
     } catch (error) {
       if (signal?.aborted) throw error;
-      // A dropped connection: resume after the last seq.
     }
-    attempt = 0;
+    if (await isOver(client, id, lastEvent, signal)) return;
+    if (last > resumedAfter) attempt = -1;
+    else if (attempt >= 5) throw new CliError(`the event stream of ${id} keeps closing without news`);
+    else await sleep(Math.min(5000, 250 * 2 ** attempt));
   }
 }

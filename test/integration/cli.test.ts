@@ -8,7 +8,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filemill as runCli } from './support/cli.js';
-import { listTree, startTestServer, submit, waitForBatch, type TestServer } from './support/server.js';
+import {
+  listTree,
+  postJson,
+  startTestServer,
+  submit,
+  waitForBatch,
+  type TestServer,
+} from './support/server.js';
 
 const filemill = (...args: string[]) => runCli(args);
 
@@ -98,6 +105,28 @@ describe('filemill batch commands', () => {
       events.map((_, i) => i + 1),
     );
     assert.equal(events.at(-1).type, 'batch.failed');
+  });
+
+  it('watches a retried batch past its earlier end, to the end of the retry', async () => {
+    const { body } = await submit(
+      server.url,
+      [0, 1].map((i) => ({ name: `${i}.txt`, data: 'x' })),
+      { processor: 'sleep', settings: '{"ms": 300}' },
+    );
+    await postJson(`${server.url}/api/batches/${body.id}/files/1/cancel`);
+    await waitForBatch(server.url, body.id);
+    await postJson(`${server.url}/api/batches/${body.id}/retry`);
+    const watched = await filemill('status', body.id, '--watch', '--json', '--server', server.url);
+    assert.equal(watched.code, 0, watched.stderr);
+    const types = watched.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).type);
+    assert.deepEqual(
+      types.filter((t) => t.startsWith('batch.') && t !== 'batch.progress' && t !== 'batch.queued'),
+      ['batch.started', 'batch.completed', 'batch.started', 'batch.completed'],
+    );
+    assert.equal(types.at(-1), 'batch.completed');
   });
 
   it('prints the error code and message in one line and exits 1', async () => {
