@@ -25,6 +25,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    /** The HTTP status, when it is the server's answer. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'CliError';
@@ -53,7 +55,11 @@ export class ApiClient {
       error?: { code: string; message: string };
     } | null;
     const error = body?.error;
-    throw new CliError(error ? `${error.code}: ${error.message}` : `the server answered ${response.status}`);
+    throw new CliError(
+      error ? `${error.code}: ${error.message}` : `the server answered ${response.status}`,
+      1,
+      response.status,
+    );
   }
 
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { CliError } from './api-client.js';
+import { isWithin } from './paths.js';
 
 export interface InputFile {
   /** Where it is on this machine. */
@@ -20,6 +21,8 @@ export interface InputFile {
 export interface CollectOptions {
   include?: readonly string[];
   exclude?: readonly string[];
+  /** Folders never walked into, e.g. the output folder when it lies inside an input. */
+  skip?: readonly string[];
 }
 
 /**
@@ -32,8 +35,9 @@ function anyDepth(pattern: string): string {
 
 /**
  * Names are relative to the folder given (`photos/day1/a.jpg` → `day1/a.jpg`) when one
- * input is given; with several, each folder keeps its own name on top (`photos/day1/a.jpg`)
- * so that two folders cannot mix. A file named directly is uploaded under its base name and
+ * input is given; with several, each folder keeps its own name on top (`photos/day1/a.jpg`).
+ * (Two folders of the same name, `2023/photos` and `2024/photos`, share that top folder; the
+ * server then tells equal names apart as `a (2).jpg`.) A file named directly is uploaded under its base name and
  * is taken even when hidden or filtered out: naming it is asking for it.
  */
 export async function collectFiles(
@@ -42,12 +46,21 @@ export async function collectFiles(
 ): Promise<InputFile[]> {
   const include = options.include?.length ? options.include.map(anyDepth) : ['**/*'];
   const exclude = (options.exclude ?? []).map(anyDepth);
+  const skip = (options.skip ?? []).map((folder) => resolve(folder));
   const files: InputFile[] = [];
+  // A file reached twice (the same folder given twice, a folder and a file in it) is sent once.
+  const seen = new Set<string>();
+  const add = (file: InputFile): void => {
+    const absolute = resolve(file.path);
+    if (seen.has(absolute) || skip.some((folder) => isWithin(absolute, folder))) return;
+    seen.add(absolute);
+    files.push(file);
+  };
   for (const input of inputs) {
     const info = await stat(input).catch(() => null);
     if (!info) throw new CliError(`NOT_FOUND: there is no file or folder ${input}.`);
     if (info.isFile()) {
-      files.push({ path: input, name: basename(input), size: info.size });
+      add({ path: input, name: basename(input), size: info.size });
       continue;
     }
     if (!info.isDirectory()) throw new CliError(`NOT_FOUND: ${input} is neither a file nor a folder.`);
@@ -61,10 +74,10 @@ export async function collectFiles(
       expandDirectories: false,
     });
     found.sort();
-    const sizes = await Promise.all(found.map((relative) => stat(join(input, relative))));
-    found.forEach((relative, i) => {
+    const sizes = await Promise.all(found.map((name) => stat(join(input, name))));
+    found.forEach((name, i) => {
       if (!sizes[i]!.isFile()) return;
-      files.push({ path: join(input, relative), name: prefix + relative, size: sizes[i]!.size });
+      add({ path: join(input, name), name: prefix + name, size: sizes[i]!.size });
     });
   }
   return files;

@@ -4,6 +4,7 @@
  * FILEMILL_* variables still apply (concurrency, limits, sandbox), except where the data
  * lives and where it listens.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { cliConfig } from './config.js';
 export interface EmbeddedEngine {
   url: string;
   close(): Promise<void>;
+  /** For an exit that cannot wait: removes the data folder at once. */
+  removeDataNow(): void;
 }
 
 export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
@@ -31,9 +34,13 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     return {
       url: filemill.url,
       async close() {
-        await filemill.close();
-        await rm(dataDir, { recursive: true, force: true });
+        try {
+          await filemill.close();
+        } finally {
+          await rm(dataDir, { recursive: true, force: true });
+        }
       },
+      removeDataNow: () => rmSync(dataDir, { recursive: true, force: true }),
     };
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });

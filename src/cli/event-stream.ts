@@ -37,6 +37,14 @@ async function isOver(client: ApiClient, id: string, last: WireEvent | null, sig
   return FINAL_STATUSES.has(batch.status);
 }
 
+/** How long a follow keeps reconnecting with no new event before it gives up. */
+const QUIET_LIMIT_MS = 60_000;
+
+/**
+ * Yields the batch's events from `after` on until the batch has ended. Any interruption — a
+ * dropped connection, a server restarting, a stream refused for now (429) — is retried with
+ * back-off, resuming after the last seq, for up to a minute without news.
+ */
 export async function* followBatch(
   client: ApiClient,
   id: string,
@@ -45,43 +53,53 @@ export async function* followBatch(
   const { signal } = options;
   let last = options.after ?? 0;
   let lastEvent: WireEvent | null = null;
+  let quietSince = Date.now();
   for (let attempt = 0; ; attempt++) {
-    let response: Response;
     try {
-      response = await client.request(`/api/batches/${encodeURIComponent(id)}/events`, {
+      const response = await client.request(`/api/batches/${encodeURIComponent(id)}/events`, {
         headers: { 'last-event-id': String(last) },
         signal,
       });
-    } catch (error) {
-      if (attempt >= 5 || signal?.aborted) throw error;
-      await sleep(Math.min(5000, 250 * 2 ** attempt));
-      continue;
-    }
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const resumedAfter = last;
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-          if (!data) continue;
-          const event = JSON.parse(data[1]!) as WireEvent;
-          last = event.seq;
-          lastEvent = event;
-          yield event;
-        }
+      for await (const event of sseEvents(response)) {
+        last = event.seq;
+        lastEvent = event;
+        quietSince = Date.now();
+        attempt = 0;
+        yield event;
       }
       // The server ends the stream after the batch's latest end event; any other end is a
-      // dropped connection, resumed after the last seq.
+      // dropped connection.
+      if (await isOver(client, id, lastEvent, signal)) return;
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (signal?.aborted || isPermanent(error)) throw error;
+      if (Date.now() - quietSince > QUIET_LIMIT_MS) {
+        throw error instanceof CliError
+          ? error
+          : new CliError(`lost the event stream of ${id} (${(error as Error).message})`);
+      }
     }
-    if (await isOver(client, id, lastEvent, signal)) return;
-    if (last > resumedAfter) attempt = -1;
-    else if (attempt >= 5) throw new CliError(`the event stream of ${id} keeps closing without news`);
-    else await sleep(Math.min(5000, 250 * 2 ** attempt));
+    await sleep(Math.min(5000, 250 * 2 ** attempt), undefined, { signal });
+  }
+}
+
+/** A refusal that asking again will not change: no such batch, a bad request. */
+function isPermanent(error: unknown): boolean {
+  return (
+    error instanceof CliError && error.status !== undefined && error.status < 500 && error.status !== 429
+  );
+}
+
+/** The events of one SSE response, in order. */
+async function* sseEvents(response: Response): AsyncGenerator<WireEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const data = /^data: (.*)$/m.exec(buffer.slice(0, cut));
+      buffer = buffer.slice(cut + 2);
+      if (data) yield JSON.parse(data[1]!) as WireEvent;
+    }
   }
 }

@@ -52,7 +52,11 @@ class RunTally {
   }
 
   get failed(): number {
-    return this.sum('failed', 'cancelled');
+    return this.sum('failed');
+  }
+
+  get cancelled(): number {
+    return this.sum('cancelled');
   }
 
   /** Files per second since the first batch was accepted. */
@@ -187,12 +191,13 @@ class BarsView implements SubmitView {
     this.tally.startedAt = Date.now();
     this.overall = this.bars.create(this.tally.totalFiles, 0, {
       line: () => {
-        const { done, totalFiles, failed, rate } = this.tally;
+        const { done, totalFiles, failed, cancelled, rate } = this.tally;
         const left =
           rate > 0 && done < totalFiles
             ? ` · about ${formatDuration(((totalFiles - done) / rate) * 1000)} left`
             : '';
-        const failures = failed > 0 ? ` · ${failed} failed` : '';
+        const failures =
+          (failed > 0 ? ` · ${failed} failed` : '') + (cancelled > 0 ? ` · ${cancelled} cancelled` : '');
         const more = this.files.size >= MAX_FILE_BARS ? ' (more in flight)' : '';
         return `files ${done}/${totalFiles}${failures} · ${rate.toFixed(1)} files/s${left}${more}`;
       },

@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
 import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
+import { handleInterrupts } from './interrupt.js';
 import { followBatch } from './event-stream.js';
 import { formatBytes } from './format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
@@ -88,7 +89,12 @@ const sizeOf = (files: readonly InputFile[]): number => files.reduce((sum, f) =>
 
 async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   checkSettingsJson(options.settings);
-  const files = await collectFiles(paths, { include: options.include, exclude: options.exclude });
+  const files = await collectFiles(paths, {
+    include: options.include,
+    exclude: options.exclude,
+    // A second run into the same --out must not take the first run's results as input.
+    skip: [options.out],
+  });
   if (files.length === 0) {
     throw new CliError(
       `NO_FILES: nothing to submit in ${paths.join(', ')} (hidden files and filters leave none).`,
@@ -96,19 +102,15 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   }
 
   const server = options.server ?? process.env.FILEMILL_SERVER;
-  const engine: EmbeddedEngine | null = server ? null : await startEmbeddedEngine();
-  const client = new ApiClient(engine?.url ?? server);
-  const stop = new AbortController();
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true;
-    stop.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let engine: EmbeddedEngine | null = null;
+  const interruption = handleInterrupts(() => engine?.removeDataNow());
   const sent: string[] = [];
+  let client: ApiClient | null = null;
   let view: SubmitView | null = null;
   try {
+    engine = server ? null : await startEmbeddedEngine();
+    client = new ApiClient(engine?.url ?? server);
+    interruption.signal.throwIfAborted();
     const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
     const fields = checkedFields(options, processors);
     const plan = planBatches(files, limits);
@@ -116,22 +118,44 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     view = createSubmitView(mode, process.stdout, sizeOfPlan(plan).files, sizeOfPlan(plan).bytes);
     describeStart(view, plan, fields, engine !== null);
     const startedAt = Date.now();
-    await runBatches(client, plan, fields, view, sent, stop.signal);
+    await runBatches(client, plan, fields, view, sent, interruption.signal);
     view.stop();
-    await finish(client, plan, sent, options, Date.now() - startedAt, stop.signal);
+    await finish(client, plan, sent, options, Date.now() - startedAt, interruption.signal);
   } catch (error) {
-    if (!interrupted) throw error;
     view?.stop();
-    await Promise.allSettled(sent.map((id) => client.cancel(id)));
-    const what = sent.length > 0 ? `; cancelled ${sent.join(', ')}` : '';
-    process.stderr.write(`filemill: interrupted${what}\n`);
-    process.exitCode = 130;
+    if (interruption.signal.aborted) {
+      const cancelled = client ? await cancelBatches(client, sent) : [];
+      const what = cancelled.length > 0 ? `; cancelled ${cancelled.join(', ')}` : '';
+      process.stderr.write(`filemill: interrupted${what}\n`);
+      process.exitCode = 130;
+      return;
+    }
+    if (sent.length > 0 && !engine) {
+      process.stderr.write(
+        `filemill: what was sent goes on on the server: ${sent.join(', ')} (see \`filemill status <id>\`)\n`,
+      );
+    }
+    throw error;
   } finally {
     view?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.dispose();
     await engine?.close();
   }
+}
+
+const ENDED_ON_THEIR_OWN = new Set(['completed', 'completed_with_errors', 'failed']);
+
+/**
+ * Cancels the batches on the server; returns those it cancelled (a batch that had already
+ * ended stays as it was). Running files may take a moment to stop, so "cancelled" here means
+ * the cancel was accepted.
+ */
+async function cancelBatches(client: ApiClient, ids: string[]): Promise<string[]> {
+  const results = await Promise.allSettled(ids.map((id) => client.cancel(id)));
+  return ids.filter((_, i) => {
+    const result = results[i]!;
+    return result.status === 'fulfilled' && !ENDED_ON_THEIR_OWN.has(result.value.status);
+  });
 }
 
 function sizeOfPlan(plan: BatchPlan): { files: number; bytes: number } {
@@ -149,8 +173,10 @@ function describeStart(view: SubmitView, plan: BatchPlan, fields: BatchFields, e
 }
 
 /**
- * Uploads the batches one after another and follows each from the moment it is accepted,
- * so the server works on the first while the next is sent. Resolves when every batch ended.
+ * Uploads the batches one after another, and follows them one at a time in the same order
+ * (one event stream open, whatever the number of batches): the server works on the first
+ * while the next is sent. Resolves when every batch has ended; on any failure the rest is
+ * stopped before it rejects, so nothing goes on in the background.
  */
 async function runBatches(
   client: ApiClient,
@@ -158,22 +184,40 @@ async function runBatches(
   fields: BatchFields,
   view: SubmitView,
   sent: string[],
-  signal: AbortSignal,
+  interrupted: AbortSignal,
 ): Promise<void> {
+  const failed = new AbortController();
+  const signal = AbortSignal.any([interrupted, failed.signal]);
   let failure: unknown = null;
-  const following: Promise<void>[] = [];
+  const fail = (error: unknown): void => {
+    failure ??= error;
+    failed.abort(error);
+  };
+  let following = Promise.resolve();
   const follow = async (id: string): Promise<void> => {
+    if (signal.aborted) return;
     for await (const event of followBatch(client, id, { signal })) view.event(event);
   };
-  for (const [i, files] of plan.batches.entries()) {
-    if (failure) break;
-    view.uploading(i + 1, plan.batches.length, files.length, sizeOf(files));
-    const accepted = await uploadBatch(client, files, fields, (bytes) => view.uploadProgress(bytes), signal);
-    sent.push(accepted.id);
-    view.accepted(accepted.id, accepted.totalFiles);
-    following.push(follow(accepted.id).catch((error: unknown) => void (failure ??= error)));
+  try {
+    for (const [i, files] of plan.batches.entries()) {
+      if (signal.aborted) break;
+      view.uploading(i + 1, plan.batches.length, files.length, sizeOf(files));
+      const accepted = await uploadBatch(
+        client,
+        files,
+        fields,
+        (bytes) => view.uploadProgress(bytes),
+        signal,
+      );
+      sent.push(accepted.id);
+      view.accepted(accepted.id, accepted.totalFiles);
+      following = following.then(() => follow(accepted.id)).catch(fail);
+    }
+  } catch (error) {
+    fail(error);
   }
-  await Promise.all(following);
+  await following;
+  interrupted.throwIfAborted();
   if (failure) throw failure;
 }
 

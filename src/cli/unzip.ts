@@ -4,10 +4,12 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { takeUniqueName } from '../core/filenames.js';
+import { CliError } from './api-client.js';
+import { isWithin } from './paths.js';
 
 export interface UnzipOptions {
   /** The name to write an entry under (default: its own). */
@@ -47,8 +49,8 @@ export async function unzipInto(
       const name = takeUniqueName(options.rename?.(entry.fileName) ?? entry.fileName, taken);
       const target = resolve(root, name);
       const inside = relative(root, target);
-      if (inside.startsWith('..') || isAbsolute(inside))
-        throw new Error(`unsafe path in the ZIP: ${entry.fileName}`);
+      if (inside === '' || !isWithin(target, root))
+        throw new CliError(`UNSAFE_PATH: the results hold a name outside the folder: ${entry.fileName}`);
       await mkdir(dirname(target), { recursive: true });
       const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) =>
         zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))),

@@ -3,6 +3,9 @@
  * each file is a Blob backed by the file (`fs.openAsBlob`), so nothing is read into memory
  * ahead of the socket, and the encoded body is counted as fetch pulls it, which is the
  * upload's byte progress.
+ *
+ * `signal` interrupts the upload only while the body is being sent (see below): a caller
+ * that gets a batch back after aborting must cancel it.
  */
 import { openAsBlob } from 'node:fs';
 import { CliError, type ApiClient } from './api-client.js';
@@ -40,6 +43,16 @@ export async function uploadBatch(
   const source = encoded.body!.getReader();
   let sent = 0;
   let readError: unknown;
+  // Interrupted while sending, the request is dropped and the server keeps nothing. Once the
+  // whole body is sent, the server may already be committing the batch: the answer is
+  // awaited then, so the caller learns the id and can cancel it.
+  let bodySent = false;
+  const request = new AbortController();
+  const interrupt = (): void => {
+    if (!bodySent) request.abort(signal?.reason);
+  };
+  signal?.addEventListener('abort', interrupt, { once: true });
+  if (signal?.aborted) interrupt();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: Awaited<ReturnType<typeof source.read>>;
@@ -49,7 +62,10 @@ export async function uploadBatch(
         readError = error;
         throw error;
       }
-      if (chunk.done) return controller.close();
+      if (chunk.done) {
+        bodySent = true;
+        return controller.close();
+      }
       sent += chunk.value.byteLength;
       onBytes(sent);
       controller.enqueue(chunk.value);
@@ -62,15 +78,17 @@ export async function uploadBatch(
       method: 'POST',
       body,
       headers: { 'content-type': encoded.headers.get('content-type')! },
-      signal,
+      signal: request.signal,
       duplex: 'half',
     } as RequestInit);
   } catch (error) {
-    if (readError !== undefined && !signal?.aborted) {
+    if (readError !== undefined && !request.signal.aborted) {
       throw new CliError(
         'INPUT_CHANGED: a file could not be read while it was being sent (changed or removed); nothing of this batch was kept.',
       );
     }
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
   }
 }

@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { filemill, startFilemillCli } from './support/cli.js';
@@ -170,7 +172,13 @@ describe('filemill submit against a server', () => {
 describe('filemill submit over the server limits', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ concurrency: 1, maxFilesPerBatch: 2, maxFileBytes: 100 });
+    // One event stream per address: the CLI follows its batches one at a time.
+    server = await startTestServer({
+      concurrency: 1,
+      maxFilesPerBatch: 2,
+      maxFileBytes: 100,
+      maxStreamsPerIp: 1,
+    });
   });
   after(() => server.close());
 
@@ -224,6 +232,59 @@ describe('filemill submit over the server limits', () => {
 async function dataFolders(temp: string): Promise<string[]> {
   return (await readdir(temp)).filter((name) => name.startsWith('filemill-'));
 }
+
+describe('filemill submit when the server fails midway', () => {
+  it('stops following, says which batches are still on the server, and exits 1', async () => {
+    // A stand-in server: the first batch is accepted and never ends, the second upload fails.
+    let uploads = 0;
+    const fake = createServer((request, response) => {
+      const json = (status: number, body: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (request.url === '/api/processors') {
+        return json(200, [{ name: 'copy', presets: [{ name: 'default' }], defaultPreset: 'default' }]);
+      }
+      if (request.url === '/api/limits')
+        return json(200, { maxFiles: 1, maxFileBytes: 100, maxBatchBytes: 1000 });
+      if (request.url === '/api/batches' && request.method === 'POST') {
+        request.resume();
+        request.on('end', () =>
+          ++uploads === 1
+            ? json(202, { id: 'b_first', status: 'queued', totalFiles: 1 })
+            : json(500, { error: { code: 'INTERNAL', message: 'The server failed.' } }),
+        );
+        return;
+      }
+      if (request.url === '/api/batches/b_first/events') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+        return; // and never ends
+      }
+      json(404, { error: { code: 'NOT_FOUND', message: 'No.' } });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    try {
+      const two = await folder('two', { 'a.txt': 'a', 'b.txt': 'b' });
+      const result = await filemill([
+        'submit',
+        two,
+        '--processor',
+        'copy',
+        '--out',
+        outDir('two'),
+        '--server',
+        url,
+      ]);
+      assert.equal(result.code, 1);
+      assert.equal(uploads, 2);
+      assert.match(result.stderr, /^filemill: what was sent goes on on the server: b_first /m);
+      assert.match(result.stderr, /^filemill: INTERNAL: The server failed\.$/m);
+    } finally {
+      fake.closeAllConnections();
+      fake.close();
+    }
+  });
+});
 
 describe('filemill submit with no server', () => {
   it('runs the engine in its own process, writes the results, and leaves no data behind', async () => {

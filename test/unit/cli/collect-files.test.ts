@@ -66,6 +66,16 @@ describe('collectFiles', () => {
     );
   });
 
+  it('sends a file reached twice once, and never walks into a skipped folder', async () => {
+    const files = await collectFiles([trip(), join(trip(), 'a.jpg'), trip()], {
+      skip: [join(trip(), 'day1')],
+    });
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['trip/a.jpg'],
+    );
+  });
+
   it('refuses a path that does not exist with NOT_FOUND', async () => {
     await assert.rejects(
       collectFiles([join(root, 'nope')]),
