@@ -15,6 +15,26 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI runs in a browser.
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        File: 'readonly',
+        FormData: 'readonly',
+        XMLHttpRequest: 'readonly',
+        WebSocket: 'readonly',
+        PopStateEvent: 'readonly',
+        AbortController: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+        Response: 'readonly',
+      },
+    },
+  },
+  {
     // Tests read JSON answers from the API; typing every one would repeat the schemas.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

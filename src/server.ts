@@ -94,6 +94,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     bus,
     streamLimits: { maxPerBatch: config.maxStreamsPerBatch, maxPerIp: config.maxStreamsPerIp },
     version: VERSION,
+    webRoot: join(PROJECT_ROOT, 'dist', 'web'),
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
 

@@ -4,7 +4,7 @@
  * succeed; report.json has every file.
  */
 import type { FileView } from '../core/views.js';
-import { formatBytes, formatChange, formatDuration } from './format.js';
+import { formatBytes, formatChange, formatDuration } from '../core/format.js';
 import type { SkippedFile } from './plan-batches.js';
 
 export interface ResultRow {

@@ -7,7 +7,7 @@
  */
 import { MultiBar, type Options, type Params, type SingleBar } from 'cli-progress';
 import type { WireEvent } from './event-stream.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes, formatDuration } from '../core/format.js';
 
 export interface SubmitView {
   /** Batch `number` of `of` starts uploading `files` files of `bytes` bytes. */

@@ -13,7 +13,7 @@ import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
 import { handleInterrupts } from './interrupt.js';
 import { followBatch } from './event-stream.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
 import { downloadResults } from './results-download.js';
 import { renderSummary, resultRows } from './submit-summary.js';

@@ -17,6 +17,7 @@ import { websocketRoutes } from './routes/websocket.js';
 import { batchRoutes } from './routes/batches.js';
 import { fileRoutes } from './routes/files.js';
 import { operationRoutes } from './routes/operations.js';
+import { webRoutes } from './routes/web.js';
 import { resultRoutes } from './routes/results.js';
 import { ErrorBody } from './schemas.js';
 
@@ -36,6 +37,8 @@ export interface AppOptions {
   streamLimits: { maxPerBatch: number; maxPerIp: number };
   logger?: boolean | { level: string };
   version: string;
+  /** The built web UI (dist/web), or null for an API-only server. */
+  webRoot?: string | null;
 }
 
 export async function createApp({
@@ -45,6 +48,7 @@ export async function createApp({
   streamLimits,
   logger = false,
   version,
+  webRoot = null,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
@@ -94,5 +98,6 @@ export async function createApp({
   await app.register(eventRoutes, deps);
   await app.register(websocketRoutes, deps);
   await app.register(operationRoutes, deps);
+  await webRoutes(app, webRoot);
   return app;
 }

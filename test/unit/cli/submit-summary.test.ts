@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderSummary, resultRows } from '../../../src/cli/submit-summary.js';
-import { formatBytes, formatChange, formatDuration } from '../../../src/cli/format.js';
+import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import type { FileView } from '../../../src/core/views.js';
 
 function view(index: number, over: Partial<FileView>): FileView {

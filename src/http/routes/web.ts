@@ -1,0 +1,49 @@
+/**
+ * The web UI: the built single-page app (dist/web) at `/`, and its own routes
+ * (`/batches/<id>`, a link that can be shared or reloaded) answered with its index.html.
+ * Hashed assets are cached for good; index.html never, so a new build is picked up at once.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from '../plugins/errors.js';
+
+/** The page talks only to this server: scripts, styles, API and WebSocket from it alone. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export async function webRoutes(app: FastifyInstance, root: string | null): Promise<void> {
+  if (!root || !existsSync(join(root, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .status(404)
+        .send(errorBody('NOT_FOUND', 'The web UI is not built here: run `npm run build`, then start again.')),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: ['index.html'],
+    setHeaders(reply, path) {
+      if (path.endsWith('index.html')) {
+        reply.header('cache-control', 'no-cache');
+        reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      } else if (path.includes(`${join(root, 'assets')}`)) {
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
+      }
+      reply.header('x-content-type-options', 'nosniff');
+    },
+  });
+  app.get('/batches/:id', { schema: { hide: true } }, async (_request, reply) =>
+    reply.sendFile('index.html'),
+  );
+}

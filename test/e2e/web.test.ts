@@ -1,0 +1,136 @@
+/**
+ * The web UI end to end, as a person uses it: Debian's Chromium (driven by playwright-core)
+ * against a real server serving the freshly built page, real image files in a real folder.
+ * Screenshots of the preview and the queue go to test-output/ for a person to look at.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { photoJpeg } from '../integration/support/images.js';
+import { startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
+import { readZip } from '../integration/support/zip.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.FILEMILL_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-output');
+const found = existsSync(CHROMIUM);
+if (!found && process.env.CI)
+  throw new Error(`CI needs Chromium at ${CHROMIUM} (.ci/run installs it with apt)`);
+const skip = found
+  ? false
+  : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set FILEMILL_CHROMIUM)`;
+
+async function writeTree(root: string, files: Record<string, Buffer | string>): Promise<void> {
+  for (const [name, data] of Object.entries(files)) {
+    await mkdir(dirname(join(root, name)), { recursive: true });
+    await writeFile(join(root, name), data);
+  }
+}
+
+describe('the web UI in Chromium', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let scratch: string;
+
+  before(async () => {
+    // The page under test is the one in web/ now, not an older build.
+    await promisify(execFile)(
+      process.execPath,
+      ['node_modules/vite/bin/vite.js', 'build', 'web', '--logLevel', 'warn'],
+      {
+        cwd: ROOT,
+      },
+    );
+    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
+    await mkdir(SHOTS, { recursive: true });
+    server = await startTestServer({ concurrency: 2 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+    page.on('pageerror', (error) => assert.fail(`the page threw: ${error.message}`));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('takes a nested folder, leaves out the text file, runs every image live, and hands back the ZIP', async () => {
+    const images: Record<string, Buffer | string> = { 'notes.txt': 'not an image' };
+    for (let i = 0; i < 10; i++) images[`day${1 + (i % 2)}/img_${i}.jpg`] = await photoJpeg(900, 600, i + 1);
+    await writeTree(join(scratch, 'trip'), images);
+
+    await page.goto(server.url);
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+    await page.getByText('10 files,').waitFor();
+    const leftOut = await page.getByRole('list', { name: 'Files left out' }).innerText();
+    assert.match(leftOut, /trip\/notes\.txt: not a type this processor takes \(text\/plain\)/);
+    assert.equal(await page.getByRole('table', { name: 'Files to send' }).locator('tbody tr').count(), 10);
+    await page.screenshot({ path: join(SHOTS, 'web-preview.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Start 10 files' }).click();
+    await page.waitForURL(/\/batches\/b_\w+$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const rows = page.getByRole('table', { name: 'Files' }).locator('tbody tr');
+    await page.locator('tr[data-status="succeeded"]').nth(9).waitFor({ timeout: 60_000 });
+    assert.equal(await rows.count(), 10);
+    assert.match(await page.locator('.overall').innerText(), /completed · 10\/10 files · 10 succeeded/);
+    await page.screenshot({ path: join(SHOTS, 'web-queue.png'), fullPage: true });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download results (ZIP)' }).click(),
+    ]);
+    const zipPath = join(scratch, 'results.zip');
+    await download.saveAs(zipPath);
+    const entries = [...(await readZip(await readFile(zipPath))).keys()].sort();
+    assert.deepEqual(entries, [
+      'report.json',
+      ...Array.from({ length: 10 }, (_, i) => `trip/day${1 + (i % 2)}/img_${i}.webp`).sort(),
+    ]);
+    assert.equal((await waitForBatch(server.url, id)).status, 'completed');
+  });
+
+  it('cancels one file of a slow batch, picks up after a reload, and retries the file', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) files[`slow/f${i}.txt`] = `file ${i}`;
+    await writeTree(scratch, files);
+
+    await page.goto(server.url);
+    await page.getByLabel('Processor').selectOption('sleep');
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'slow'));
+    await page.getByRole('button', { name: 'Start 6 files' }).click();
+    await page.waitForURL(/\/batches\/b_\w+$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+
+    await page.getByRole('button', { name: 'Cancel slow/f5.txt' }).click();
+    await page.locator('tr[data-status="cancelled"]').waitFor();
+    // A reload mid-batch: the page reads the files again and follows from there.
+    await page.reload();
+    await page.getByText('Up to date').waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('.overall').innerText(), /5 succeeded, 0 failed, 1 cancelled/);
+
+    await page.getByRole('button', { name: 'Retry slow/f5.txt' }).click();
+    await page.locator('tr[data-status="succeeded"]').nth(5).waitFor({ timeout: 30_000 });
+    const batch = await waitForBatch(server.url, id);
+    assert.equal(batch.status, 'completed');
+    assert.equal(batch.counts.succeeded, 6);
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * One batch, live: counts, an overall bar with rate and ETA, one row per file (status,
+ * progress, time, size change), sort and filter; cancel a file or all, retry the failed
+ * ones, download the results when it ends. Follows the WebSocket and resumes by seq, so a
+ * reload or a dropped connection picks up where it was.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
+import { api, ApiError } from '../api.js';
+import { followBatch, type Connection } from '../live.js';
+import { applyEvent, visibleRows, type QueueState, type SortKey, type View } from '../queue-state.js';
+
+const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+const ICON: Record<string, string> = {
+  queued: '⏳',
+  running: '▶',
+  retrying: '↻',
+  succeeded: '✔',
+  failed: '✖',
+  cancelled: '⦸',
+};
+
+export function BatchPage({ id }: { id: string }) {
+  const [state, setState] = useState<QueueState | null>(null);
+  const [connection, setConnection] = useState<Connection>('connecting');
+  const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
+  // Bumped to follow again after a retry reopens an ended batch.
+  const [follows, setFollows] = useState(0);
+
+  useEffect(() => {
+    let stop = () => {};
+    let cancelled = false;
+    // The files first, then the events from seq 0: every event is applied in order onto the
+    // rows, so the state ends where the log does whatever was missed before.
+    Promise.all([api.batch(id), api.files(id)]).then(
+      ([batch, files]) => {
+        if (cancelled) return;
+        setState({ batch, files });
+        stop = followBatch(id, {
+          snapshot: (b) => setState((s) => (s ? { ...s, batch: b } : s)),
+          event: (event) => setState((s) => (s ? applyEvent(s, event) : s)),
+          connection: setConnection,
+        });
+      },
+      (e: unknown) => setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)),
+    );
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [id, follows]);
+
+  // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
+  // batch ends so the table and the totals are exact.
+  const ended = state ? FINAL.has(state.batch.status) : false;
+  useEffect(() => {
+    if (!ended) return;
+    void api.files(id).then((files) => setState((s) => (s ? { ...s, files } : s)));
+  }, [ended, id]);
+
+  const act = useCallback(async (action: () => Promise<unknown>, reopen = false) => {
+    setError(null);
+    try {
+      await action();
+      if (reopen) setFollows((n) => n + 1);
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
+    }
+  }, []);
+
+  const rows = useMemo(() => (state ? visibleRows(state.files, view) : []), [state, view]);
+  if (error && !state) return <p role="alert">{error}</p>;
+  if (!state) return <p aria-busy="true">Loading the batch…</p>;
+  const { batch } = state;
+  const c = batch.counts;
+  const done = c.succeeded + c.failed + c.cancelled;
+  const retryable = c.failed + c.cancelled;
+
+  return (
+    <section aria-labelledby="batch-title">
+      <h1 id="batch-title">
+        Batch <code>{batch.id}</code>
+      </h1>
+      <p className={`connection ${connection}`} role="status" aria-live="polite">
+        {connection === 'live' ? 'Live' : connection === 'ended' ? 'Up to date' : `${connection}…`}
+      </p>
+
+      <div className="overall">
+        <label>
+          <span>
+            <strong>{batch.status.replaceAll('_', ' ')}</strong> · {done}/{batch.totalFiles} files ·{' '}
+            {c.succeeded} succeeded, {c.failed} failed, {c.cancelled} cancelled
+            {c.running > 0 ? `, ${c.running} running` : ''}
+            {batch.etaMs !== null && batch.etaMs > 0 && !ended
+              ? ` · about ${formatDuration(batch.etaMs)} left`
+              : ''}
+          </span>
+          <progress value={batch.progress} max={100} aria-label="Batch progress" />
+        </label>
+      </div>
+
+      <div className="actions">
+        {!ended && (
+          <button type="button" onClick={() => act(() => api.cancel(batch.id))}>
+            Cancel all
+          </button>
+        )}
+        {ended && retryable > 0 && (
+          <button type="button" onClick={() => act(() => api.retry(batch.id), true)}>
+            Retry {retryable} failed or cancelled
+          </button>
+        )}
+        {ended && c.succeeded > 0 && (
+          <a className="button primary" href={api.resultsUrl(batch.id)} download>
+            Download results (ZIP)
+          </a>
+        )}
+      </div>
+      {error && <p role="alert">{error}</p>}
+
+      <div className="filters">
+        <label>
+          Show{' '}
+          <select
+            value={view.status}
+            onChange={(e) => setView({ ...view, status: e.target.value as View['status'] })}
+          >
+            <option value="all">all</option>
+            {Object.keys(ICON).map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Name{' '}
+          <input
+            type="search"
+            value={view.search}
+            onChange={(e) => setView({ ...view, search: e.target.value })}
+          />
+        </label>
+        <label>
+          Sort by{' '}
+          <select value={view.sort} onChange={(e) => setView({ ...view, sort: e.target.value as SortKey })}>
+            <option value="index">order sent</option>
+            <option value="name">name</option>
+            <option value="status">status</option>
+            <option value="duration">time, longest first</option>
+            <option value="change">size change, smallest first</option>
+          </select>
+        </label>
+      </div>
+
+      <table className="queue" aria-label="Files">
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">File</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Time</th>
+            <th scope="col">Size</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((f) => (
+            <tr key={f.index} data-status={f.status}>
+              <td>
+                <span aria-hidden="true">{ICON[f.status]}</span> {f.status}
+              </td>
+              <td>
+                {f.name}
+                {f.error && (
+                  <div className="error">
+                    {f.error.code}: {f.error.message}
+                  </div>
+                )}
+              </td>
+              <td>
+                <progress value={f.progress} max={100} aria-label={`${f.name} progress`} />
+              </td>
+              <td>{f.durationMs === null ? '' : formatDuration(f.durationMs)}</td>
+              <td>
+                {formatBytes(f.inputBytes)}
+                {f.outputBytes !== null &&
+                  ` → ${formatBytes(f.outputBytes)} (${formatChange(f.inputBytes, f.outputBytes)})`}
+              </td>
+              <td>
+                {(f.status === 'queued' || f.status === 'running' || f.status === 'retrying') && (
+                  <button
+                    type="button"
+                    aria-label={`Cancel ${f.name}`}
+                    onClick={() => act(() => api.cancel(batch.id, f.index))}
+                  >
+                    Cancel
+                  </button>
+                )}
+                {(f.status === 'failed' || f.status === 'cancelled') && (
+                  <button
+                    type="button"
+                    aria-label={`Retry ${f.name}`}
+                    onClick={() => act(() => api.retry(batch.id, [f.index]), ended)}
+                  >
+                    Retry
+                  </button>
+                )}
+                {f.status === 'succeeded' && (
+                  <a href={api.outputUrl(batch.id, f.index)} aria-label={`Download the output of ${f.name}`}>
+                    Output
+                  </a>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

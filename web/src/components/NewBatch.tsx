@@ -1,0 +1,231 @@
+/**
+ * A new batch: drop files or folders (or pick them), see what will be sent and what was left
+ * out and why, choose a processor and preset, and upload with a byte progress bar.
+ */
+import { useEffect, useMemo, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
+import { formatBytes } from '../../../src/core/format.js';
+import { api, ApiError, type Limits, type ProcessorInfo } from '../api.js';
+import { navigate } from '../App.js';
+import { fromDataTransfer, fromFileList, select, type Candidate, type Skipped } from '../selection.js';
+import { uploadBatch } from '../upload.js';
+
+interface Setup {
+  processors: ProcessorInfo[];
+  limits: Limits;
+}
+
+export function NewBatch() {
+  const [setup, setSetup] = useState<Setup | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [processorName, setProcessorName] = useState('image');
+  const [preset, setPreset] = useState('');
+  const [files, setFiles] = useState<Candidate[]>([]);
+  const [skipped, setSkipped] = useState<Skipped[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const [upload, setUpload] = useState<{ sent: number; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  useEffect(() => {
+    Promise.all([api.processors(), api.limits()]).then(
+      ([processors, limits]) => {
+        setSetup({ processors, limits });
+        const first = processors.find((p) => p.name === 'image') ?? processors[0];
+        if (first) {
+          setProcessorName(first.name);
+          setPreset(first.defaultPreset);
+        }
+      },
+      (e: unknown) => setLoadError(e instanceof ApiError ? e.message : String(e)),
+    );
+  }, []);
+
+  const processor = setup?.processors.find((p) => p.name === processorName) ?? null;
+  const totalBytes = useMemo(() => files.reduce((sum, c) => sum + c.file.size, 0), [files]);
+
+  const add = (incoming: Candidate[]) => {
+    if (!setup || !processor) return;
+    const result = select(files, incoming, processor.accepts, setup.limits);
+    setFiles(result.files);
+    setSkipped((before) => [...before, ...result.skipped]);
+  };
+
+  const onPick = (event: ChangeEvent<HTMLInputElement>) => {
+    add(fromFileList(event.target.files ?? []));
+    // Picking the same files again must fire again.
+    event.target.value = '';
+  };
+
+  const onDrop = async (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    add(await fromDataTransfer(event.dataTransfer.items));
+  };
+
+  const start = async () => {
+    if (!processor || files.length === 0) return;
+    setError(null);
+    abort.current = new AbortController();
+    try {
+      setUpload({ sent: 0, total: totalBytes });
+      const accepted = await uploadBatch(
+        files,
+        { processor: processor.name, preset },
+        (sent, total) => setUpload({ sent, total }),
+        abort.current.signal,
+      );
+      navigate(`/batches/${accepted.id}`);
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
+      setUpload(null);
+    }
+  };
+
+  if (loadError) return <p role="alert">The server cannot be reached: {loadError}</p>;
+  if (!setup || !processor) return <p aria-busy="true">Loading…</p>;
+
+  return (
+    <section aria-labelledby="new-title">
+      <h1 id="new-title">Process a folder of files</h1>
+
+      <div className="choose">
+        <label>
+          Processor{' '}
+          <select
+            value={processorName}
+            onChange={(e) => {
+              const next = setup.processors.find((p) => p.name === e.target.value)!;
+              setProcessorName(next.name);
+              setPreset(next.defaultPreset);
+              // What fits depends on the processor: filter the list again.
+              const again = select([], files, next.accepts, setup.limits);
+              setFiles(again.files);
+              setSkipped(again.skipped);
+            }}
+          >
+            {setup.processors.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Preset{' '}
+          <select value={preset} onChange={(e) => setPreset(e.target.value)}>
+            {processor.presets.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.title}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      <div
+        className={`drop${dragging ? ' dragging' : ''}`}
+        role="region"
+        aria-label="Drop files or folders here"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
+        <p>Drop files or whole folders here, or</p>
+        <label className="button">
+          Choose files
+          <input type="file" multiple className="visually-hidden" onChange={onPick} />
+        </label>
+        <label className="button">
+          Choose a folder
+          <input
+            type="file"
+            className="visually-hidden"
+            data-testid="folder-input"
+            {...{ webkitdirectory: '', directory: '' }}
+            onChange={onPick}
+          />
+        </label>
+        <p className="hint">
+          Up to {setup.limits.maxFiles} files, {formatBytes(setup.limits.maxFileBytes)} each,{' '}
+          {formatBytes(setup.limits.maxBatchBytes)} in all. Accepted: {processor.accepts.join(', ')}.
+        </p>
+      </div>
+
+      {files.length > 0 && (
+        <table className="preview" aria-label="Files to send">
+          <caption>
+            {files.length} files, {formatBytes(totalBytes)}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Type</th>
+              <th scope="col">Size</th>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {files.map((c) => (
+              <tr key={c.path}>
+                <td>{c.path}</td>
+                <td>{c.file.type || 'unknown'}</td>
+                <td>{formatBytes(c.file.size)}</td>
+                <td>
+                  <button
+                    type="button"
+                    aria-label={`Remove ${c.path}`}
+                    onClick={() => setFiles(files.filter((f) => f !== c))}
+                    disabled={upload !== null}
+                  >
+                    ✕
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {skipped.length > 0 && (
+        <details className="skipped" open>
+          <summary>
+            {skipped.length} {skipped.length === 1 ? 'file' : 'files'} left out
+          </summary>
+          <ul aria-label="Files left out">
+            {skipped.map((s, i) => (
+              <li key={`${s.path}-${i}`}>
+                {s.path}: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+
+      {error && <p role="alert">{error}</p>}
+
+      {upload ? (
+        <div className="upload">
+          <label>
+            Uploading {formatBytes(upload.sent)} of {formatBytes(upload.total)}
+            <progress value={upload.sent} max={upload.total || 1} />
+          </label>
+          <button type="button" onClick={() => abort.current?.abort()}>
+            Cancel upload
+          </button>
+        </div>
+      ) : (
+        <p className="summary">
+          {processor.title} · preset <strong>{preset}</strong>, applied to every file.{' '}
+          <button type="button" className="primary" disabled={files.length === 0} onClick={start}>
+            Start {files.length > 0 ? `${files.length} files` : ''}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
