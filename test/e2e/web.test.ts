@@ -108,6 +108,33 @@ describe('the web UI in Chromium', { skip }, () => {
     assert.equal((await waitForBatch(server.url, id)).status, 'completed');
   });
 
+  it('generates the settings form, refuses a wrong value at its field, and sends the changes', async () => {
+    await writeTree(join(scratch, 'two'), {
+      'a.jpg': await photoJpeg(640, 480, 21),
+      'b.jpg': await photoJpeg(480, 640, 22),
+    });
+    await page.goto(server.url);
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'two'));
+    await page.getByText('Settings: web').click();
+    const quality = page.getByLabel('quality', { exact: true });
+    assert.equal(await quality.inputValue(), '80', 'pre-filled by the preset');
+    await quality.fill('0');
+    await page.getByText('must be >= 1').waitFor();
+    assert.equal(await quality.getAttribute('aria-invalid'), 'true');
+    assert.ok(await page.getByRole('button', { name: 'Start 2 files' }).isDisabled());
+    await quality.fill('55');
+    await page.getByLabel('format', { exact: true }).selectOption('jpeg');
+    await page.getByText('web, with quality 55, format jpeg').first().waitFor();
+    await page.getByRole('button', { name: 'Start 2 files' }).click();
+    await page.waitForURL(/\/batches\/b_\w+$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const batch = await waitForBatch(server.url, id);
+    assert.equal(batch.status, 'completed');
+    assert.equal(batch.settings.quality, 55);
+    assert.equal(batch.settings.format, 'jpeg');
+    assert.equal(batch.settings.width, 2048, 'the rest comes from the preset');
+  });
+
   it('cancels one file of a slow batch, picks up after a reload, and retries the file', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 6; i++) files[`slow/f${i}.txt`] = `file ${i}`;

@@ -7,7 +7,9 @@ import { formatBytes } from '../../../src/core/format.js';
 import { api, ApiError, type Limits, type ProcessorInfo } from '../api.js';
 import { navigate } from '../App.js';
 import { fromDataTransfer, fromFileList, select, type Candidate, type Skipped } from '../selection.js';
+import { describeSettings, settingsErrors } from '../settings.js';
 import { uploadBatch } from '../upload.js';
+import { SettingsForm } from './SettingsForm.js';
 
 interface Setup {
   processors: ProcessorInfo[];
@@ -19,6 +21,8 @@ export function NewBatch() {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [processorName, setProcessorName] = useState('image');
   const [preset, setPreset] = useState('');
+  // The person's settings on top of the preset; emptied when the processor or preset changes.
+  const [changes, setChanges] = useState<Record<string, unknown>>({});
   const [files, setFiles] = useState<Candidate[]>([]);
   const [skipped, setSkipped] = useState<Skipped[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -42,6 +46,12 @@ export function NewBatch() {
 
   const processor = setup?.processors.find((p) => p.name === processorName) ?? null;
   const totalBytes = useMemo(() => files.reduce((sum, c) => sum + c.file.size, 0), [files]);
+  const presetSettings = processor?.presets.find((p) => p.name === preset)?.settings ?? {};
+  const settingsProblems = useMemo(
+    () => (processor ? settingsErrors(processor.settingsSchema, { ...presetSettings, ...changes }) : {}),
+    [processor, presetSettings, changes],
+  );
+  const settingsValid = Object.keys(settingsProblems).length === 0;
 
   const add = (incoming: Candidate[]) => {
     if (!setup || !processor) return;
@@ -70,7 +80,11 @@ export function NewBatch() {
       setUpload({ sent: 0, total: totalBytes });
       const accepted = await uploadBatch(
         files,
-        { processor: processor.name, preset },
+        {
+          processor: processor.name,
+          preset,
+          settings: Object.keys(changes).length > 0 ? changes : undefined,
+        },
         (sent, total) => setUpload({ sent, total }),
         abort.current.signal,
       );
@@ -97,6 +111,7 @@ export function NewBatch() {
               const next = setup.processors.find((p) => p.name === e.target.value)!;
               setProcessorName(next.name);
               setPreset(next.defaultPreset);
+              setChanges({});
               // What fits depends on the processor: filter the list again.
               const again = select([], files, next.accepts, setup.limits);
               setFiles(again.files);
@@ -112,7 +127,13 @@ export function NewBatch() {
         </label>
         <label>
           Preset{' '}
-          <select value={preset} onChange={(e) => setPreset(e.target.value)}>
+          <select
+            value={preset}
+            onChange={(e) => {
+              setPreset(e.target.value);
+              setChanges({});
+            }}
+          >
             {processor.presets.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.title}
@@ -121,6 +142,17 @@ export function NewBatch() {
           </select>
         </label>
       </div>
+
+      <details className="settings-box">
+        <summary>Settings: {describeSettings(preset, changes)}</summary>
+        <SettingsForm
+          processor={processor}
+          presetSettings={presetSettings}
+          changes={changes}
+          errors={settingsProblems}
+          onChange={setChanges}
+        />
+      </details>
 
       <div
         className={`drop${dragging ? ' dragging' : ''}`}
@@ -220,8 +252,14 @@ export function NewBatch() {
         </div>
       ) : (
         <p className="summary">
-          {processor.title} · preset <strong>{preset}</strong>, applied to every file.{' '}
-          <button type="button" className="primary" disabled={files.length === 0} onClick={start}>
+          {processor.title} · <strong>{describeSettings(preset, changes)}</strong>, applied to every file.{' '}
+          {!settingsValid && <span role="alert">Fix the settings first. </span>}
+          <button
+            type="button"
+            className="primary"
+            disabled={files.length === 0 || !settingsValid}
+            onClick={start}
+          >
             Start {files.length > 0 ? `${files.length} files` : ''}
           </button>
         </p>

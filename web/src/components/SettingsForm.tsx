@@ -1,0 +1,91 @@
+/**
+ * The settings of the chosen processor as a form generated from its JSON Schema, pre-filled
+ * with the preset; each field says what it does, and a wrong value is named at the field
+ * before anything is uploaded.
+ */
+import { useMemo } from 'react';
+import type { ProcessorInfo } from '../api.js';
+import { fieldsOf, parseInput, withChange, type Field } from '../settings.js';
+
+interface Props {
+  processor: ProcessorInfo;
+  presetSettings: Record<string, unknown>;
+  changes: Record<string, unknown>;
+  errors: Record<string, string>;
+  onChange(changes: Record<string, unknown>): void;
+}
+
+export function SettingsForm({ processor, presetSettings, changes, errors, onChange }: Props) {
+  const fields = useMemo(() => fieldsOf(processor.settingsSchema), [processor]);
+  const valueOf = (field: Field): unknown =>
+    field.name in changes ? changes[field.name] : (presetSettings[field.name] ?? field.default);
+  const set = (field: Field, raw: string | boolean) =>
+    onChange(withChange(changes, field.name, parseInput(field, raw), presetSettings));
+
+  return (
+    <fieldset className="settings">
+      <legend className="visually-hidden">Settings</legend>
+      {fields.map((field) => {
+        const id = `setting-${field.name}`;
+        const value = valueOf(field);
+        const error = errors[field.name];
+        const described = [`${id}-help`, error ? `${id}-error` : ''].filter(Boolean).join(' ');
+        const common = {
+          id,
+          'aria-describedby': described,
+          'aria-invalid': error ? true : undefined,
+        };
+        return (
+          <div className="field" key={field.name}>
+            {field.kind === 'boolean' ? (
+              <label htmlFor={id}>
+                <input
+                  {...common}
+                  type="checkbox"
+                  checked={value === true}
+                  onChange={(e) => set(field, e.target.checked)}
+                />{' '}
+                {field.name}
+              </label>
+            ) : (
+              <>
+                <label htmlFor={id}>{field.name}</label>
+                {field.kind === 'choice' ? (
+                  <select
+                    {...common}
+                    value={String(value ?? '')}
+                    onChange={(e) => set(field, e.target.value)}
+                  >
+                    {value === undefined && <option value="">(not set)</option>}
+                    {field.options.map((option) => (
+                      <option key={option} value={option}>
+                        {option}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input
+                    {...common}
+                    type={field.kind === 'text' ? 'text' : 'number'}
+                    min={field.minimum}
+                    max={field.maximum}
+                    step={field.kind === 'integer' ? 1 : 'any'}
+                    value={value === undefined ? '' : String(value)}
+                    placeholder="not set"
+                    onChange={(e) => set(field, e.target.value)}
+                  />
+                )}
+              </>
+            )}
+            <small id={`${id}-help`}>{field.description}</small>
+            {error && (
+              <small id={`${id}-error`} className="error" role="alert">
+                {error}
+              </small>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
