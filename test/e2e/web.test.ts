@@ -39,6 +39,7 @@ describe('the web UI in Chromium', { skip }, () => {
   let browser: Browser;
   let page: Page;
   let scratch: string;
+  const consoleErrors: string[] = [];
 
   before(async () => {
     // The page under test is the one in web/ now, not an older build.
@@ -64,7 +65,11 @@ describe('the web UI in Chromium', { skip }, () => {
       ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-    page.on('pageerror', (error) => assert.fail(`the page threw: ${error.message}`));
+    page.on('pageerror', (error) => consoleErrors.push(`the page threw: ${error.message}`));
+    // A Content-Security-Policy violation or a failed request shows up here.
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
   });
   after(async () => {
     await browser?.close();
@@ -94,6 +99,16 @@ describe('the web UI in Chromium', { skip }, () => {
     assert.match(await page.locator('.overall').innerText(), /completed · 10\/10 files · 10 succeeded/);
     await page.screenshot({ path: join(SHOTS, 'web-queue.png'), fullPage: true });
 
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.waitFor();
+    const figures = await summary.locator('.facts').innerText();
+    assert.match(figures, /10\/10 succeeded/);
+    assert.match(figures, /Success rate\s+100 %/);
+    assert.match(figures, /\d+ % smaller/);
+    assert.equal(await summary.locator('canvas[role="img"]').count(), 3, 'three charts');
+    await summary.getByRole('link', { name: 'Report (CSV)' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-summary.png'), fullPage: true });
+
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download results (ZIP)' }).click(),
@@ -106,6 +121,19 @@ describe('the web UI in Chromium', { skip }, () => {
       ...Array.from({ length: 10 }, (_, i) => `trip/day${1 + (i % 2)}/img_${i}.webp`).sort(),
     ]);
     assert.equal((await waitForBatch(server.url, id)).status, 'completed');
+
+    // The batch is in the history, newest first, and opens from there.
+    await page.getByRole('link', { name: 'Past batches' }).click();
+    const history = page.getByRole('table', { name: 'Past batches' });
+    await history.waitFor();
+    assert.match(
+      await history.locator('tbody tr').first().innerText(),
+      new RegExp(`${id}\\s+completed\\s+10/10 succeeded`),
+    );
+    await history.getByRole('link', { name: id }).click();
+    await page.waitForURL(new RegExp(`/batches/${id}$`));
+    await page.getByRole('region', { name: 'Summary' }).waitFor();
+    assert.deepEqual(consoleErrors, []);
   });
 
   it('generates the settings form, refuses a wrong value at its field, and sends the changes', async () => {

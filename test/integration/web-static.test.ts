@@ -34,8 +34,8 @@ describe('the web UI files', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('serves the page at / and at a batch link, never cached, with a strict CSP', async () => {
-    for (const url of ['/', '/batches/b_0mwu2760sihflaixgv90fua']) {
+  it('serves the page at /, at the history and at a batch link, never cached, with a strict CSP', async () => {
+    for (const url of ['/', '/batches', '/batches/b_0mwu2760sihflaixgv90fua']) {
       const response = await app.inject(url);
       assert.equal(response.statusCode, 200, url);
       assert.match(response.headers['content-type'] as string, /^text\/html/);

@@ -1,9 +1,10 @@
 /**
- * The page: a new batch at `/`, a batch's live queue at `/batches/<id>` (a link that can be
- * shared or reloaded). Two routes do not need a router library: the History API will do.
+ * The page: a new batch at `/`, past batches at `/batches`, a batch's live queue and summary
+ * at `/batches/<id>` (a link that can be shared or reloaded). Two routes do not need a router library: the History API will do.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { BatchPage } from './components/BatchPage.js';
+import { History } from './components/History.js';
 import { NewBatch } from './components/NewBatch.js';
 
 function batchIdOf(pathname: string): string | null {
@@ -13,6 +14,21 @@ function batchIdOf(pathname: string): string | null {
 export function navigate(path: string): void {
   window.history.pushState(null, '', path);
   window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** A link inside the page: followed without a reload. */
+export function PageLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <a
+      href={to}
+      onClick={(event) => {
+        event.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
 }
 
 export function App() {
@@ -26,18 +42,21 @@ export function App() {
   return (
     <>
       <header className="top">
-        <a
-          href="/"
-          className="brand"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate('/');
-          }}
-        >
-          filemill
-        </a>
+        <nav aria-label="Main">
+          <span className="brand">filemill</span>
+          <PageLink to="/">New batch</PageLink>
+          <PageLink to="/batches">Past batches</PageLink>
+        </nav>
       </header>
-      <main>{batchId ? <BatchPage id={batchId} key={batchId} /> : <NewBatch />}</main>
+      <main>
+        {batchId ? (
+          <BatchPage id={batchId} key={batchId} />
+        ) : path.replace(/\/$/, '') === '/batches' ? (
+          <History />
+        ) : (
+          <NewBatch />
+        )}
+      </main>
     </>
   );
 }

@@ -2,6 +2,7 @@
  * The public HTTP API (shared/API.md) as the page uses it. Types come from the server's own
  * view definitions, so the page and the API cannot drift apart.
  */
+import type { Report } from '../../src/core/report.js';
 import type { BatchView, FileView } from '../../src/core/views.js';
 
 export type { BatchView, FileView };
@@ -66,6 +67,10 @@ export const api = {
   processors: () => json<ProcessorInfo[]>('/api/processors'),
   limits: () => json<Limits>('/api/limits'),
   batch: (id: string) => json<BatchView>(batchPath(id)),
+  batches: (cursor: string | null, limit = 50) =>
+    json<{ items: BatchView[]; nextCursor: string | null }>(
+      `/api/batches?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
   async files(id: string): Promise<FileView[]> {
     const all: FileView[] = [];
     let cursor: string | null = null;
@@ -89,7 +94,9 @@ export const api = {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(files ? { files } : {}),
     }),
+  report: (id: string) => json<Report>(`${batchPath(id)}/report.json`),
   resultsUrl: (id: string) => `${batchPath(id)}/results.zip`,
+  reportUrl: (id: string, format: 'json' | 'csv') => `${batchPath(id)}/report.${format}`,
   outputUrl: (id: string, index: number) => `${batchPath(id)}/files/${index}/output`,
   wsUrl: (id: string, after: number) => {
     const url = new URL(`${batchPath(id)}/ws?after=${after}`, window.location.href);

@@ -1,12 +1,12 @@
 /**
- * The web UI: the built single-page app (dist/web) at `/`, and its own routes
- * (`/batches/<id>`, a link that can be shared or reloaded) answered with its index.html.
+ * The web UI: the built single-page app (dist/web) at `/`, and its own routes (`/batches`,
+ * `/batches/<id>`: links that can be shared or reloaded) answered with its index.html.
  * Hashed assets are cached for good; index.html never, so a new build is picked up at once.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../plugins/errors.js';
 
 /** The page talks only to this server: scripts, styles, API and WebSocket from it alone. */
@@ -43,7 +43,7 @@ export async function webRoutes(app: FastifyInstance, root: string | null): Prom
       reply.header('x-content-type-options', 'nosniff');
     },
   });
-  app.get('/batches/:id', { schema: { hide: true } }, async (_request, reply) =>
-    reply.sendFile('index.html'),
-  );
+  const page = async (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
+  app.get('/batches', { schema: { hide: true } }, page);
+  app.get('/batches/:id', { schema: { hide: true } }, page);
 }

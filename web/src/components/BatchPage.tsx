@@ -8,6 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
+import { Summary } from './Summary.js';
 import { applyEvent, visibleRows, type QueueState, type SortKey, type View } from '../queue-state.js';
 
 const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
@@ -111,13 +112,10 @@ export function BatchPage({ id }: { id: string }) {
             Retry {retryable} failed or cancelled
           </button>
         )}
-        {ended && c.succeeded > 0 && (
-          <a className="button primary" href={api.resultsUrl(batch.id)} download>
-            Download results (ZIP)
-          </a>
-        )}
       </div>
       {error && <p role="alert">{error}</p>}
+
+      {ended && <Summary id={batch.id} version={batch.finishedAt ?? ''} />}
 
       <div className="filters">
         <label>

@@ -1,0 +1,77 @@
+/**
+ * What the summary of a finished batch shows, computed from its `report.json`: the key
+ * figures, the errors grouped by code, and the bins of the duration chart. Pure, so it is
+ * tested without a browser.
+ */
+import { formatBytes, formatDuration } from '../../src/core/format.js';
+import type { Report } from '../../src/core/report.js';
+import type { FileView } from './api.js';
+
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+export function facts({ summary }: Pick<Report, 'summary'>): Fact[] {
+  const reduction = Math.round(summary.sizeReduction * 100);
+  return [
+    { label: 'Files', value: `${summary.succeeded}/${summary.totalFiles} succeeded` },
+    { label: 'Success rate', value: `${Math.round(summary.successRate * 100)} %` },
+    { label: 'Total time', value: formatDuration(summary.wallMs) },
+    { label: 'Throughput', value: `${summary.filesPerSecond.toFixed(1)} files/s` },
+    {
+      label: 'Size',
+      value: `${formatBytes(summary.inputBytes)} → ${formatBytes(summary.outputBytes)}`,
+    },
+    {
+      label: 'Reduction',
+      value: reduction >= 0 ? `${reduction} % smaller` : `${-reduction} % larger`,
+    },
+    { label: 'CPU time', value: formatDuration(summary.cpuMs) },
+  ];
+}
+
+export interface ErrorGroup {
+  code: string;
+  count: number;
+  /** A few of the files with this error and what it said about each. */
+  examples: { name: string; message: string }[];
+}
+
+/** Failures grouped by code, most frequent first, with up to `perGroup` examples each. */
+export function errorGroups(files: readonly FileView[], perGroup = 3): ErrorGroup[] {
+  const groups = new Map<string, ErrorGroup>();
+  for (const file of files) {
+    if (!file.error) continue;
+    const group = groups.get(file.error.code) ?? { code: file.error.code, count: 0, examples: [] };
+    group.count++;
+    if (group.examples.length < perGroup)
+      group.examples.push({ name: file.name, message: file.error.message });
+    groups.set(file.error.code, group);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+}
+
+export interface Bin {
+  /** Lower bound, inclusive, in ms. */
+  from: number;
+  /** Upper bound, exclusive (inclusive for the last bin), in ms. */
+  to: number;
+  count: number;
+}
+
+/** `values` counted into `bins` equal ranges from their minimum to their maximum. */
+export function histogram(values: readonly number[], bins = 8): Bin[] {
+  if (values.length === 0) return [];
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const width = max === min ? 1 : (max - min) / bins;
+  const count = max === min ? 1 : bins;
+  const result: Bin[] = Array.from({ length: count }, (_, i) => ({
+    from: min + i * width,
+    to: min + (i + 1) * width,
+    count: 0,
+  }));
+  for (const value of values) result[Math.min(count - 1, Math.floor((value - min) / width))]!.count++;
+  return result;
+}
