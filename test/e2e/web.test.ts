@@ -34,6 +34,24 @@ async function writeTree(root: string, files: Record<string, Buffer | string>): 
   }
 }
 
+/** Presses Tab until `accessibleName` has the focus (at most 40 times), as a keyboard user would. */
+async function tabTo(page: Page, accessibleName: RegExp): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const focused = page.locator(':focus');
+    const label = focused.locator('xpath=ancestor::label');
+    const name = [
+      (await focused.getAttribute('aria-label')) ?? '',
+      (await focused.textContent()) ?? '',
+      (await label.count()) > 0 ? ((await label.textContent()) ?? '') : '',
+    ]
+      .join(' ')
+      .trim();
+    if (accessibleName.test(name)) return;
+  }
+  throw new Error(`Tab never reached ${accessibleName}`);
+}
+
 describe('the web UI in Chromium', { skip }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -52,7 +70,7 @@ describe('the web UI in Chromium', { skip }, () => {
     );
     scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
     await mkdir(SHOTS, { recursive: true });
-    server = await startTestServer({ concurrency: 2 });
+    server = await startTestServer({ concurrency: 2, maxFilesPerBatch: 1000 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -161,6 +179,45 @@ describe('the web UI in Chromium', { skip }, () => {
     assert.equal(batch.settings.quality, 55);
     assert.equal(batch.settings.format, 'jpeg');
     assert.equal(batch.settings.width, 2048, 'the rest comes from the preset');
+  });
+
+  it('can be used with the keyboard alone, from choosing a folder to the download', async () => {
+    await writeTree(join(scratch, 'keys'), {
+      'k1.jpg': await photoJpeg(320, 240, 31),
+      'k2.jpg': await photoJpeg(320, 240, 32),
+    });
+    await page.goto(server.url);
+    await tabTo(page, /Choose a folder/);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(join(scratch, 'keys'));
+    await page.getByText('2 files,').waitFor();
+    await tabTo(page, /^Start 2 files$/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/batches\/b_\w+$/);
+    await page.getByRole('region', { name: 'Summary' }).waitFor({ timeout: 60_000 });
+    await tabTo(page, /Download results \(ZIP\)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    assert.match(download.suggestedFilename(), /^b_\w+\.zip$/);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('keeps only the rows near the view in the page for a batch of 1,000 files, and scrolls to any', async () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) many[`many/f${String(i).padStart(4, '0')}.txt`] = `${i}`;
+    await writeTree(scratch, many);
+    await page.goto(server.url);
+    await page.getByLabel('Processor').selectOption('copy');
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'many'));
+    await page.getByRole('button', { name: 'Start 1000 files' }).click();
+    await page.waitForURL(/\/batches\/b_\w+$/);
+    await page.getByRole('region', { name: 'Summary' }).waitFor({ timeout: 120_000 });
+    const rendered = await page.locator('tbody tr[data-status]').count();
+    assert.ok(rendered > 0 && rendered < 200, `${rendered} rows in the page for 1,000 files`);
+    await page.getByLabel('Sort by').selectOption('name');
+    await page.keyboard.press('End');
+    await page.getByText('many/f0999.txt').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'web-1000-rows-end.png') });
+    assert.deepEqual(consoleErrors, []);
   });
 
   it('cancels one file of a slow batch, picks up after a reload, and retries the file', async () => {

@@ -4,12 +4,15 @@
  * ones, download the results when it ends. Follows the WebSocket and resumes by seq, so a
  * reload or a dropped connection picks up where it was.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
-import { Summary } from './Summary.js';
+import { VirtualRows } from './VirtualRows.js';
 import { applyEvent, visibleRows, type QueueState, type SortKey, type View } from '../queue-state.js';
+
+// The charts library is loaded when a batch has ended, not with the page.
+const Summary = lazy(() => import('./Summary.js').then((m) => ({ default: m.Summary })));
 
 const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 const ICON: Record<string, string> = {
@@ -115,7 +118,11 @@ export function BatchPage({ id }: { id: string }) {
       </div>
       {error && <p role="alert">{error}</p>}
 
-      {ended && <Summary id={batch.id} version={batch.finishedAt ?? ''} />}
+      {ended && (
+        <Suspense fallback={<p aria-busy="true">Loading the summary…</p>}>
+          <Summary id={batch.id} version={batch.finishedAt ?? ''} />
+        </Suspense>
+      )}
 
       <div className="filters">
         <label>
@@ -165,9 +172,10 @@ export function BatchPage({ id }: { id: string }) {
             </th>
           </tr>
         </thead>
-        <tbody>
-          {rows.map((f) => (
-            <tr key={f.index} data-status={f.status}>
+        <VirtualRows
+          rows={rows}
+          render={(f) => (
+            <tr data-status={f.status}>
               <td>
                 <span aria-hidden="true">{ICON[f.status]}</span> {f.status}
               </td>
@@ -214,8 +222,8 @@ export function BatchPage({ id }: { id: string }) {
                 )}
               </td>
             </tr>
-          ))}
-        </tbody>
+          )}
+        />
       </table>
     </section>
   );
