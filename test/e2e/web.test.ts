@@ -194,6 +194,7 @@ describe('the web UI in Chromium', { skip }, () => {
     await tabTo(page, /^Start 2 files$/);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/batches\/b_\w+$/);
+    assert.equal(await page.locator('main:focus').count(), 1, 'the focus moves to the new view');
     await page.getByRole('region', { name: 'Summary' }).waitFor({ timeout: 60_000 });
     await tabTo(page, /Download results \(ZIP\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);

@@ -2,7 +2,7 @@
  * The page: a new batch at `/`, past batches at `/batches`, a batch's live queue and summary
  * at `/batches/<id>` (a link that can be shared or reloaded). Two routes do not need a router library: the History API will do.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { BatchPage } from './components/BatchPage.js';
 import { History } from './components/History.js';
 import { NewBatch } from './components/NewBatch.js';
@@ -33,6 +33,17 @@ export function PageLink({ to, children }: { to: string; children: ReactNode }) 
 
 export function App() {
   const [path, setPath] = useState(window.location.pathname);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // After a move to another view, the focus goes to its content (as a page load would put
+  // a screen reader there), not back to the top of the document.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [path]);
   useEffect(() => {
     const onPop = () => setPath(window.location.pathname);
     window.addEventListener('popstate', onPop);
@@ -48,7 +59,7 @@ export function App() {
           <PageLink to="/batches">Past batches</PageLink>
         </nav>
       </header>
-      <main>
+      <main ref={main} tabIndex={-1}>
         {batchId ? (
           <BatchPage id={batchId} key={batchId} />
         ) : path.replace(/\/$/, '') === '/batches' ? (

@@ -35,6 +35,14 @@ export function applyEvent(state: QueueState, event: LiveEvent): QueueState {
   return { batch, files };
 }
 
+/** Files finished per second since the batch started, or null before it has. */
+export function filesPerSecond(batch: BatchView, now: number): number | null {
+  if (!batch.startedAt) return null;
+  const seconds = (now - Date.parse(batch.startedAt)) / 1000;
+  const done = batch.counts.succeeded + batch.counts.failed + batch.counts.cancelled;
+  return seconds > 0 && done > 0 ? done / seconds : null;
+}
+
 export type SortKey = 'index' | 'name' | 'status' | 'duration' | 'change';
 
 export interface View {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchView, FileView } from '../src/api.js';
 import type { LiveEvent } from '../src/live.js';
-import { applyEvent, visibleRows } from '../src/queue-state.js';
+import { applyEvent, filesPerSecond, visibleRows } from '../src/queue-state.js';
 
 const counts = { queued: 2, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
 const batch = {
@@ -106,5 +106,13 @@ describe('the live queue', () => {
       'b.jpg',
       'a.jpg',
     ]);
+  });
+
+  it('tells the rate in files per second once files have finished', () => {
+    const started = { ...batch, startedAt: '2026-01-01T00:00:00.000Z' };
+    const now = Date.parse('2026-01-01T00:00:04.000Z');
+    assert.equal(filesPerSecond(started, now), null, 'nothing finished yet');
+    assert.equal(filesPerSecond({ ...started, counts: { ...counts, succeeded: 6, failed: 2 } }, now), 2);
+    assert.equal(filesPerSecond(batch, now), null, 'not started');
   });
 });

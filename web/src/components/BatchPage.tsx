@@ -9,7 +9,14 @@ import { formatBytes, formatChange, formatDuration } from '../../../src/core/for
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
 import { VirtualRows } from './VirtualRows.js';
-import { applyEvent, visibleRows, type QueueState, type SortKey, type View } from '../queue-state.js';
+import {
+  applyEvent,
+  filesPerSecond,
+  visibleRows,
+  type QueueState,
+  type SortKey,
+  type View,
+} from '../queue-state.js';
 
 // The charts library is loaded when a batch has ended, not with the page.
 const Summary = lazy(() => import('./Summary.js').then((m) => ({ default: m.Summary })));
@@ -80,6 +87,7 @@ export function BatchPage({ id }: { id: string }) {
   const c = batch.counts;
   const done = c.succeeded + c.failed + c.cancelled;
   const retryable = c.failed + c.cancelled;
+  const rate = filesPerSecond(batch, Date.now());
 
   return (
     <section aria-labelledby="batch-title">
@@ -96,6 +104,7 @@ export function BatchPage({ id }: { id: string }) {
             <strong>{batch.status.replaceAll('_', ' ')}</strong> · {done}/{batch.totalFiles} files ·{' '}
             {c.succeeded} succeeded, {c.failed} failed, {c.cancelled} cancelled
             {c.running > 0 ? `, ${c.running} running` : ''}
+            {rate !== null && !ended ? ` · ${rate.toFixed(1)} files/s` : ''}
             {batch.etaMs !== null && batch.etaMs > 0 && !ended
               ? ` · about ${formatDuration(batch.etaMs)} left`
               : ''}
