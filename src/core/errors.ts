@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   TOO_MANY_PIXELS: { status: 422, description: 'The image has more pixels than allowed.' },
   TOO_MANY_PAGES: { status: 422, description: 'The document has more pages than allowed.' },
   ENCRYPTED: { status: 422, description: 'The document needs a password.' },
+  SANITIZE_VERIFY_FAILED: {
+    status: 422,
+    description: 'The disarmed document still held active content when checked; no output was kept.',
+  },
   MEMORY_LIMIT: { status: 507, description: 'Processing the file used more memory than allowed.' },
   WORKER_CRASHED: { status: 500, description: 'The worker process died while processing the file.' },
   OUTPUT_TOO_LARGE: { status: 507, description: 'The output is larger than allowed.' },

@@ -10,9 +10,10 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { imageProcessor } from './image/descriptor.js';
+import { pdfSanitizeProcessor } from './pdf-sanitize/descriptor.js';
 import type { ProcessorDescriptor } from './processor.js';
 
-const builtIn: readonly ProcessorDescriptor[] = [imageProcessor];
+const builtIn: readonly ProcessorDescriptor[] = [imageProcessor, pdfSanitizeProcessor];
 
 async function loadTestProcessors(path: string | undefined): Promise<ProcessorDescriptor[]> {
   if (!path) return [];

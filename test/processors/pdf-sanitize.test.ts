@@ -1,0 +1,179 @@
+/**
+ * pdf-sanitize's structural disarm on hostile PDFs made by pdf-lib: every kind of active
+ * content goes, scripts inside compressed object streams included; pages, their text and
+ * web links stay. The output is checked by a raw scan of its bytes (no parser: the file is
+ * written without object streams, so every dictionary is in the clear) and parsed again.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  decodePDFRawStream,
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  PDFString,
+} from '@cantoo/pdf-lib';
+import { pdfSanitizeProcessor } from '../../src/processors/pdf-sanitize/descriptor.js';
+import { run } from '../../src/processors/pdf-sanitize/run.js';
+import { ProcessorError } from '../../src/processors/processor.js';
+import { resolveSettings } from '../../src/processors/settings.js';
+import { photoJpeg } from '../integration/support/images.js';
+import { allFiles, startTestServer, submit, waitForBatch } from '../integration/support/server.js';
+import { encryptedPdf, hostilePdf, plainPdf, RISKY_NAMES } from './pdf-fixtures.js';
+
+const limits = { maxInputPixels: 40_000_000, maxOutputBytes: 100 * 1024 * 1024 };
+
+describe('pdf-sanitize (structural disarm)', () => {
+  let dir: string;
+  let n = 0;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'filemill-pdf-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function sanitize(bytes: Uint8Array, preset = 'disarm', overrides: Record<string, unknown> = {}) {
+    const { settings } = resolveSettings(pdfSanitizeProcessor, preset, overrides);
+    const inputPath = join(dir, `in-${++n}.pdf`);
+    const outputPath = join(dir, `out-${n}.pdf`);
+    await writeFile(inputPath, bytes);
+    const ctx = { progress: () => {}, signal: new AbortController().signal, limits };
+    const result = await run(
+      { inputPath, outputPath, contentType: 'application/pdf', name: 'in.pdf' },
+      settings,
+      ctx,
+    );
+    return { result, output: await readFile(outputPath).catch(() => null), outputPath };
+  }
+
+  it('takes out every kind of active content, wherever it hides, and says what it found', async () => {
+    const input = await hostilePdf();
+    const { result, output } = await sanitize(input);
+    assert.ok(output);
+    const text = Buffer.from(output).toString('latin1');
+    for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone from the output`);
+    assert.equal(result.outputType, 'application/pdf');
+    const details = result.details as { found: Record<string, number>; pages: number; mode: string };
+    assert.equal(details.mode, 'structural');
+    assert.equal(details.pages, 2);
+    assert.deepEqual(details.found, {
+      javascript: 2, // the open action's script and the named script
+      openAction: 1,
+      additionalActions: 2, // the page's and the field's
+      launch: 1,
+      submitForm: 1,
+      importData: 0,
+      remoteGoTo: 1,
+      embeddedFile: 2, // the attachment annotation and the embedded-files tree
+      richMedia: 1,
+      xfa: 1,
+      link: 1, // the file:// link; the https one stays
+    });
+  });
+
+  it('keeps the pages, their text and the web links', async () => {
+    const input = await hostilePdf();
+    const { output } = await sanitize(input);
+    const before = await PDFDocument.load(input);
+    const after = await PDFDocument.load(output!);
+    assert.equal(after.getPageCount(), 2);
+    // What the first page draws: its content streams, decoded, one after the other.
+    const contents = (doc: PDFDocument) => {
+      const value = doc.getPage(0).node.Contents();
+      const parts =
+        value instanceof PDFArray ? value.asArray().map((ref) => doc.context.lookup(ref)) : [value];
+      return parts
+        .map((stream) => {
+          assert.ok(stream instanceof PDFRawStream);
+          return Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
+        })
+        .join('\n');
+    };
+    const [was, is] = [contents(before), contents(after)];
+    assert.ok(is.length > 0 && is === was, 'the first page draws exactly what it drew');
+    const annots = after.getPage(0).node.lookup(PDFName.of('Annots'), PDFArray);
+    const uris = annots
+      .asArray()
+      .map((a) => after.context.lookup(a, PDFDict).lookupMaybe(PDFName.of('A'), PDFDict))
+      .map((action) => action?.lookupMaybe(PDFName.of('URI'), PDFString)?.decodeText());
+    assert.ok(uris.includes('https://example.org/report'), `the https link stays: ${uris}`);
+    assert.ok(!uris.includes('file:///etc/passwd'));
+  });
+
+  it('removes every link and the metadata with the strict preset', async () => {
+    const doc = await PDFDocument.load(await hostilePdf());
+    doc.setAuthor('Mallory');
+    const { result, output } = await sanitize(await doc.save(), 'strict');
+    const text = Buffer.from(output!).toString('latin1');
+    assert.ok(!text.includes('example.org'), 'no link left');
+    assert.ok(!text.includes('Mallory'), 'no metadata left');
+    assert.equal((result.details as { found: { link: number } }).found.link, 2);
+  });
+
+  it('fails an encrypted PDF with ENCRYPTED, a damaged one with CORRUPT_INPUT, a long one with TOO_MANY_PAGES', async () => {
+    const rejects = async (bytes: Uint8Array, code: string, overrides = {}) => {
+      await assert.rejects(sanitize(bytes, 'disarm', overrides), (error: unknown) => {
+        assert.ok(error instanceof ProcessorError, String(error));
+        assert.equal(error.code, code);
+        assert.doesNotMatch(error.message, /\/tmp\//, 'no server path in the message');
+        return true;
+      });
+    };
+    await rejects(await encryptedPdf(), 'ENCRYPTED');
+    const whole = await plainPdf(2);
+    await rejects(whole.subarray(0, 40), 'CORRUPT_INPUT');
+    await rejects(Buffer.from('%PDF-1.7\n' + 'garbage '.repeat(100)), 'CORRUPT_INPUT');
+    await rejects(await plainPdf(3), 'TOO_MANY_PAGES', { maxPages: 2 });
+  });
+
+  it('leaves a clean PDF as it was, apart from being written anew (an open action that only shows a page stays)', async () => {
+    // As LaTeX writes it: open at the first page, fitted.
+    const doc = await PDFDocument.load(await plainPdf(3));
+    doc.catalog.set(PDFName.of('OpenAction'), doc.context.obj([doc.getPage(0).ref, PDFName.of('Fit')]));
+    const { result, output } = await sanitize(await doc.save());
+    const details = result.details as { found: Record<string, number>; pages: number; pdfVersion: string };
+    assert.ok(Object.values(details.found).every((count) => count === 0));
+    assert.equal(details.pages, 3);
+    assert.match(details.pdfVersion, /^1\.\d$/);
+    const after = await PDFDocument.load(output!);
+    assert.equal(after.getPageCount(), 3);
+    assert.ok(after.catalog.has(PDFName.of('OpenAction')), 'the harmless open action is kept');
+  });
+});
+
+describe('pdf-sanitize through a real server and its sandboxed workers', () => {
+  it('disarms the PDFs of a batch, refuses what is not a PDF, and reports what it found per file', async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    try {
+      const { status, body } = await submit(
+        server.url,
+        [
+          { name: 'inbox/hostile.pdf', data: Buffer.from(await hostilePdf()) },
+          { name: 'inbox/locked.pdf', data: Buffer.from(await encryptedPdf()) },
+          { name: 'inbox/photo.jpg', data: await photoJpeg(64, 64) },
+        ],
+        { processor: 'pdf-sanitize' },
+      );
+      assert.equal(status, 202);
+      const batch = await waitForBatch(server.url, body.id);
+      assert.equal(batch.status, 'completed_with_errors');
+      const files = await allFiles(server.url, body.id);
+      assert.equal(files[0].status, 'succeeded');
+      assert.equal(files[0].outputName, 'inbox/hostile.pdf');
+      assert.equal(files[0].details.found.javascript, 2);
+      assert.equal(files[1].error.code, 'ENCRYPTED');
+      assert.equal(files[2].error.code, 'UNSUPPORTED_TYPE');
+      const output = Buffer.from(
+        await (await fetch(`${server.url}/api/batches/${body.id}/files/0/output`)).arrayBuffer(),
+      );
+      const text = output.toString('latin1');
+      for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone`);
+    } finally {
+      await server.close();
+    }
+  });
+});
