@@ -12,10 +12,14 @@
  * 5. cli: `filemill submit <folder> --preset web --out <dir>` with no server, as a person
  *    runs it — engine start, upload, processing, download and unpacking — on the same 48
  *    photos, against sharp directly; and the start-up of the command alone.
+ * 6. pdf: pdf-sanitize `disarm` on real PDFs (FILEMILL_CORPUS, default ./corpus-data, made
+ *    by ../shared/corpus/get.sh; at most 100 of its pdfs/), files per second end to end
+ *    (`filemill submit`, no server) against the processor called directly one file after
+ *    another, scaled to every core, and their ratio.
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -293,6 +297,67 @@ async function cliBench() {
   }
 }
 
+async function pdfBench() {
+  const corpus = join(process.env.FILEMILL_CORPUS ?? 'corpus-data', 'pdfs');
+  const names = (await readdir(corpus).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.pdf'))
+    .sort()
+    .slice(0, 100);
+  if (names.length === 0)
+    return { skipped: `no PDFs in ${corpus}: run ../shared/corpus/get.sh, set FILEMILL_CORPUS` };
+  const { run: disarm } = await import('../src/processors/pdf-sanitize/run.js');
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-pdf-'));
+  try {
+    const ctx = {
+      progress: () => {},
+      signal: new AbortController().signal,
+      limits: { maxInputPixels: 1e8, maxOutputBytes: 1e9 },
+    };
+    const settings = { links: 'web-only', metadata: 'keep', maxPages: 1000 };
+    let failed = 0;
+    const directMs = await timed(async () => {
+      for (const [i, name] of names.entries()) {
+        const input = {
+          inputPath: join(corpus, name),
+          outputPath: join(dir, `${i}.pdf`),
+          contentType: 'application/pdf',
+          name,
+        };
+        await disarm(input, settings, ctx).catch(() => failed++);
+      }
+    });
+    const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
+    await mkdir(join(dir, 'in'));
+    for (const name of names) await writeFile(join(dir, 'in', name), await readFile(join(corpus, name)));
+    let report = { ok: false, files: [] as { status: string }[] };
+    const wallMs = await timed(async () => {
+      const args = [
+        bin,
+        'submit',
+        join(dir, 'in'),
+        '--processor',
+        'pdf-sanitize',
+        '--out',
+        join(dir, 'out'),
+        '--json',
+      ];
+      const result = await execFileAsync(process.execPath, args).catch((e: { stdout: string }) => e);
+      report = JSON.parse(result.stdout);
+    });
+    const idealMs = directMs / cores;
+    return {
+      files: names.length,
+      succeeded: report.files.filter((f) => f.status === 'succeeded').length,
+      failedDirectly: failed,
+      filesPerSecond: round((names.length / wallMs) * 1000),
+      directFilesPerSecondOneCore: round((names.length / directMs) * 1000),
+      ratio: round(wallMs / idealMs),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -304,4 +369,5 @@ if (!only || only === 'overhead') results.overhead = await overheadBench();
 if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
+if (!only || only === 'pdf') results.pdf = await pdfBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
