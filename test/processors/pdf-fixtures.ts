@@ -53,11 +53,20 @@ export async function plainPdf(pages: number): Promise<Uint8Array> {
   return doc.save();
 }
 
-/** A PDF that needs a password to open. */
-export async function encryptedPdf(): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.addPage([200, 200]).drawText('secret', { x: 20, y: 100 });
-  doc.encrypt({ userPassword: 'secret', ownerPassword: 'owner' });
+/**
+ * An encrypted PDF: with a user password it needs it to be opened; with an empty one (owner
+ * only) anyone may read it. The owner-only one also carries a script.
+ */
+export async function encryptedPdf(userPassword = 'secret'): Promise<Uint8Array> {
+  const plain = await PDFDocument.create();
+  plain.addPage([200, 200]).drawText('restricted but readable', { x: 20, y: 100 });
+  plain.catalog.set(
+    PDFName.of('OpenAction'),
+    plain.context.obj({ S: 'JavaScript', JS: PDFString.of('app.alert(1)') }),
+  );
+  // Encrypted after a first save, as a tool would: every string and stream is encrypted.
+  const doc = await PDFDocument.load(await plain.save());
+  doc.encrypt({ userPassword, ownerPassword: 'owner' });
   return doc.save();
 }
 

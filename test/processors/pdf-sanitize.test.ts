@@ -130,6 +130,27 @@ describe('pdf-sanitize (structural disarm)', () => {
     await rejects(await plainPdf(3), 'TOO_MANY_PAGES', { maxPages: 2 });
   });
 
+  it('opens a PDF encrypted with an owner password only, disarms it and writes it unencrypted', async () => {
+    const { result, output } = await sanitize(await encryptedPdf(''));
+    const details = result.details as { encrypted: boolean; found: { javascript: number } };
+    assert.equal(details.encrypted, true);
+    assert.equal(details.found.javascript, 1);
+    const text = Buffer.from(output!).toString('latin1');
+    assert.ok(!text.includes('/Encrypt'), 'no encryption left');
+    assert.ok(!text.includes('/JavaScript'));
+    const after = await PDFDocument.load(output!);
+    const stream = after.getPage(0).node.Contents();
+    const parts =
+      stream instanceof PDFArray ? stream.asArray().map((ref) => after.context.lookup(ref)) : [stream];
+    const drawn = parts
+      .map((s) => Buffer.from(decodePDFRawStream(s as PDFRawStream).decode()).toString('latin1'))
+      .join('');
+    assert.ok(
+      drawn.includes(Buffer.from('restricted but readable').toString('hex').toUpperCase()),
+      'the page text is decrypted',
+    );
+  });
+
   it('leaves a clean PDF as it was, apart from being written anew (an open action that only shows a page stays)', async () => {
     // As LaTeX writes it: open at the first page, fitted.
     const doc = await PDFDocument.load(await plainPdf(3));

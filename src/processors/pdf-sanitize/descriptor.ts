@@ -1,8 +1,9 @@
 /**
  * The pdf-sanitize processor as the server sees it: PDFs from strangers in, disarmed PDFs of
  * the same name out. This release has the structural mode (`disarm`, `strict`); the re-draw
- * mode (`rasterize`) and opening encrypted files (a password, or none for owner-only
- * encryption) are still to come: an encrypted PDF fails with ENCRYPTED. The work is in `run.ts`, loaded only by the worker.
+ * mode (`rasterize`) and a password setting are still to come: a PDF encrypted with an
+ * owner password only is opened and disarmed, one that needs a password fails with
+ * ENCRYPTED. The work is in `run.ts`, loaded only by the worker.
  */
 import Type from 'typebox';
 import type { ProcessorDescriptor } from '../processor.js';

@@ -28,25 +28,64 @@ function versionOf(bytes: Uint8Array): string | null {
   return /%PDF-(\d\.\d)/.exec(head)?.[1] ?? null;
 }
 
-/** The parsed document and its page count; a file the parser cannot make sense of is CORRUPT_INPUT. */
-async function load(bytes: Uint8Array, name: string): Promise<{ doc: PDFDocument; pages: number }> {
+interface Loaded {
+  doc: PDFDocument;
+  pages: number;
+  /** It was encrypted with an empty user password (owner-only: "restrictions"), now opened. */
+  encrypted: boolean;
+}
+
+const corrupt = (name: string, cause: unknown) =>
+  new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause });
+
+/**
+ * The parsed document and its page count. An encrypted file is opened with the empty
+ * password (what owner-only encryption uses: anyone may read, the "owner" restricts
+ * printing or copying) and written out unencrypted; one that needs a real password fails
+ * with ENCRYPTED. A file the parser cannot make sense of is CORRUPT_INPUT.
+ */
+async function load(bytes: Uint8Array, name: string): Promise<Loaded> {
+  let encrypted = false;
   try {
     const doc = await PDFDocument.load(bytes, { updateMetadata: false });
     // The parser is lenient: a file without a usable catalog only shows here.
-    return { doc, pages: doc.getPageCount() };
+    return { doc, pages: doc.getPageCount(), encrypted };
   } catch (error) {
-    // pdf-lib says "NEEDS PASSWORD" for a user password, EncryptedPDFError otherwise.
-    if (error instanceof EncryptedPDFError || /needs password/i.test(String((error as Error)?.message))) {
-      throw new ProcessorError('ENCRYPTED', `"${name}" is encrypted; encrypted PDFs cannot be disarmed yet.`);
+    if (!(error instanceof EncryptedPDFError)) throw corrupt(name, error);
+    encrypted = true;
+  }
+  try {
+    const doc = await PDFDocument.load(bytes, { password: '', updateMetadata: false });
+    // Decrypted in memory: written without its encryption dictionary, nothing refers to it.
+    doc.context.trailerInfo.Encrypt = undefined;
+    return { doc, pages: doc.getPageCount(), encrypted };
+  } catch (error) {
+    if (/needs password|password incorrect/i.test(String((error as Error)?.message))) {
+      throw new ProcessorError('ENCRYPTED', `"${name}" needs a password to be opened.`);
     }
-    throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause: error });
+    throw corrupt(name, error);
+  }
+}
+
+/** The written file, parsed again; a file that cannot even be read back fails closed. */
+async function reread(output: Uint8Array, name: string): Promise<PDFDocument> {
+  try {
+    return await PDFDocument.load(output, { updateMetadata: false });
+  } catch (error) {
+    throw new ProcessorError(
+      'SANITIZE_VERIFY_FAILED',
+      `The disarmed "${name}" could not be read back; no output was kept.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
 export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   const settings = settingsOf(rawSettings);
   const bytes = await readFile(input.inputPath);
-  const { doc, pages } = await load(bytes, input.name);
+  const { doc, pages, encrypted } = await load(bytes, input.name);
   if (pages > settings.maxPages) {
     throw new ProcessorError(
       'TOO_MANY_PAGES',
@@ -66,7 +105,11 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   await writeFile(input.outputPath, output);
   ctx.progress(80);
 
-  const remaining = remainingRisks(await PDFDocument.load(output, { updateMetadata: false }));
+  const reparsed = await reread(output, input.name).catch(async (error: unknown) => {
+    await rm(input.outputPath, { force: true });
+    throw error;
+  });
+  const remaining = remainingRisks(reparsed);
   if (remaining.length > 0) {
     await rm(input.outputPath, { force: true });
     throw new ProcessorError(
@@ -80,7 +123,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
       mode: 'structural',
       pages,
       pdfVersion: versionOf(bytes),
-      encrypted: false,
+      encrypted,
       found,
       removed: found,
     },
