@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
+import { hostilePdf, plainPdf } from '../processors/pdf-fixtures.js';
 import { startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
 import { readZip } from '../integration/support/zip.js';
 
@@ -223,6 +224,24 @@ describe('the web UI in Chromium', { skip }, () => {
     await page.keyboard.press('End');
     await page.getByText('many/f0999.txt').waitFor();
     await page.screenshot({ path: join(SHOTS, 'web-1000-rows-end.png') });
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('disarms PDFs and says in the summary how many carried active content', async () => {
+    await writeTree(join(scratch, 'inbox'), {
+      'hostile.pdf': Buffer.from(await hostilePdf()),
+      'plain.pdf': Buffer.from(await plainPdf(1)),
+    });
+    await page.goto(server.url);
+    await page.getByLabel('Processor').selectOption('pdf-sanitize');
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'inbox'));
+    await page.getByRole('button', { name: 'Start 2 files' }).click();
+    const summary = page.getByRole('region', { name: 'Summary' });
+    await summary.waitFor({ timeout: 60_000 });
+    assert.match(
+      await summary.locator('.findings').innerText(),
+      /^Active content found in 1 of 2 files: javascript × 2, .* — removed$/,
+    );
     assert.deepEqual(consoleErrors, []);
   });
 

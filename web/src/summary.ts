@@ -31,6 +31,32 @@ export function facts({ summary }: Pick<Report, 'summary'>): Fact[] {
   ];
 }
 
+/**
+ * For processors that report what they found in each file (pdf-sanitize's `details.found`:
+ * kind → count): how many files had any, and the total per kind. Null when none reports it.
+ */
+export function findings(
+  files: readonly FileView[],
+): { files: number; of: number; byKind: Record<string, number> } | null {
+  const reporting = files.filter(
+    (f) => f.details && typeof f.details.found === 'object' && f.details.found !== null,
+  );
+  if (reporting.length === 0) return null;
+  const byKind: Record<string, number> = {};
+  let withAny = 0;
+  for (const file of reporting) {
+    const found = file.details!.found as Record<string, number>;
+    let any = false;
+    for (const [kind, count] of Object.entries(found)) {
+      if (typeof count !== 'number' || count <= 0) continue;
+      byKind[kind] = (byKind[kind] ?? 0) + count;
+      any = true;
+    }
+    if (any) withAny++;
+  }
+  return { files: withAny, of: reporting.length, byKind };
+}
+
 export interface ErrorGroup {
   code: string;
   count: number;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileView } from '../src/api.js';
-import { errorGroups, facts, histogram } from '../src/summary.js';
+import { errorGroups, facts, findings, histogram } from '../src/summary.js';
 
 const failed = (name: string, code: string, message = `${code} in ${name}`) =>
   ({ name, error: { code, message } }) as FileView;
@@ -73,5 +73,20 @@ describe('the batch summary', () => {
       histogram([5, 5], 4).map((b) => b.count),
       [2],
     );
+  });
+
+  it('counts the files in which a processor found active content, and what', () => {
+    const file = (found: Record<string, number> | null) =>
+      ({ details: found ? { found } : null }) as FileView;
+    assert.deepEqual(
+      findings([
+        file({ javascript: 2, launch: 0 }),
+        file({ javascript: 0 }),
+        file({ embeddedFile: 1, javascript: 1 }),
+        file(null),
+      ]),
+      { files: 2, of: 3, byKind: { javascript: 3, embeddedFile: 1 } },
+    );
+    assert.equal(findings([file(null)]), null, 'an image batch has no findings');
   });
 });

@@ -20,7 +20,7 @@ import {
 import { formatDuration } from '../../../src/core/format.js';
 import { api, ApiError } from '../api.js';
 import type { Report } from '../../../src/core/report.js';
-import { errorGroups, facts, histogram } from '../summary.js';
+import { errorGroups, facts, findings, histogram } from '../summary.js';
 
 Chart.register(
   BarController,
@@ -128,6 +128,7 @@ export function Summary({ id, version }: { id: string; version: string }) {
   if (error) return <p role="alert">{error}</p>;
   if (!report || !configs) return null;
   const groups = errorGroups(report.files);
+  const found = findings(report.files);
   const { summary } = report;
   return (
     <section className="summary-panel" aria-labelledby="summary-title">
@@ -140,6 +141,18 @@ export function Summary({ id, version }: { id: string; version: string }) {
           </div>
         ))}
       </dl>
+
+      {found && (
+        <p className="findings">
+          <strong>
+            Active content found in {found.files} of {found.of} files
+          </strong>
+          {found.files > 0 &&
+            `: ${Object.entries(found.byKind)
+              .map(([kind, count]) => `${kind} × ${count}`)
+              .join(', ')} — removed`}
+        </p>
+      )}
 
       {groups.length > 0 && (
         <>
