@@ -3,27 +3,11 @@
  * event, resuming by `seq` (Last-Event-ID) when the connection drops before the batch ends.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BATCH_END_TYPES, type WireEvent } from '../core/events.js';
+import { isFinalBatch, type BatchStatus } from '../core/model.js';
 import { CliError, type ApiClient } from './api-client.js';
 
-export interface WireEvent {
-  seq: number;
-  type: string;
-  batchId: string;
-  status: string;
-  progress: number;
-  etaMs: number | null;
-  counts: Record<string, number>;
-  file?: {
-    index: number;
-    name: string;
-    status: string;
-    progress: number;
-    error?: { code: string; message: string };
-  };
-}
-
-const END = new Set(['batch.completed', 'batch.failed', 'batch.cancelled']);
-const FINAL_STATUSES = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+export type { WireEvent };
 
 /**
  * The stream is over when it closed after an end event and the batch is still final. An end
@@ -31,10 +15,10 @@ const FINAL_STATUSES = new Set(['completed', 'completed_with_errors', 'failed', 
  * and a connection that drops just after replaying it must resume, not stop.
  */
 async function isOver(client: ApiClient, id: string, last: WireEvent | null, signal?: AbortSignal) {
-  if (!last || !END.has(last.type)) return false;
+  if (!last || !BATCH_END_TYPES.includes(last.type)) return false;
   const response = await client.request(`/api/batches/${encodeURIComponent(id)}`, { signal });
-  const batch = (await response.json()) as { status: string };
-  return FINAL_STATUSES.has(batch.status);
+  const batch = (await response.json()) as { status: BatchStatus };
+  return isFinalBatch(batch.status);
 }
 
 /** How long a follow keeps reconnecting with no new event before it gives up. */

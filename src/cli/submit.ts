@@ -12,6 +12,7 @@ import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
 import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
 import { handleInterrupts } from './interrupt.js';
+import { isFinalBatch } from '../core/model.js';
 import { followBatch } from './event-stream.js';
 import { formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
@@ -114,9 +115,14 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
     const fields = checkedFields(options, processors);
     const plan = planBatches(files, limits);
-    const mode = viewModeFor(process.stdout, options.json);
-    view = createSubmitView(mode, process.stdout, sizeOfPlan(plan).files, sizeOfPlan(plan).bytes);
-    describeStart(view, plan, fields, engine !== null);
+    const size = sizeOfPlan(plan);
+    view = createSubmitView(
+      viewModeFor(process.stdout, options.json),
+      process.stdout,
+      size.files,
+      size.bytes,
+    );
+    describeStart(view, plan, size, fields, engine !== null);
     const startedAt = Date.now();
     await runBatches(client, plan, fields, view, sent, interruption.signal);
     view.stop();
@@ -143,8 +149,6 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   }
 }
 
-const ENDED_ON_THEIR_OWN = new Set(['completed', 'completed_with_errors', 'failed']);
-
 /**
  * Cancels the batches on the server; returns those it cancelled (a batch that had already
  * ended stays as it was). Running files may take a moment to stop, so "cancelled" here means
@@ -154,7 +158,9 @@ async function cancelBatches(client: ApiClient, ids: string[]): Promise<string[]
   const results = await Promise.allSettled(ids.map((id) => client.cancel(id)));
   return ids.filter((_, i) => {
     const result = results[i]!;
-    return result.status === 'fulfilled' && !ENDED_ON_THEIR_OWN.has(result.value.status);
+    // A batch that had ended on its own stays as it was.
+    const batch = result.status === 'fulfilled' ? result.value : null;
+    return batch !== null && (batch.status === 'cancelled' || !isFinalBatch(batch.status));
   });
 }
 
@@ -163,8 +169,13 @@ function sizeOfPlan(plan: BatchPlan): { files: number; bytes: number } {
   return { files: all.length, bytes: sizeOf(all) };
 }
 
-function describeStart(view: SubmitView, plan: BatchPlan, fields: BatchFields, embedded: boolean): void {
-  const { files, bytes } = sizeOfPlan(plan);
+function describeStart(
+  view: SubmitView,
+  plan: BatchPlan,
+  { files, bytes }: { files: number; bytes: number },
+  fields: BatchFields,
+  embedded: boolean,
+): void {
   const batches = plan.batches.length === 1 ? '1 batch' : `${plan.batches.length} batches`;
   const preset = fields.preset ? ` (${fields.preset})` : '';
   const where = embedded ? ', run in this process' : '';

@@ -50,6 +50,9 @@ export interface BatchEvent {
   etaMs: number | null;
 }
 
+/** An event as clients receive it over SSE and WebSocket: `at` as ISO-8601. */
+export type WireEvent = Omit<BatchEvent, 'at'> & { at: string };
+
 /**
  * The event type that reports a file entering `status`. A file back in the queue (a manual
  * retry, a lease recovered after a crash) is reported as `file.retrying`, the contract's

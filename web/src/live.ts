@@ -3,26 +3,11 @@
  * then every event in order. A dropped connection is retried with exponential back-off
  * and resumed after the last seq, so nothing is lost or repeated.
  */
-import type { FileError } from '../../src/core/errors.js';
+import type { WireEvent } from '../../src/core/events.js';
 import { api, type BatchView } from './api.js';
 
-export interface LiveEvent {
-  seq: number;
-  type: string;
-  batchId: string;
-  at: string;
-  status: BatchView['status'];
-  file?: {
-    index: number;
-    name: string;
-    status: string;
-    progress: number;
-    error?: FileError;
-  };
-  counts: BatchView['counts'];
-  progress: number;
-  etaMs: number | null;
-}
+/** One event of the batch, as the server sends it. */
+export type LiveEvent = WireEvent;
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'ended';
 
@@ -46,8 +31,8 @@ export function followBatch(id: string, handlers: LiveHandlers, after = 0): () =
     handlers.connection(attempt === 0 ? 'connecting' : 'reconnecting');
     socket = new WebSocket(api.wsUrl(id, last));
     socket.onmessage = (message) => {
-      const data = JSON.parse(String(message.data)) as { type: string; batch?: BatchView } & LiveEvent;
-      if (data.type === 'snapshot' && data.batch) {
+      const data = JSON.parse(String(message.data)) as { type: 'snapshot'; batch: BatchView } | LiveEvent;
+      if (data.type === 'snapshot') {
         attempt = 0;
         handlers.connection('live');
         handlers.snapshot(data.batch);

@@ -27,7 +27,7 @@ export function applyEvent(state: QueueState, event: LiveEvent): QueueState {
   if (row) {
     files[change.index] = {
       ...row,
-      status: change.status as FileView['status'],
+      status: change.status,
       progress: change.progress,
       error: change.error ?? (change.status === 'failed' ? row.error : null),
     };

@@ -28,7 +28,7 @@ const row = (index: number, name: string, over: Partial<FileView> = {}): FileVie
 
 function event(
   seq: number,
-  type: string,
+  type: LiveEvent['type'],
   file?: LiveEvent['file'],
   over: Partial<LiveEvent> = {},
 ): LiveEvent {

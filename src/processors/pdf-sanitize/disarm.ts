@@ -76,7 +76,7 @@ const RISKY_ACTIONS: Record<string, Kind> = {
 };
 
 /** Annotation subtypes that carry files or media. */
-const RISKY_ANNOTATIONS: Record<string, Kind> = {
+export const RISKY_ANNOTATIONS: Readonly<Record<string, Kind>> = {
   FileAttachment: 'embeddedFile',
   RichMedia: 'richMedia',
   Screen: 'richMedia',

@@ -3,6 +3,7 @@
  * at; a file that still holds anything that can act fails closed (no output is kept).
  */
 import { PDFName, type PDFDocument } from '@cantoo/pdf-lib';
+import { RISKY_ANNOTATIONS } from './disarm.js';
 import { forEachDict } from './walk.js';
 
 /** Keys that must not appear anywhere in a disarmed file. */
@@ -40,10 +41,7 @@ export function remainingRisks(doc: PDFDocument): string[] {
     if (type instanceof PDFName && FORBIDDEN_ACTIONS.has(type.decodeText()))
       found.push(`/S /${type.decodeText()} in ${ref.toString()}`);
     const subtype = dict.get(PDFName.of('Subtype'));
-    if (
-      subtype instanceof PDFName &&
-      ['FileAttachment', 'RichMedia', 'Screen', 'Movie', 'Sound'].includes(subtype.decodeText())
-    )
+    if (subtype instanceof PDFName && Object.hasOwn(RISKY_ANNOTATIONS, subtype.decodeText()))
       found.push(`/Subtype /${subtype.decodeText()} in ${ref.toString()}`);
   });
   return found;

@@ -6,6 +6,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
+import { isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
 import { VirtualRows } from './VirtualRows.js';
@@ -21,7 +22,6 @@ import {
 // The charts library is loaded when a batch has ended, not with the page.
 const Summary = lazy(() => import('./Summary.js').then((m) => ({ default: m.Summary })));
 
-const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 const ICON: Record<string, string> = {
   queued: '⏳',
   running: '▶',
@@ -64,7 +64,7 @@ export function BatchPage({ id }: { id: string }) {
 
   // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
   // batch ends so the table and the totals are exact.
-  const ended = state ? FINAL.has(state.batch.status) : false;
+  const ended = state ? isFinalBatch(state.batch.status) : false;
   useEffect(() => {
     if (!ended) return;
     void api.files(id).then((files) => setState((s) => (s ? { ...s, files } : s)));

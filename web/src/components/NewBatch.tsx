@@ -46,7 +46,12 @@ export function NewBatch() {
 
   const processor = setup?.processors.find((p) => p.name === processorName) ?? null;
   const totalBytes = useMemo(() => files.reduce((sum, c) => sum + c.file.size, 0), [files]);
-  const presetSettings = processor?.presets.find((p) => p.name === preset)?.settings ?? {};
+  // One object per preset, so the settings are not checked again on every render (the
+  // upload's progress renders many times a second).
+  const presetSettings = useMemo(
+    () => processor?.presets.find((p) => p.name === preset)?.settings ?? {},
+    [processor, preset],
+  );
   const settingsProblems = useMemo(
     () => (processor ? settingsErrors(processor.settingsSchema, { ...presetSettings, ...changes }) : {}),
     [processor, presetSettings, changes],
