@@ -11,6 +11,7 @@ import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { LocalEventBus } from './events/local/local-event-bus.js';
 import { LocalJobQueue } from './queue/local/local-job-queue.js';
+import { Aggregator } from './service/aggregator.js';
 import { BatchService } from './service/batch-service.js';
 import { createFileRunner } from './service/file-runner.js';
 import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
@@ -64,11 +65,20 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
 
   const metrics = createMetrics();
   const bus = new LocalEventBus();
-  store.onEvents((events) => bus.publish(events));
   let app: FastifyInstance | null = null;
   const logError = (error: unknown): void => {
     app?.log.error({ err: error }, 'background task failed');
   };
+  const aggregator = new Aggregator({
+    store,
+    storage,
+    pool,
+    onError: (error, batchId) => app?.log.warn({ err: error, batchId }, 'the batch aggregate failed'),
+  });
+  store.onEvents((events) => {
+    bus.publish(events);
+    aggregator.onEvents(events);
+  });
   const queue = new LocalJobQueue(store, {
     concurrency: config.concurrency,
     leaseMs: config.leaseMs,
@@ -87,6 +97,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     },
     retentionDays: config.retentionDays,
     metrics,
+    aggregator,
   });
   app = await createApp({
     service,

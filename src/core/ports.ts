@@ -168,6 +168,12 @@ export interface MetadataStore {
    * Returns how many files it queued.
    */
   retry(batchId: string, indices: number[] | null, now: number): Promise<number>;
+  /**
+   * Stores the processor's combined analysis of a finished batch, only while the batch is
+   * still final with this `finishedAt` (a retry since then makes it stale: nothing changes).
+   * A retry clears it. Returns whether it was stored.
+   */
+  setAggregate(batchId: string, aggregate: unknown, finishedAt: number): Promise<boolean>;
   /** Deletes the batch and its file rows. False when there was none. */
   deleteBatch(id: string): Promise<boolean>;
   /** Ids of finished batches whose `finishedAt` is before `before`, oldest first. */

@@ -28,6 +28,12 @@ export interface ProcessorDescriptor {
   outputName(inputName: string, contentType: string | null, settings: Record<string, unknown>): string;
   /** Module URL whose export `run: ProcessorRun` the worker process imports. */
   runModule: URL;
+  /**
+   * True when the run module also exports `aggregate: ProcessorAggregate`: a combined
+   * analysis across the batch, run in a worker once the batch's files are final (and again
+   * after a retry), stored with the batch and shown as `aggregate` in `report.json`.
+   */
+  aggregates?: boolean;
 }
 
 export interface RunInput {
@@ -38,6 +44,11 @@ export interface RunInput {
   contentType: string | null;
   /** The display name, for messages only. */
   name: string;
+  /**
+   * Only for a processor that aggregates: where `run` may write what its `aggregate` will need
+   * of this file (e.g. term counts), in any format. Kept with the batch, never in the results.
+   */
+  dataPath?: string;
 }
 
 export interface RunLimits {
@@ -66,6 +77,27 @@ export type ProcessorRun = (
   settings: Record<string, unknown>,
   ctx: RunContext,
 ) => Promise<RunResult>;
+
+/** One succeeded file, as a processor's `aggregate` receives it. */
+export interface AggregateFile {
+  index: number;
+  /** The display name (the uploaded relative path). */
+  name: string;
+  /** What `run` returned as `details` for it. */
+  details: Record<string, unknown> | null;
+  /** What `run` wrote at its `dataPath`; the file may be missing if it wrote nothing. */
+  dataPath: string;
+}
+
+/**
+ * The combined analysis of a batch's succeeded files (index order). Its JSON-serialisable
+ * result becomes the batch's `aggregate`. Runs in the sandboxed worker, with a file's limits.
+ */
+export type ProcessorAggregate = (
+  files: AggregateFile[],
+  settings: Record<string, unknown>,
+  ctx: RunContext,
+) => Promise<unknown>;
 
 /**
  * A signal from a processor: this file fails now with this code, no retry. The message is

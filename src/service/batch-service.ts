@@ -28,6 +28,8 @@ export interface BatchServiceOptions {
   limits: UploadLimits;
   retentionDays: number;
   metrics?: Metrics;
+  /** Makes a finished batch's combined analysis when its processor has one (see Aggregator). */
+  aggregator?: { ensure(batchId: string): Promise<void> };
   now?: () => number;
 }
 
@@ -44,6 +46,7 @@ export class BatchService {
   readonly limits: UploadLimits;
   private readonly retentionDays: number;
   private readonly metrics: Metrics | undefined;
+  private readonly aggregator: BatchServiceOptions['aggregator'];
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
@@ -53,6 +56,7 @@ export class BatchService {
     this.limits = opts.limits;
     this.retentionDays = opts.retentionDays;
     this.metrics = opts.metrics;
+    this.aggregator = opts.aggregator;
     this.now = opts.now ?? Date.now;
   }
 
@@ -144,6 +148,17 @@ export class BatchService {
       throw new AppError('NOT_FOUND', `Batch ${id} has no file ${index}.`);
     }
     return file;
+  }
+
+  /**
+   * The batch as its report shows it: once it is finished, with its processor's combined
+   * analysis, made first if it is missing (it is normally ready moments after the end).
+   */
+  async getReportedBatch(id: string): Promise<Batch> {
+    const batch = await this.getBatch(id);
+    if (!this.aggregator || batch.finishedAt === null || batch.aggregate !== null) return batch;
+    await this.aggregator.ensure(id);
+    return this.getBatch(id);
   }
 
   async allFiles(id: string): Promise<BatchFile[]> {

@@ -9,7 +9,7 @@ import type { ProcessPool, TaskResult } from '../worker/process-pool.js';
 import { getProcessor } from '../processors/registry.js';
 import type { Metrics } from '../metrics.js';
 import { refusal } from './classify.js';
-import { inputKey, outputKey } from './upload.js';
+import { aggregateDataKey, inputKey, outputKey } from './upload.js';
 
 export interface FileRunnerOptions {
   store: MetadataStore;
@@ -81,6 +81,9 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
               outputPath: await storage.prepareWrite(outputKey(file.batchId, file.index)),
               contentType: file.contentType,
               name: file.name,
+              ...(descriptor?.aggregates && {
+                dataPath: await storage.prepareWrite(aggregateDataKey(file.batchId, file.index)),
+              }),
             },
             settings: leased.settings,
           },

@@ -12,7 +12,7 @@ import { REPORT_ENTRY } from './classify.js';
 import { outputKey } from './upload.js';
 
 export async function batchReport(service: BatchService, id: string): Promise<Report> {
-  const batch = await service.getBatch(id);
+  const batch = await service.getReportedBatch(id);
   const files = await service.allFiles(id);
   return buildReport(batch, files, service.now());
 }

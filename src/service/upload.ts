@@ -36,6 +36,11 @@ const SNIFF_BYTES = 4100; // what file-type needs to recognise every format it k
 
 export const inputKey = (batchId: string, index: number): string => `${batchId}/in/${index}`;
 export const outputKey = (batchId: string, index: number): string => `${batchId}/out/${index}`;
+/** What a file's run left for its processor's aggregate (see `RunInput.dataPath`). */
+export const aggregateDataKey = (batchId: string, index: number): string => `${batchId}/data/${index}`;
+/** The aggregate task's manifest (input) and JSON result (output). */
+export const aggregateInputKey = (batchId: string): string => `${batchId}/aggregate/input`;
+export const aggregateOutputKey = (batchId: string): string => `${batchId}/aggregate/output`;
 
 /**
  * Streams every file part to `<batchId>/in/<n>`. `onFirstFile` runs before the first file

@@ -183,6 +183,8 @@ export async function retry(
       .where('idx', 'in', indicesToQueue)
       .returning(EVENT_FILE_COLUMNS)
       .execute();
+    // The combined analysis described the batch as it ended; it is made again when it ends anew.
+    await trx.updateTable('batches').set({ aggregate: null }).where('id', '=', batchId).execute();
     const counts = sumMoves(...files.map((f) => move(f.status, 'queued')));
     const logged = queued.sort((a, b) => a.idx - b.idx).map(toEventFile);
     await applyBatchChange(trx, log, batchId, { counts, cancelRequested: false, now, files: logged });

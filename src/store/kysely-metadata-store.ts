@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
-import { deriveBatchStatus, isFinalBatch } from '../core/model.js';
+import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/model.js';
 import type {
   FileOutcome,
   LeasedFile,
@@ -218,6 +218,17 @@ export class KyselyMetadataStore implements MetadataStore {
 
   retry(batchId: string, indices: number[] | null, now: number): Promise<number> {
     return retry(this.#ctx, batchId, indices, now);
+  }
+
+  async setAggregate(batchId: string, aggregate: unknown, finishedAt: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('batches')
+      .set({ aggregate: JSON.stringify(aggregate ?? null) })
+      .where('id', '=', batchId)
+      .where('finished_at', '=', finishedAt)
+      .where('status', 'in', FINAL_BATCH_STATUSES)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async deleteBatch(id: string): Promise<boolean> {

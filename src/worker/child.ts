@@ -4,9 +4,11 @@
  * fresh child loads nothing heavy), runs it and replies. It never enforces limits itself —
  * the parent watches time and memory and kills it — and it exits when the parent goes away.
  */
-import type { ProcessorRun, RunContext } from '../processors/processor.js';
+import type { ProcessorAggregate, ProcessorRun, RunContext } from '../processors/processor.js';
+import { aggregateAsRun } from './aggregate-entry.js';
 import type { DoneMessage, ProgressMessage, RunMessage } from './messages.js';
 import { parseRunMessage } from './messages.js';
+import type { WorkerTask } from './types.js';
 
 /** Least time between two progress messages, in milliseconds. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -44,20 +46,28 @@ function progressReporter(id: number): { progress(pct: number): void; flush(): P
   };
 }
 
+type Entry = NonNullable<WorkerTask['entry']>;
 const loaded = new Map<string, ProcessorRun>();
 
-/** The processor's run function, imported once per child (an import() is not free, least of all under a loader). */
-async function loadRun(name: string): Promise<ProcessorRun> {
-  const cached = loaded.get(name);
+/**
+ * The processor's run function (or its aggregate, as a run), imported once per child (an
+ * import() is not free, least of all under a loader).
+ */
+async function loadRun(name: string, entry: Entry): Promise<ProcessorRun> {
+  const key = `${entry}:${name}`;
+  const cached = loaded.get(key);
   if (cached) return cached;
   const { getProcessor } = await import('../processors/registry.js');
   const descriptor = getProcessor(name);
   if (!descriptor) throw new Error(`There is no processor named "${name}" in this worker.`);
-  const module = (await import(descriptor.runModule.href)) as { run?: unknown };
-  if (typeof module.run !== 'function')
-    throw new Error(`The ${name} processor's module exports no run function.`);
-  loaded.set(name, module.run as ProcessorRun);
-  return module.run as ProcessorRun;
+  const module = (await import(descriptor.runModule.href)) as Record<string, unknown>;
+  const exported = module[entry];
+  if (typeof exported !== 'function')
+    throw new Error(`The ${name} processor's module exports no ${entry} function.`);
+  const run =
+    entry === 'aggregate' ? aggregateAsRun(exported as ProcessorAggregate) : (exported as ProcessorRun);
+  loaded.set(key, run);
+  return run;
 }
 
 function errorCode(error: unknown): string | null {
@@ -77,7 +87,7 @@ async function runTask(message: RunMessage): Promise<void> {
   const reporter = progressReporter(id);
   const ctx: RunContext = { progress: reporter.progress, signal: parentGone.signal, limits };
   try {
-    const run = await loadRun(task.processor);
+    const run = await loadRun(task.processor, task.entry ?? 'run');
     const result = await run(task.input, task.settings, ctx);
     await reporter.flush();
     await send({

@@ -72,9 +72,15 @@ export interface PoolLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-/** One file for one processor. */
+/**
+ * One file for one processor — or, with `entry: 'aggregate'`, one batch's combined analysis:
+ * then `input.inputPath` is the manifest (see `aggregate-entry.ts`) and the JSON result is
+ * written to `input.outputPath`.
+ */
 export interface WorkerTask {
   processor: string;
+  /** Which export of the processor's run module runs: `run` (the default) or `aggregate`. */
+  entry?: 'run' | 'aggregate';
   input: RunInput;
   settings: Record<string, unknown>;
 }

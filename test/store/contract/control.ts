@@ -11,6 +11,7 @@ import {
   consistentBatch,
   counts,
   failed,
+  getBatch,
   makeBatch,
   runNext,
   succeeded,
@@ -156,6 +157,28 @@ export function describeControl(factory: StoreFactory): void {
         store().cancel(makeBatch({ createdAt: T0 + 1 }).id, null, T0),
         appError('NOT_FOUND'),
       );
+    });
+  });
+
+  describe('the combined analysis (aggregate)', () => {
+    const store = useStore(factory);
+
+    it('is stored only for the run of the batch that ended at the given time, and a retry clears it', async () => {
+      const input = makeBatch({ files: 2 });
+      await store().createBatch(input);
+      await runNext(store(), succeeded(), T0);
+      assert.equal(await store().setAggregate(input.id, { documents: 1 }, T0), false, 'not while running');
+      await runNext(store(), failed(), T0 + 10);
+      const ended = await getBatch(store(), input.id);
+      assert.equal(ended.finishedAt, T0 + 11);
+      assert.equal(await store().setAggregate(input.id, { documents: 1 }, T0 + 5), false, 'another end');
+      assert.equal(await store().setAggregate(input.id, { documents: 1, terms: ['a'] }, T0 + 11), true);
+      assert.deepEqual((await getBatch(store(), input.id)).aggregate, { documents: 1, terms: ['a'] });
+
+      await store().retry(input.id, null, T0 + 20);
+      assert.equal((await getBatch(store(), input.id)).aggregate, null, 'a retry makes it stale');
+      assert.equal(await store().setAggregate(input.id, { documents: 1 }, T0 + 11), false);
+      assert.equal(await store().setAggregate('b_missing', {}, T0 + 11), false);
     });
   });
 
