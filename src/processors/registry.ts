@@ -9,11 +9,12 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { docAnalyzeProcessor } from './doc-analyze/descriptor.js';
 import { imageProcessor } from './image/descriptor.js';
 import { pdfSanitizeProcessor } from './pdf-sanitize/descriptor.js';
 import type { ProcessorDescriptor } from './processor.js';
 
-const builtIn: readonly ProcessorDescriptor[] = [imageProcessor, pdfSanitizeProcessor];
+const builtIn: readonly ProcessorDescriptor[] = [imageProcessor, pdfSanitizeProcessor, docAnalyzeProcessor];
 
 async function loadTestProcessors(path: string | undefined): Promise<ProcessorDescriptor[]> {
   if (!path) return [];

@@ -7,14 +7,48 @@ import { fileTypeFromBuffer } from 'file-type';
 /** How many leading bytes the caller should pass: what file-type needs to recognise every type. */
 export const SNIFF_BYTES = 4100;
 
-/** The MIME type recognised in `head` (the file's first 4100 bytes), or null when unknown. */
+/**
+ * The MIME type recognised in `head` (the file's first 4100 bytes), or null when unknown.
+ * Binary formats by their signatures (file-type); what has none is text when its head is
+ * UTF-8 without control characters: `text/html` when it opens like an HTML document, else
+ * `text/plain` (Markdown included: nothing in its bytes tells it apart).
+ */
 export async function sniffContentType(head: Uint8Array): Promise<string | null> {
   if (head.length === 0) return null;
   try {
     const type = await fileTypeFromBuffer(head);
-    return type?.mime ?? null;
+    if (type) return type.mime;
   } catch {
     // A damaged header can make a format's detector throw: that is "unknown", not an error.
     return null;
   }
+  return textType(head);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** C0 controls other than tab, line feed, form feed and carriage return; and DEL. */
+const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
+const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i;
+
+function textType(head: Uint8Array): string | null {
+  let text: string;
+  try {
+    // The head may end inside a multi-byte character: up to 3 bytes off the end may go.
+    text = decodeAllowingCut(head);
+  } catch {
+    return null;
+  }
+  if (CONTROL.test(text)) return null;
+  return HTML_START.test(text.replace(/^\uFEFF/, '')) ? 'text/html' : 'text/plain';
+}
+
+function decodeAllowingCut(head: Uint8Array): string {
+  for (let cut = 0; cut <= 3 && cut < head.length; cut++) {
+    try {
+      return utf8.decode(head.subarray(0, head.length - cut));
+    } catch (error) {
+      if (cut === 3) throw error;
+    }
+  }
+  return utf8.decode(head);
 }

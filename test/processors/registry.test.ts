@@ -49,9 +49,21 @@ describe('sniffContentType', () => {
     assert.equal(await sniffContentType(avif.subarray(0, 4100)), 'image/avif');
   });
 
-  it('returns null for text, nothing, and a damaged header', async () => {
-    assert.equal(await sniffContentType(new TextEncoder().encode('hello, world')), null);
+  it('returns null for nothing, a damaged header and binary bytes of no known format', async () => {
     assert.equal(await sniffContentType(new Uint8Array()), null);
     assert.equal(await sniffContentType(Uint8Array.from([0xff, 0xd8])), null);
+    assert.equal(await sniffContentType(Uint8Array.from([0x41, 0x00, 0x42, 0x43])), null, 'a NUL byte');
+    assert.equal(await sniffContentType(Uint8Array.from([0x61, 0xc3, 0x28, 0x62, 0x63, 0x64, 0x65])), null);
+  });
+
+  it('tells UTF-8 text from HTML, even when the head ends inside a character', async () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    assert.equal(await sniffContentType(encode('hello, world\n# A heading\tand a tab')), 'text/plain');
+    assert.equal(await sniffContentType(encode('\uFEFFÉté à Paris — 東京')), 'text/plain');
+    const cut = encode(`${'a'.repeat(4098)}東`).subarray(0, 4100);
+    assert.equal(await sniffContentType(cut), 'text/plain');
+    assert.equal(await sniffContentType(encode('<!DOCTYPE html><html><title>x</title>')), 'text/html');
+    assert.equal(await sniffContentType(encode('  <!-- generated -->\n<html lang="en">')), 'text/html');
+    assert.equal(await sniffContentType(encode('<p>a fragment is text</p>')), 'text/plain');
   });
 });

@@ -1,0 +1,164 @@
+/**
+ * The text of a document and what its format says about it, for each format doc-analyze
+ * takes: PDF (pdf.js, page by page), DOCX (mammoth), HTML (html-to-text) and plain text or
+ * Markdown (as it is). Everything here reads untrusted bytes: it runs in the sandboxed
+ * worker only, and a file it cannot read is CORRUPT_INPUT.
+ */
+import { readFile } from 'node:fs/promises';
+import { convert as htmlToText } from 'html-to-text';
+import mammoth from 'mammoth';
+import { pdfVersion } from '../pdf-header.js';
+import { openPdf } from '../pdfjs.js';
+import { ProcessorError } from '../processor.js';
+import { DOCX } from './formats.js';
+import { pdfFonts, type FontInfo } from './pdf-fonts.js';
+
+export interface DocumentMetadata {
+  title: string | null;
+  author: string | null;
+  producer: string | null;
+  /** ISO 8601, or null when absent or unreadable. */
+  created: string | null;
+}
+
+export interface PdfFacts {
+  version: string | null;
+  /** It was encrypted (with an owner password only: it opened without one). */
+  encrypted: boolean;
+  fonts: FontInfo[];
+  /** 1-based numbers of the pages with no text layer: scanned, or drawn as pictures. */
+  pagesWithoutText: number[];
+}
+
+export interface Extracted {
+  format: 'pdf' | 'docx' | 'html' | 'text';
+  text: string;
+  /** Pages (PDF), else null. */
+  pages: number | null;
+  metadata: DocumentMetadata;
+  pdf: PdfFacts | null;
+}
+
+const NO_METADATA: DocumentMetadata = { title: null, author: null, producer: null, created: null };
+
+export async function extract(
+  path: string,
+  contentType: string | null,
+  name: string,
+  limits: { maxPages: number; progress(pct: number): void },
+): Promise<Extracted> {
+  const bytes = await readFile(path);
+  if (contentType === 'application/pdf') return extractPdf(bytes, name, limits);
+  if (contentType === DOCX) return extractDocx(bytes, name);
+  const text = decodeText(bytes, name);
+  if (contentType === 'text/html') {
+    return { format: 'html', text: htmlText(text), pages: null, metadata: htmlMetadata(text), pdf: null };
+  }
+  return { format: 'text', text, pages: null, metadata: NO_METADATA, pdf: null };
+}
+
+async function extractPdf(
+  bytes: Buffer,
+  name: string,
+  limits: { maxPages: number; progress(pct: number): void },
+): Promise<Extracted> {
+  const doc = await openPdf(bytes, name);
+  try {
+    if (doc.numPages > limits.maxPages) {
+      throw new ProcessorError(
+        'TOO_MANY_PAGES',
+        `"${name}" has ${doc.numPages} pages; the limit is ${limits.maxPages}.`,
+      );
+    }
+    const info = (await doc.getMetadata()).info as Record<string, unknown>;
+    const pageTexts: string[] = [];
+    const pagesWithoutText: number[] = [];
+    for (let number = 1; number <= doc.numPages; number++) {
+      const page = await doc.getPage(number);
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        text += item.str + (item.hasEOL ? '\n' : '');
+      }
+      page.cleanup();
+      if (text.trim() === '') pagesWithoutText.push(number);
+      pageTexts.push(text);
+      limits.progress((number / doc.numPages) * 70);
+    }
+    return {
+      format: 'pdf',
+      text: pageTexts.join('\n\n'),
+      pages: doc.numPages,
+      metadata: {
+        title: infoText(info.Title),
+        author: infoText(info.Author),
+        producer: infoText(info.Producer),
+        created: pdfDate(info.CreationDate),
+      },
+      pdf: {
+        version: pdfVersion(bytes) ?? infoText(info.PDFFormatVersion),
+        encrypted: info.EncryptFilterName !== null && info.EncryptFilterName !== undefined,
+        fonts: await pdfFonts(bytes),
+        pagesWithoutText,
+      },
+    };
+  } finally {
+    await doc.destroy();
+  }
+}
+
+async function extractDocx(bytes: Buffer, name: string): Promise<Extracted> {
+  try {
+    const { value } = await mammoth.extractRawText({ buffer: bytes });
+    return { format: 'docx', text: value, pages: null, metadata: NO_METADATA, pdf: null };
+  } catch (error) {
+    throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a Word document.`, {
+      cause: error,
+    });
+  }
+}
+
+/** UTF-8 (a BOM dropped); bytes that are not UTF-8 are refused rather than guessed at. */
+function decodeText(bytes: Buffer, name: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ProcessorError('CORRUPT_INPUT', `"${name}" is not UTF-8 text.`);
+  }
+}
+
+function htmlText(html: string): string {
+  return htmlToText(html, {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+    ],
+  });
+}
+
+function htmlMetadata(html: string): DocumentMetadata {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1];
+  const author = /<meta\s+name=["']author["']\s+content=["']([^"']*)["']/i.exec(html)?.[1];
+  return {
+    ...NO_METADATA,
+    title: title ? htmlText(title).trim() || null : null,
+    author: author?.trim() || null,
+  };
+}
+
+function infoText(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** A PDF date (`D:20200628002704+02'00'`) as ISO 8601, or null. */
+export function pdfDate(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const m = /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+-])?(\d{2})?'?(\d{2})?/.exec(value);
+  if (!m) return null;
+  const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', sign, oh = '00', om = '00'] = m;
+  const zone = !sign || sign.toUpperCase() === 'Z' ? 'Z' : `${sign}${oh}:${om}`;
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
