@@ -17,6 +17,8 @@ import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
 import { openMetadataStore } from './store/index.js';
 import { ProcessPool } from './worker/process-pool.js';
 import { VERSION } from './version.js';
+import { COMMANDS_ENV, commandsToEnv } from './processors/commands/config.js';
+import { registryWithCommands } from './processors/registry.js';
 import { createMetrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
@@ -60,8 +62,10 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     allowRead: [PROJECT_ROOT, config.dataDir],
     allowWrite: [join(config.dataDir, 'blobs')],
     permissionModel: config.sandbox === 'permission',
+    ...commandsInWorkers(config),
   });
 
+  const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
   const bus = new LocalEventBus();
   store.onEvents((events) => bus.publish(events));
@@ -87,6 +91,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     },
     retentionDays: config.retentionDays,
     metrics,
+    processors,
   });
   app = await createApp({
     service,
@@ -105,6 +110,9 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
+  if (config.commands.length > 0) {
+    app.log.info({ commands: config.commands.map((c) => `${c.name}: ${c.binary}`) }, 'operator commands');
+  }
 
   const sweep = setInterval(() => void service.sweepExpired().catch(logError), config.sweepIntervalMs);
   sweep.unref();
@@ -117,6 +125,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       maxAttempts: config.maxAttempts,
       retryBaseMs: config.retryBaseMs,
       metrics,
+      processors,
       onError: logError,
     }),
   );
@@ -144,5 +153,18 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * What the workers need for operator commands, when there are any: the validated specs (the
+ * children may not read the file, and must run exactly what was checked), a PATH for the
+ * commands' own helpers, and the right to start processes. Without commands, none of it.
+ */
+function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?: Record<string, string> } {
+  if (config.commands.length === 0) return {};
+  return {
+    allowChildProcess: true,
+    env: { [COMMANDS_ENV]: commandsToEnv(config.commands), PATH: process.env.PATH ?? '/usr/bin:/bin' },
   };
 }

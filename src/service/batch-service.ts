@@ -13,7 +13,7 @@ import type {
   MetadataStore,
   Page,
 } from '../core/ports.js';
-import { getProcessor, listProcessors } from '../processors/registry.js';
+import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import { resolveSettings } from '../processors/settings.js';
 import { sniffContentType } from '../processors/sniff.js';
@@ -29,6 +29,8 @@ export interface BatchServiceOptions {
   retentionDays: number;
   metrics?: Metrics;
   now?: () => number;
+  /** The processors offered. @defaultValue the built-in ones, no operator commands */
+  processors?: ProcessorRegistry;
 }
 
 export interface Submitted {
@@ -44,6 +46,7 @@ export class BatchService {
   readonly limits: UploadLimits;
   private readonly retentionDays: number;
   private readonly metrics: Metrics | undefined;
+  private readonly registry: ProcessorRegistry;
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
@@ -54,10 +57,11 @@ export class BatchService {
     this.retentionDays = opts.retentionDays;
     this.metrics = opts.metrics;
     this.now = opts.now ?? Date.now;
+    this.registry = opts.processors ?? createRegistry();
   }
 
   processors(): ProcessorDescriptor[] {
-    return listProcessors();
+    return this.registry.list();
   }
 
   /**
@@ -107,13 +111,13 @@ export class BatchService {
     const name = fields.get('processor');
     if (!name) {
       throw new AppError('UNKNOWN_PROCESSOR', 'Name a processor in the `processor` field, e.g. `image`.', {
-        details: { available: listProcessors().map((p) => p.name) },
+        details: { available: this.registry.list().map((p) => p.name) },
       });
     }
-    const descriptor = getProcessor(name);
+    const descriptor = this.registry.get(name);
     if (!descriptor) {
       throw new AppError('UNKNOWN_PROCESSOR', `There is no processor named "${name}".`, {
-        details: { available: listProcessors().map((p) => p.name) },
+        details: { available: this.registry.list().map((p) => p.name) },
       });
     }
     const overrides = parseSettingsField(fields.get('settings'));

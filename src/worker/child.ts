@@ -5,7 +5,8 @@
  * the parent watches time and memory and kills it — and it exits when the parent goes away.
  */
 import type { ProcessorRun, RunContext } from '../processors/processor.js';
-import type { DoneMessage, ProgressMessage, RunMessage } from './messages.js';
+import type { ProcessorRegistry } from '../processors/registry.js';
+import type { DoneMessage, GroupMessage, ProgressMessage, RunMessage } from './messages.js';
 import { parseRunMessage } from './messages.js';
 
 /** Least time between two progress messages, in milliseconds. */
@@ -13,7 +14,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 const parentGone = new AbortController();
 
-function send(message: DoneMessage | ProgressMessage | { type: 'ready' }): Promise<void> {
+function send(message: DoneMessage | ProgressMessage | GroupMessage | { type: 'ready' }): Promise<void> {
   return new Promise((resolve) => {
     if (!process.connected || !process.send) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -46,18 +47,56 @@ function progressReporter(id: number): { progress(pct: number): void; flush(): P
 
 const loaded = new Map<string, ProcessorRun>();
 
+let registry: Promise<ProcessorRegistry> | null = null;
+
+/** This child's registry: the built-in processors and the operator commands the server handed over. */
+function processors(): Promise<ProcessorRegistry> {
+  registry ??= Promise.all([
+    import('../processors/registry.js'),
+    import('../processors/commands/config.js'),
+  ]).then(([{ registryWithCommands }, { commandsFromEnv }]) =>
+    registryWithCommands(commandsFromEnv(process.env)),
+  );
+  return registry;
+}
+
 /** The processor's run function, imported once per child (an import() is not free, least of all under a loader). */
 async function loadRun(name: string): Promise<ProcessorRun> {
   const cached = loaded.get(name);
   if (cached) return cached;
-  const { getProcessor } = await import('../processors/registry.js');
-  const descriptor = getProcessor(name);
+  const descriptor = (await processors()).get(name);
   if (!descriptor) throw new Error(`There is no processor named "${name}" in this worker.`);
-  const module = (await import(descriptor.runModule.href)) as { run?: unknown };
-  if (typeof module.run !== 'function')
-    throw new Error(`The ${name} processor's module exports no run function.`);
-  loaded.set(name, module.run as ProcessorRun);
-  return module.run as ProcessorRun;
+  const module = (await import(descriptor.runModule.href)) as { run?: unknown; createRun?: unknown };
+  // One module may serve several processors (operator commands): it makes each one's run.
+  const run = typeof module.createRun === 'function' ? (module.createRun(name) as unknown) : module.run;
+  if (typeof run !== 'function') throw new Error(`The ${name} processor's module exports no run function.`);
+  loaded.set(name, run as ProcessorRun);
+  return run as ProcessorRun;
+}
+
+/**
+ * Process groups started by the running task (operator commands). The parent is told of
+ * each, so its kills reach them; and if the parent goes away, they die with this process.
+ */
+const groups = new Set<number>();
+
+function trackProcessGroup(id: number): (pgid: number) => () => void {
+  return (pgid) => {
+    groups.add(pgid);
+    void send({ type: 'group', id, pgid });
+    return () => groups.delete(pgid);
+  };
+}
+
+function killGroups(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  groups.clear();
 }
 
 function errorCode(error: unknown): string | null {
@@ -75,7 +114,12 @@ async function runTask(message: RunMessage): Promise<void> {
     return (used.user + used.system) / 1000;
   };
   const reporter = progressReporter(id);
-  const ctx: RunContext = { progress: reporter.progress, signal: parentGone.signal, limits };
+  const ctx: RunContext = {
+    progress: reporter.progress,
+    signal: parentGone.signal,
+    limits,
+    trackProcessGroup: trackProcessGroup(id),
+  };
   try {
     const run = await loadRun(task.processor);
     const result = await run(task.input, task.settings, ctx);
@@ -111,6 +155,7 @@ process.on('message', (raw: unknown) => {
 process.on('SIGINT', () => {});
 process.on('disconnect', () => {
   parentGone.abort();
+  killGroups();
   process.exit(0);
 });
 void send({ type: 'ready' });
