@@ -23,6 +23,7 @@ import { runCommand } from '../../src/processors/commands/run.js';
 import { ProcessorError, type RunContext } from '../../src/processors/processor.js';
 import { resolveSettings } from '../../src/processors/settings.js';
 import { processGone, readPids } from './command-fixtures.js';
+import { plainPdf } from './pdf-fixtures.js';
 
 const TOOL = fileURLToPath(new URL('../fixtures/commands/tool.sh', import.meta.url));
 const reserved = new Set(['image', 'pdf-sanitize']);
@@ -166,7 +167,9 @@ describe('command descriptor', () => {
     const schema = descriptor.settingsSchema as { properties?: object; additionalProperties?: boolean };
     assert.deepEqual(schema.properties, {});
     assert.equal(schema.additionalProperties, false);
-    assert.throws(() => resolveSettings(descriptor, undefined, { args: '--rm' }), { code: 'INVALID_SETTINGS' });
+    assert.throws(() => resolveSettings(descriptor, undefined, { args: '--rm' }), {
+      code: 'INVALID_SETTINGS',
+    });
     assert.equal(descriptor.outputName('trip/report.pdf', 'application/pdf', {}), 'trip/report.txt');
     assert.equal(descriptor.outputName('README', null, {}), 'README.txt');
   });
@@ -210,6 +213,20 @@ describe('command run', () => {
     assert.equal(await readFile(input.outputPath, 'utf8'), 'hello from the input\n');
     assert.equal(result.outputType, 'text/plain; charset=utf-8');
   });
+
+  const pdftotext = resolveBinary('pdftotext', process.env.PATH);
+  it(
+    'runs the recipe of the API docs, pdftotext, into plain text',
+    { skip: pdftotext ? false : 'pdftotext (poppler-utils) is not installed' },
+    async () => {
+      const input = await file();
+      await writeFile(input.inputPath, await plainPdf(2));
+      const argv = [pdftotext!, '-layout', '{input}', '{output}'];
+      const result = await runCommand(spec(argv), input, context());
+      assert.match(await readFile(input.outputPath, 'utf8'), /Page 1[\s\S]*Page 2/);
+      assert.equal(result.outputType, 'text/plain; charset=utf-8');
+    },
+  );
 
   it('passes each argument verbatim, with no shell to expand it', async () => {
     const input = await file();

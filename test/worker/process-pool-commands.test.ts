@@ -4,6 +4,7 @@
  * the command's whole process tree with the child, a grandchild included.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,6 +87,28 @@ describe('ProcessPool with operator commands', () => {
     const pids = await readPids(pidFile('hang-cancel'));
     stop.abort();
     assert.equal(errorOf(await run).code, 'CANCELLED');
+    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+  });
+});
+
+describe('ProcessPool with operator commands, when the server dies', () => {
+  let data: DataDir;
+  before(async () => {
+    data = await makeDataDir();
+  });
+  after(() => data.remove());
+
+  it("takes the command's whole tree down with it, even by SIGKILL", async () => {
+    const pidFile = join(data.dir, 'host.pids');
+    const host = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./pool-host.ts', import.meta.url)), data.dir, pidFile],
+      { stdio: 'ignore', env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.tsx.json' } },
+    );
+    const exited = new Promise((resolve) => host.once('exit', resolve));
+    const pids = await readPids(pidFile);
+    host.kill('SIGKILL');
+    await exited;
     for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
   });
 });
