@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { processGone, readPids } from '../processors/command-fixtures.js';
+import { assertAllGone, readPids } from '../processors/command-fixtures.js';
 import {
   allFiles,
   getJson,
@@ -109,6 +109,6 @@ describe('operator commands', () => {
     await waitForBatch(server.url, body.id);
     const [file] = await allFiles(server.url, body.id);
     assert.equal(file.status, 'cancelled');
-    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(pids);
   });
 });

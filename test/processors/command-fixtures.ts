@@ -1,4 +1,5 @@
 /** Helpers for the operator-command tests: the pids a hanging fixture wrote, and whether a process is gone. */
+import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -26,4 +27,9 @@ export async function processGone(pid: number, waitMs = 5000): Promise<boolean> 
     if (Date.now() > deadline) return false;
     await delay(25);
   }
+}
+
+/** Fails unless every one of `pids` is gone (after a short wait for the kill to land). */
+export async function assertAllGone(pids: readonly number[]): Promise<void> {
+  for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
 }

@@ -22,7 +22,7 @@ import { commandDescriptor } from '../../src/processors/commands/descriptor.js';
 import { runCommand } from '../../src/processors/commands/run.js';
 import { ProcessorError, type RunContext } from '../../src/processors/processor.js';
 import { resolveSettings } from '../../src/processors/settings.js';
-import { processGone, readPids } from './command-fixtures.js';
+import { assertAllGone, readPids } from './command-fixtures.js';
 import { plainPdf } from './pdf-fixtures.js';
 
 const TOOL = fileURLToPath(new URL('../fixtures/commands/tool.sh', import.meta.url));
@@ -295,8 +295,7 @@ describe('command run', () => {
     const error = await failure(run);
     assert.equal(error.code, 'TIMEOUT');
     assert.match(error.message, /took longer than its limit of 1500 ms/);
-    for (const pid of await readPids(pidFile))
-      assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(await readPids(pidFile));
   });
 
   it('kills the whole process tree when the run is aborted', async () => {
@@ -307,7 +306,7 @@ describe('command run', () => {
     const pids = await readPids(pidFile);
     stop.abort();
     await assert.rejects(run, /was stopped/);
-    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(pids);
   });
 
   it('removes its work folder whatever happens', async () => {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { commandsToEnv, resolveBinary, type CommandSpec } from '../../src/processors/commands/config.js';
 import { ProcessPool, type TaskResult } from '../../src/worker/process-pool.js';
-import { processGone, readPids } from '../processors/command-fixtures.js';
+import { assertAllGone, readPids } from '../processors/command-fixtures.js';
 import { makeDataDir, type DataDir } from './pool-fixture.js';
 
 const TOOL = fileURLToPath(new URL('../fixtures/commands/tool.sh', import.meta.url));
@@ -78,7 +78,7 @@ describe('ProcessPool with operator commands', () => {
     const run = pool.run(data.task('hang-timeout'));
     const pids = await readPids(pidFile('hang-timeout'));
     assert.equal(errorOf(await run).code, 'TIMEOUT');
-    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(pids);
   });
 
   it("kills the command's whole tree when the file is cancelled", async () => {
@@ -87,7 +87,7 @@ describe('ProcessPool with operator commands', () => {
     const pids = await readPids(pidFile('hang-cancel'));
     stop.abort();
     assert.equal(errorOf(await run).code, 'CANCELLED');
-    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(pids);
   });
 });
 
@@ -109,6 +109,6 @@ describe('ProcessPool with operator commands, when the server dies', () => {
     const pids = await readPids(pidFile);
     host.kill('SIGKILL');
     await exited;
-    for (const pid of pids) assert.ok(await processGone(pid), `process ${pid} is still alive`);
+    await assertAllGone(pids);
   });
 });
