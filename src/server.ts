@@ -18,6 +18,8 @@ import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
 import { openMetadataStore } from './store/index.js';
 import { ProcessPool } from './worker/process-pool.js';
 import { VERSION } from './version.js';
+import { COMMANDS_ENV, commandsToEnv } from './processors/commands/config.js';
+import { registryWithCommands } from './processors/registry.js';
 import { createMetrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
@@ -61,8 +63,10 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     allowRead: [PROJECT_ROOT, config.dataDir],
     allowWrite: [join(config.dataDir, 'blobs')],
     permissionModel: config.sandbox === 'permission',
+    ...commandsInWorkers(config),
   });
 
+  const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
   const bus = new LocalEventBus();
   let app: FastifyInstance | null = null;
@@ -73,6 +77,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     store,
     storage,
     pool,
+    processors,
     onError: (error, batchId) => app?.log.warn({ err: error, batchId }, 'the batch aggregate failed'),
   });
   store.onEvents((events) => {
@@ -98,6 +103,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     retentionDays: config.retentionDays,
     metrics,
     aggregator,
+    processors,
   });
   app = await createApp({
     service,
@@ -116,6 +122,9 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
+  if (config.commands.length > 0) {
+    app.log.info({ commands: config.commands.map((c) => `${c.name}: ${c.binary}`) }, 'operator commands');
+  }
 
   const sweep = setInterval(() => void service.sweepExpired().catch(logError), config.sweepIntervalMs);
   sweep.unref();
@@ -128,6 +137,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       maxAttempts: config.maxAttempts,
       retryBaseMs: config.retryBaseMs,
       metrics,
+      processors,
       onError: logError,
     }),
   );
@@ -155,5 +165,18 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * What the workers need for operator commands, when there are any: the validated specs (the
+ * children may not read the file, and must run exactly what was checked), a PATH for the
+ * commands' own helpers, and the right to start processes. Without commands, none of it.
+ */
+function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?: Record<string, string> } {
+  if (config.commands.length === 0) return {};
+  return {
+    allowChildProcess: true,
+    env: { [COMMANDS_ENV]: commandsToEnv(config.commands), PATH: process.env.PATH ?? '/usr/bin:/bin' },
   };
 }

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
+import { CommandsFileError, loadCommandsFile, type CommandSpec } from '../processors/commands/config.js';
+import { createRegistry } from '../processors/registry.js';
 import { BYTE_SETTINGS, ConfigSchema, ENV_NAMES, type Config, type ConfigKey } from './schema.js';
 
 const validator = Compile(ConfigSchema);
@@ -89,12 +91,35 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
       `${source.databaseUrl ?? ENV_NAMES.databaseUrl}: must be a postgres:// URL or empty (SQLite)`,
     );
   }
+  const commands = readCommands(config.commandsFile, source.commandsFile, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...config,
+    commands: Object.freeze(commands),
     dataDir: resolve(config.dataDir),
     nodeId: config.nodeId || `${hostname()}-${process.pid}`,
   });
+}
+
+/**
+ * The operator commands of `file` (none when empty), checked now so that a typo stops the
+ * start-up rather than failing every file later; problems are added to `problems`. Binaries
+ * are looked up on this process's PATH, the one the commands will run with.
+ */
+function readCommands(file: string, source: string | undefined, problems: string[]): CommandSpec[] {
+  if (file === '') return [];
+  const reserved = new Set(
+    createRegistry()
+      .list()
+      .map((p) => p.name),
+  );
+  try {
+    return loadCommandsFile(resolve(file), { reserved, path: process.env.PATH });
+  } catch (error) {
+    if (!(error instanceof CommandsFileError)) throw error;
+    for (const problem of error.problems) problems.push(`${source ?? ENV_NAMES.commandsFile}: ${problem}`);
+    return [];
+  }
 }
 
 function describe(message: string, key: ConfigKey): string {

@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { availableParallelism } from 'node:os';
+import type { CommandSpec } from '../processors/commands/config.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -90,6 +91,10 @@ export const ConfigSchema = Type.Object(
       description: 'Open event streams per client address.',
     }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
+    commandsFile: Type.String({
+      default: '',
+      description: 'JSON file of operator commands, each offered as a processor (empty: none).',
+    }),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       default: 'info',
       description: 'Log level.',
@@ -98,7 +103,8 @@ export const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type Config = Readonly<Static<typeof ConfigSchema>>;
+/** The settings, and the operator commands read (and checked) from `commandsFile`. */
+export type Config = Readonly<Static<typeof ConfigSchema> & { commands: readonly CommandSpec[] }>;
 export type ConfigKey = keyof Static<typeof ConfigSchema>;
 
 /** The environment variable of each setting. */
@@ -125,6 +131,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   maxStreamsPerBatch: 'FILEMILL_MAX_STREAMS_PER_BATCH',
   maxStreamsPerIp: 'FILEMILL_MAX_STREAMS_PER_IP',
   nodeId: 'FILEMILL_NODE_ID',
+  commandsFile: 'FILEMILL_COMMANDS_FILE',
   logLevel: 'FILEMILL_LOG_LEVEL',
 };
 

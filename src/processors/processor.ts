@@ -26,7 +26,10 @@ export interface ProcessorDescriptor {
   defaultPreset: string;
   /** The output's relative name for an input's, e.g. `a/b.jpg` → `a/b.webp`. */
   outputName(inputName: string, contentType: string | null, settings: Record<string, unknown>): string;
-  /** Module URL whose export `run: ProcessorRun` the worker process imports. */
+  /**
+   * Module URL the worker process imports: its export `run: ProcessorRun`, or, for a module
+   * that serves several processors (operator commands), `createRun(name): ProcessorRun`.
+   */
   runModule: URL;
   /**
    * True when the run module also exports `aggregate: ProcessorAggregate`: a combined
@@ -63,6 +66,12 @@ export interface RunContext {
   progress(percent: number): void;
   signal: AbortSignal;
   limits: RunLimits;
+  /**
+   * Registers a process group this run started (operator commands), so the pool's own kills
+   * (wall time, memory, cancel) end it too, not only the worker; call the returned function
+   * once the group is gone. Absent when a run is called outside the pool (unit tests).
+   */
+  trackProcessGroup?: (pgid: number) => () => void;
 }
 
 export interface RunResult {

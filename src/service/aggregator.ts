@@ -11,7 +11,7 @@ import { BATCH_END_TYPES, type BatchEvent } from '../core/events.js';
 import { isFinalBatch, type Batch } from '../core/model.js';
 import type { BlobStorage, MetadataStore } from '../core/ports.js';
 import type { AggregateFile } from '../processors/processor.js';
-import { getProcessor } from '../processors/registry.js';
+import type { ProcessorRegistry } from '../processors/registry.js';
 import { aggregateManifest } from '../worker/aggregate-entry.js';
 import type { ProcessPool } from '../worker/process-pool.js';
 import { aggregateDataKey, aggregateInputKey, aggregateOutputKey } from './upload.js';
@@ -20,6 +20,7 @@ export interface AggregatorOptions {
   store: MetadataStore;
   storage: BlobStorage;
   pool: ProcessPool;
+  processors: ProcessorRegistry;
   /** Where a failed aggregate is reported (the batch itself keeps its state). */
   onError: (error: unknown, batchId: string) => void;
 }
@@ -70,7 +71,7 @@ export class Aggregator {
   private needsAggregate(batch: Batch): boolean {
     if (!isFinalBatch(batch.status) || batch.finishedAt === null || batch.aggregate !== null) return false;
     if (this.failedAt.get(batch.id) === batch.finishedAt) return false;
-    return getProcessor(batch.processor)?.aggregates === true;
+    return this.opts.processors.get(batch.processor)?.aggregates === true;
   }
 
   private async compute(batch: Batch): Promise<unknown> {

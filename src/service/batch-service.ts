@@ -13,7 +13,7 @@ import type {
   MetadataStore,
   Page,
 } from '../core/ports.js';
-import { getProcessor, listProcessors } from '../processors/registry.js';
+import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import { resolveSettings } from '../processors/settings.js';
 import { sniffContentType } from '../processors/sniff.js';
@@ -31,6 +31,8 @@ export interface BatchServiceOptions {
   /** Makes a finished batch's combined analysis when its processor has one (see Aggregator). */
   aggregator?: { ensure(batchId: string): Promise<void> };
   now?: () => number;
+  /** The processors offered. @defaultValue the built-in ones, no operator commands */
+  processors?: ProcessorRegistry;
 }
 
 export interface Submitted {
@@ -47,6 +49,7 @@ export class BatchService {
   private readonly retentionDays: number;
   private readonly metrics: Metrics | undefined;
   private readonly aggregator: BatchServiceOptions['aggregator'];
+  private readonly registry: ProcessorRegistry;
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
@@ -58,10 +61,11 @@ export class BatchService {
     this.metrics = opts.metrics;
     this.aggregator = opts.aggregator;
     this.now = opts.now ?? Date.now;
+    this.registry = opts.processors ?? createRegistry();
   }
 
   processors(): ProcessorDescriptor[] {
-    return listProcessors();
+    return this.registry.list();
   }
 
   /**
@@ -111,13 +115,13 @@ export class BatchService {
     const name = fields.get('processor');
     if (!name) {
       throw new AppError('UNKNOWN_PROCESSOR', 'Name a processor in the `processor` field, e.g. `image`.', {
-        details: { available: listProcessors().map((p) => p.name) },
+        details: { available: this.registry.list().map((p) => p.name) },
       });
     }
-    const descriptor = getProcessor(name);
+    const descriptor = this.registry.get(name);
     if (!descriptor) {
       throw new AppError('UNKNOWN_PROCESSOR', `There is no processor named "${name}".`, {
-        details: { available: listProcessors().map((p) => p.name) },
+        details: { available: this.registry.list().map((p) => p.name) },
       });
     }
     const overrides = parseSettingsField(fields.get('settings'));

@@ -6,7 +6,7 @@
 import { retryDelayMs } from '../core/backoff.js';
 import type { FileOutcome, FileRunner, LeasedFile, MetadataStore, BlobStorage } from '../core/ports.js';
 import type { ProcessPool, TaskResult } from '../worker/process-pool.js';
-import { getProcessor } from '../processors/registry.js';
+import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { Metrics } from '../metrics.js';
 import { refusal } from './classify.js';
 import { aggregateDataKey, inputKey, outputKey } from './upload.js';
@@ -21,12 +21,15 @@ export interface FileRunnerOptions {
   /** Least time between two progress writes of one file. */
   progressIntervalMs?: number;
   metrics?: Metrics;
+  /** The processors offered. @defaultValue the built-in ones, no operator commands */
+  processors?: ProcessorRegistry;
   onError: (error: unknown, leased: LeasedFile) => void;
 }
 
 export function createFileRunner(opts: FileRunnerOptions): FileRunner {
   const { store, storage, pool } = opts;
   const progressIntervalMs = opts.progressIntervalMs ?? 250;
+  const processors = opts.processors ?? createRegistry();
 
   return async function runFile(leased, signal) {
     const { file, leaseOwner: owner } = leased;
@@ -62,7 +65,7 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
     };
 
     try {
-      const descriptor = getProcessor(leased.processor);
+      const descriptor = processors.get(leased.processor);
       const refused = descriptor
         ? refusal(file.name, file.contentType, descriptor)
         : {

@@ -5,8 +5,9 @@
  * the parent watches time and memory and kills it — and it exits when the parent goes away.
  */
 import type { ProcessorAggregate, ProcessorRun, RunContext } from '../processors/processor.js';
+import type { ProcessorRegistry } from '../processors/registry.js';
 import { aggregateAsRun } from './aggregate-entry.js';
-import type { DoneMessage, ProgressMessage, RunMessage } from './messages.js';
+import type { DoneMessage, GroupMessage, ProgressMessage, RunMessage } from './messages.js';
 import { parseRunMessage } from './messages.js';
 import type { WorkerTask } from './types.js';
 
@@ -15,7 +16,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 const parentGone = new AbortController();
 
-function send(message: DoneMessage | ProgressMessage | { type: 'ready' }): Promise<void> {
+function send(message: DoneMessage | ProgressMessage | GroupMessage | { type: 'ready' }): Promise<void> {
   return new Promise((resolve) => {
     if (!process.connected || !process.send) return resolve();
     process.send(message, undefined, {}, () => resolve());
@@ -49,6 +50,19 @@ function progressReporter(id: number): { progress(pct: number): void; flush(): P
 type Entry = NonNullable<WorkerTask['entry']>;
 const loaded = new Map<string, ProcessorRun>();
 
+let registry: Promise<ProcessorRegistry> | null = null;
+
+/** This child's registry: the built-in processors and the operator commands the server handed over. */
+function processors(): Promise<ProcessorRegistry> {
+  registry ??= Promise.all([
+    import('../processors/registry.js'),
+    import('../processors/commands/config.js'),
+  ]).then(([{ registryWithCommands }, { commandsFromEnv }]) =>
+    registryWithCommands(commandsFromEnv(process.env)),
+  );
+  return registry;
+}
+
 /**
  * The processor's run function (or its aggregate, as a run), imported once per child (an
  * import() is not free, least of all under a loader).
@@ -57,17 +71,46 @@ async function loadRun(name: string, entry: Entry): Promise<ProcessorRun> {
   const key = `${entry}:${name}`;
   const cached = loaded.get(key);
   if (cached) return cached;
-  const { getProcessor } = await import('../processors/registry.js');
-  const descriptor = getProcessor(name);
+  const descriptor = (await processors()).get(name);
   if (!descriptor) throw new Error(`There is no processor named "${name}" in this worker.`);
   const module = (await import(descriptor.runModule.href)) as Record<string, unknown>;
-  const exported = module[entry];
-  if (typeof exported !== 'function')
+  let run: unknown;
+  if (entry === 'aggregate') {
+    run =
+      typeof module.aggregate === 'function' ? aggregateAsRun(module.aggregate as ProcessorAggregate) : null;
+  } else {
+    // One module may serve several processors (operator commands): it makes each one's run.
+    run = typeof module.createRun === 'function' ? (module.createRun(name) as unknown) : module.run;
+  }
+  if (typeof run !== 'function')
     throw new Error(`The ${name} processor's module exports no ${entry} function.`);
-  const run =
-    entry === 'aggregate' ? aggregateAsRun(exported as ProcessorAggregate) : (exported as ProcessorRun);
-  loaded.set(key, run);
-  return run;
+  loaded.set(key, run as ProcessorRun);
+  return run as ProcessorRun;
+}
+
+/**
+ * Process groups started by the running task (operator commands). The parent is told of
+ * each, so its kills reach them; and if the parent goes away, they die with this process.
+ */
+const groups = new Set<number>();
+
+function trackProcessGroup(id: number): (pgid: number) => () => void {
+  return (pgid) => {
+    groups.add(pgid);
+    void send({ type: 'group', id, pgid });
+    return () => groups.delete(pgid);
+  };
+}
+
+function killGroups(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  groups.clear();
 }
 
 function errorCode(error: unknown): string | null {
@@ -85,7 +128,12 @@ async function runTask(message: RunMessage): Promise<void> {
     return (used.user + used.system) / 1000;
   };
   const reporter = progressReporter(id);
-  const ctx: RunContext = { progress: reporter.progress, signal: parentGone.signal, limits };
+  const ctx: RunContext = {
+    progress: reporter.progress,
+    signal: parentGone.signal,
+    limits,
+    trackProcessGroup: trackProcessGroup(id),
+  };
   try {
     const run = await loadRun(task.processor, task.entry ?? 'run');
     const result = await run(task.input, task.settings, ctx);
@@ -121,6 +169,7 @@ process.on('message', (raw: unknown) => {
 process.on('SIGINT', () => {});
 process.on('disconnect', () => {
   parentGone.abort();
+  killGroups();
   process.exit(0);
 });
 void send({ type: 'ready' });

@@ -52,6 +52,8 @@ export interface LaunchInput {
   tsxLoader: string | null;
   /** The permission flag of this runtime (see {@link permissionFlag}). */
   permissionFlag: string | null;
+  /** Let the child start processes: only when operator commands are configured. */
+  allowChildProcess?: boolean;
 }
 
 /** V8 heap cap for a child, in MiB: 75 % of its RSS limit, so native memory has room too. */
@@ -63,7 +65,9 @@ export function heapLimitMb(memoryMb: number): number {
  * The child's `execArgv`. Under the permission model: reads of `allowRead` + the code root,
  * writes to `allowWrite`, native addons (sharp); no child processes, no worker threads —
  * except under tsx, whose loader runs in a worker thread (Node 20 `module.register`) and
- * transforms with esbuild's service process, so both are allowed there (development only).
+ * transforms with esbuild's service process, so both are allowed there (development only),
+ * and child processes when `allowChildProcess` (operator commands: the command is a process
+ * the child starts, so that it runs under the file's limits and is killed with the file).
  * @throws Error when a path is relative or holds a comma (Node 20 splits flag values on commas).
  */
 export function buildExecArgv(input: LaunchInput): string[] {
@@ -80,7 +84,8 @@ export function buildExecArgv(input: LaunchInput): string[] {
     for (const path of reads) argv.push(`--allow-fs-read=${path}`);
     for (const path of unique(input.allowWrite.map(checkedPath))) argv.push(`--allow-fs-write=${path}`);
     argv.push('--allow-addons');
-    if (input.tsxLoader) argv.push('--allow-worker', '--allow-child-process');
+    if (input.tsxLoader) argv.push('--allow-worker');
+    if (input.tsxLoader || input.allowChildProcess) argv.push('--allow-child-process');
   }
   if (input.tsxLoader) argv.push(`--import=${input.tsxLoader}`);
   return argv;

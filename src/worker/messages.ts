@@ -26,6 +26,16 @@ export interface ProgressMessage {
   pct: number;
 }
 
+/**
+ * Child → parent: the running task started a process group (an operator command) that the
+ * parent must kill along with the child. The parent checks it really is the child's.
+ */
+export interface GroupMessage {
+  type: 'group';
+  id: number;
+  pgid: number;
+}
+
 /** Child → parent: the task ended without the child dying. */
 export type DoneMessage =
   | {
@@ -46,7 +56,7 @@ export type DoneMessage =
       cpuMs: number;
     };
 
-export type ChildMessage = ReadyMessage | ProgressMessage | DoneMessage;
+export type ChildMessage = ReadyMessage | ProgressMessage | GroupMessage | DoneMessage;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -60,6 +70,11 @@ export function parseChildMessage(value: unknown): ChildMessage | null {
   if (value.type === 'progress') {
     return typeof value.pct === 'number' && Number.isFinite(value.pct)
       ? { type: 'progress', id: value.id, pct: Math.min(100, Math.max(0, value.pct)) }
+      : null;
+  }
+  if (value.type === 'group') {
+    return Number.isSafeInteger(value.pgid) && (value.pgid as number) > 1
+      ? { type: 'group', id: value.id, pgid: value.pgid as number }
       : null;
   }
   if (value.type !== 'done') return null;

@@ -47,3 +47,25 @@ export async function readCpuMs(pid: number): Promise<number | null> {
     return null;
   }
 }
+
+/** Parses the parent pid and process-group id from a `/proc/<pid>/stat` line. */
+export function parseLineage(stat: string): { ppid: number; pgrp: number } | null {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  return Number.isInteger(ppid) && Number.isInteger(pgrp) ? { ppid, pgrp } : null;
+}
+
+/**
+ * Whether `pgid` leads a process group and is a child of `parent`: what the pool checks
+ * before it agrees to kill a group a worker names (a compromised worker could name any).
+ */
+export async function isChildGroupLeader(pgid: number, parent: number): Promise<boolean> {
+  if (!procAvailable) return false;
+  try {
+    const lineage = parseLineage(await readFile(`/proc/${pgid}/stat`, 'utf8'));
+    return lineage !== null && lineage.ppid === parent && lineage.pgrp === pgid;
+  } catch {
+    return false;
+  }
+}

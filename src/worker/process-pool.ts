@@ -74,6 +74,7 @@ export class ProcessPool {
       codeRoot,
       tsxLoader: entry.typescript ? import.meta.resolve('tsx') : null,
       permissionFlag: flag,
+      allowChildProcess: opts.allowChildProcess ?? false,
     });
     const env = buildEnv(process.env, opts.env ?? {}, { permissionModel, typescript: entry.typescript });
     this.spawnSpec = { entry: entry.path, execArgv, env, cwd: codeRoot };
@@ -83,6 +84,7 @@ export class ProcessPool {
       readFolders: new Set([codeRoot, ...allowRead]).size,
       writeFolders: new Set(allowWrite).size,
       typescript: entry.typescript,
+      commands: opts.allowChildProcess ?? false,
       timeoutMs: this.settings.timeoutMs,
       memoryMb: this.settings.memoryMb,
     });

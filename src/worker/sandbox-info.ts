@@ -12,6 +12,8 @@ export interface SandboxFacts {
   readFolders: number;
   writeFolders: number;
   typescript: boolean;
+  /** Child processes allowed for operator commands. */
+  commands: boolean;
   timeoutMs: number;
   memoryMb: number;
 }
@@ -21,7 +23,9 @@ export function describeSandbox(facts: SandboxFacts): SandboxInfo {
   if (facts.permissionModel) {
     const refused = facts.typescript
       ? 'child processes and worker threads ALLOWED for the TypeScript loader (run the build to refuse them)'
-      : 'child processes and worker threads refused';
+      : facts.commands
+        ? 'child processes ALLOWED for operator commands (not confined by the permission model), worker threads refused'
+        : 'child processes and worker threads refused';
     parts.push(
       `Node permission model (${facts.permissionFlag}): reads limited to ${facts.readFolders} folder(s), ` +
         `writes to ${facts.writeFolders}; ${refused}; native addons allowed, and native code (libvips) is not confined`,

@@ -57,6 +57,13 @@ export interface PoolOptions {
    */
   permissionModel?: boolean;
   /**
+   * Let children start processes (Node's `--allow-child-process`), for operator commands:
+   * each runs as a process group the child starts, killed with the child. The commands
+   * themselves are native programs, not confined by the permission model.
+   * @defaultValue false
+   */
+  allowChildProcess?: boolean;
+  /**
    * Extra environment variables for the children. The parent's environment is not inherited
    * (it may hold database URLs and keys); only `NODE_ENV`, `TZ`, `LANG`, `LC_ALL` and
    * `FILEMILL_TEST_PROCESSORS` are passed on.

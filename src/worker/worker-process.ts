@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { RunLimits } from '../processors/processor.js';
 import { parseChildMessage, type DoneMessage, type RunMessage } from './messages.js';
 import { cancelledFailure, crashFailure, memoryFailure, timeoutFailure, type Failure } from './outcomes.js';
-import { readCpuMs, readRssBytes } from './proc-stats.js';
+import { isChildGroupLeader, readCpuMs, readRssBytes } from './proc-stats.js';
 import type { RunOptions, WorkerTask } from './types.js';
 
 /** How often RSS is read while a task runs, in milliseconds. */
@@ -55,6 +55,8 @@ export class WorkerProcess {
   /** Kills the running task's process for a reason; null while idle. */
   private killTask: ((failure: Failure) => void) | null = null;
   private onExit: ((exit: ExitInfo) => void) | null = null;
+  /** Process groups the running task started (operator commands), checked to be this child's. */
+  private readonly groups = new Set<number>();
 
   constructor(spec: SpawnSpec) {
     this.child = fork(spec.entry, [], {
@@ -123,8 +125,36 @@ export class WorkerProcess {
   /** SIGKILLs the process (a running task ends with `failure`); resolves once it exited. */
   kill(failure?: Failure): Promise<ExitInfo> {
     if (this.killTask && failure) this.killTask(failure);
-    else if (this.isAlive) this.child.kill('SIGKILL');
+    else if (this.isAlive) this.killAll();
     return this.exited;
+  }
+
+  /**
+   * Remembers a group the child says its task started, once /proc confirms it leads a group
+   * and is this child's own child: a compromised child could name any group of ours.
+   */
+  private async adoptGroup(pgid: number, taskOver: () => boolean): Promise<void> {
+    if (this.pid === undefined || !(await isChildGroupLeader(pgid, this.pid)) || taskOver()) return;
+    this.groups.add(pgid);
+  }
+
+  /** Resident memory of the adopted groups' leaders, in bytes (their own children not counted). */
+  private async groupsRss(): Promise<number> {
+    const sizes = await Promise.all([...this.groups].map((pgid) => readRssBytes(pgid)));
+    return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+  }
+
+  /** SIGKILLs the child and every process group its task started. */
+  private killAll(): void {
+    this.child.kill('SIGKILL');
+    for (const pgid of this.groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // ESRCH: the group is gone already.
+      }
+    }
+    this.groups.clear();
   }
 
   /** Lets an idle process end by closing its channel; SIGKILL if it lingers. */
@@ -160,18 +190,21 @@ export class WorkerProcess {
         this.child.off('message', onMessage);
         this.killTask = null;
         this.onExit = null;
+        // The child ends its groups itself when a task ends; a stale id must never be killed.
+        this.groups.clear();
         resolve(execution);
       };
       const killFor = (failure: Failure): void => {
         if (settled || killReason) return;
         killReason = failure;
-        this.child.kill('SIGKILL');
+        this.killAll();
       };
       const onAbort = (): void => killFor(cancelledFailure());
       const onMessage = (raw: unknown): void => {
         const message = parseChildMessage(raw);
         if (!message || killReason || message.type === 'ready' || message.id !== id) return;
         if (message.type === 'done') return finish({ kind: 'done', message, durationMs: elapsed() });
+        if (message.type === 'group') return void this.adoptGroup(message.pgid, () => settled);
         try {
           opts.onProgress?.(message.pct);
         } catch {
@@ -181,10 +214,11 @@ export class WorkerProcess {
       const sample = async (): Promise<void> => {
         if (sampling || settled) return;
         sampling = true;
-        const [rss, cpu] = await Promise.all([readRssBytes(pid), readCpuMs(pid)]);
+        const [rss, cpu, groupRss] = await Promise.all([readRssBytes(pid), readCpuMs(pid), this.groupsRss()]);
         sampling = false;
         if (cpu !== null) cpuLast = cpu;
-        if (rss !== null && rss > opts.memoryBytes) killFor(memoryFailure(opts.memoryMb));
+        // A command's memory counts against the file's limit, as the child's own does.
+        if (rss !== null && rss + groupRss > opts.memoryBytes) killFor(memoryFailure(opts.memoryMb));
       };
 
       const timer = setTimeout(() => killFor(timeoutFailure(opts.timeoutMs)), opts.timeoutMs);

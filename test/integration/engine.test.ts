@@ -87,6 +87,7 @@ describe('image batches', () => {
     assert.equal(one.status, 200);
     assert.equal(one.headers.get('content-type'), 'image/webp');
     assert.match(one.headers.get('content-disposition')!, /filename="IMG_3\.webp"/);
+    assert.equal(one.headers.get('content-security-policy'), "default-src 'none'; sandbox");
   });
 
   it('keeps the batch going when files are corrupt, of the wrong type or decompression bombs', async () => {
@@ -114,7 +115,9 @@ describe('image batches', () => {
     assert.equal(byName.get('good.jpg').status, 'succeeded');
     assert.equal(byName.get('also-good.png').status, 'succeeded');
     assert.equal(byName.get('broken.jpg').error.code, 'CORRUPT_INPUT');
-    assert.equal(byName.get('not-an-image.jpg').error.code, 'CORRUPT_INPUT');
+    // Text is recognised as text, whatever its name claims.
+    assert.equal(byName.get('not-an-image.jpg').error.code, 'UNSUPPORTED_TYPE');
+    assert.equal(byName.get('not-an-image.jpg').contentType, 'text/plain');
     assert.equal(byName.get('paper.pdf').error.code, 'UNSUPPORTED_TYPE');
     assert.equal(byName.get('paper.pdf').contentType, 'application/pdf');
     assert.equal(byName.get('bomb.png').error.code, 'TOO_MANY_PIXELS');
@@ -128,8 +131,8 @@ describe('image batches', () => {
     }
     const report = (await getJson(`${server.url}/api/batches/${body.id}/report.json`)).body;
     assert.deepEqual(report.summary.errorsByCode, {
-      CORRUPT_INPUT: 2,
-      UNSUPPORTED_TYPE: 1,
+      CORRUPT_INPUT: 1,
+      UNSUPPORTED_TYPE: 2,
       TOO_MANY_PIXELS: 1,
     });
   });

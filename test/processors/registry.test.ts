@@ -12,11 +12,12 @@ import { sniffContentType } from '../../src/processors/sniff.js';
 process.env.FILEMILL_TEST_PROCESSORS = fileURLToPath(
   new URL('../fixtures/test-processors.ts', import.meta.url),
 );
-const { getProcessor, listProcessors } = await import('../../src/processors/registry.js');
+const { createRegistry } = await import('../../src/processors/registry.js');
+const registry = createRegistry();
 
 describe('registry', () => {
   it('lists the image processor first, then the test processors', () => {
-    const names = listProcessors().map((p) => p.name);
+    const names = registry.list().map((p) => p.name);
     assert.equal(names[0], 'image');
     for (const name of ['copy', 'sleep', 'crash', 'crash-once', 'hog', 'spin', 'read-outside', 'fail']) {
       assert.ok(names.includes(name), name);
@@ -24,8 +25,8 @@ describe('registry', () => {
   });
 
   it('finds a processor by name, and nothing for an unknown one', () => {
-    assert.equal(getProcessor('image')?.defaultPreset, 'web');
-    assert.deepEqual(getProcessor('image')?.accepts, [
+    assert.equal(registry.get('image')?.defaultPreset, 'web');
+    assert.deepEqual(registry.get('image')?.accepts, [
       'image/jpeg',
       'image/png',
       'image/webp',
@@ -33,7 +34,7 @@ describe('registry', () => {
       'image/tiff',
       'image/gif',
     ]);
-    assert.equal(getProcessor('nope'), undefined);
+    assert.equal(registry.get('nope'), undefined);
   });
 });
 

@@ -38,6 +38,13 @@ describe('buildExecArgv', () => {
     ]);
   });
 
+  it('allows child processes, and nothing more, only when operator commands are configured', () => {
+    const argv = buildExecArgv({ ...base, allowChildProcess: true });
+    assert.deepEqual(argv.slice(-2), ['--allow-addons', '--allow-child-process']);
+    assert.ok(!argv.includes('--allow-worker'));
+    assert.ok(!buildExecArgv(base).includes('--allow-child-process'));
+  });
+
   it('adds what the tsx loader needs when the child runs TypeScript', () => {
     const argv = buildExecArgv({ ...base, tsxLoader: 'file:///app/node_modules/tsx/dist/loader.mjs' });
     assert.ok(argv.includes('--allow-fs-read=/APP'));
