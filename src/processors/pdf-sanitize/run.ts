@@ -1,26 +1,22 @@
 /**
- * The pdf-sanitize processor's work, in the sandboxed worker: parse the PDF (pdf-lib, which
- * unpacks object streams), disarm it (disarm.ts), write a new file (not an incremental
- * update: no earlier revision survives), then parse what was written and check it holds
- * nothing that can act; if it does, the file fails closed and no output is kept.
+ * The pdf-sanitize processor's work, in the sandboxed worker.
+ * - structural: parse the PDF (pdf-lib, which unpacks object streams), disarm it
+ *   (disarm.ts), optionally remove its form (forms.ts), write a new file (not an incremental
+ *   update: no earlier revision survives);
+ * - rasterize: re-draw every page from pixels (rasterize.ts); the structural parse still
+ *   runs, when it can, to report what the file carried;
+ * - a file the structural parser cannot read is re-drawn instead when `onFailure` says so.
+ * Either way the output is parsed again and must hold nothing that can act; if it does, the
+ * file fails closed and no output is kept.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EncryptedPDFError, PDFDocument } from '@cantoo/pdf-lib';
-import { ProcessorError, type ProcessorRun } from '../processor.js';
-import { disarm, type DisarmOptions } from './disarm.js';
+import { ProcessorError, type ProcessorRun, type RunContext, type RunInput } from '../processor.js';
+import { disarm, dropUnreachable, type Counts } from './disarm.js';
+import { removeForms } from './forms.js';
+import { settingsOf, type Settings } from './options.js';
+import { rasterize } from './rasterize.js';
 import { remainingRisks } from './verify.js';
-
-interface Settings extends DisarmOptions {
-  maxPages: number;
-}
-
-function settingsOf(raw: Record<string, unknown>): Settings {
-  return {
-    links: (raw.links as Settings['links']) ?? 'web-only',
-    metadata: (raw.metadata as Settings['metadata']) ?? 'keep',
-    maxPages: typeof raw.maxPages === 'number' ? raw.maxPages : 1000,
-  };
-}
 
 /** `1.7` from the header `%PDF-1.7`, or null. */
 function versionOf(bytes: Uint8Array): string | null {
@@ -67,33 +63,49 @@ async function load(bytes: Uint8Array, name: string): Promise<Loaded> {
   }
 }
 
-/** The written file, parsed again; a file that cannot even be read back fails closed. */
-async function reread(output: Uint8Array, name: string): Promise<PDFDocument> {
-  try {
-    return await PDFDocument.load(output, { updateMetadata: false });
-  } catch (error) {
+function checkPages(pages: number, settings: Settings, name: string): void {
+  if (pages > settings.maxPages) {
     throw new ProcessorError(
-      'SANITIZE_VERIFY_FAILED',
-      `The disarmed "${name}" could not be read back; no output was kept.`,
-      {
-        cause: error,
-      },
+      'TOO_MANY_PAGES',
+      `"${name}" has ${pages} pages; the limit is ${settings.maxPages}.`,
     );
   }
 }
 
-export const run: ProcessorRun = async (input, rawSettings, ctx) => {
-  const settings = settingsOf(rawSettings);
-  const bytes = await readFile(input.inputPath);
-  const { doc, pages, encrypted } = await load(bytes, input.name);
-  if (pages > settings.maxPages) {
-    throw new ProcessorError(
-      'TOO_MANY_PAGES',
-      `"${input.name}" has ${pages} pages; the limit is ${settings.maxPages}.`,
-    );
+/**
+ * The written file, parsed again: it must be readable, hold nothing that can act and have
+ * `pages` pages. Otherwise the output is deleted and the file fails closed.
+ */
+async function verifyOutput(path: string, output: Uint8Array, name: string, pages: number): Promise<void> {
+  let problem: string;
+  try {
+    const reparsed = await PDFDocument.load(output, { updateMetadata: false });
+    const remaining = remainingRisks(reparsed);
+    if (remaining.length === 0 && reparsed.getPageCount() === pages) return;
+    problem =
+      remaining.length > 0
+        ? `"${name}" still held active content after sanitising (${remaining.slice(0, 3).join(', ')})`
+        : `the sanitised "${name}" has ${reparsed.getPageCount()} pages, not ${pages}`;
+  } catch {
+    problem = `the sanitised "${name}" could not be read back`;
   }
+  await rm(path, { force: true });
+  throw new ProcessorError('SANITIZE_VERIFY_FAILED', `${problem}; no output was kept.`);
+}
+
+async function structural(
+  bytes: Uint8Array,
+  loaded: Loaded,
+  input: RunInput,
+  settings: Settings,
+  ctx: RunContext,
+) {
+  const { doc, pages, encrypted } = loaded;
+  checkPages(pages, settings, input.name);
   ctx.progress(30);
   const found = disarm(doc, settings);
+  const forms = settings.forms === 'remove' ? removeForms(doc) : null;
+  if (forms) dropUnreachable(doc);
   ctx.progress(60);
   const output = await doc.save({ useObjectStreams: false, updateFieldAppearances: false });
   if (output.byteLength > ctx.limits.maxOutputBytes) {
@@ -104,28 +116,83 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   }
   await writeFile(input.outputPath, output);
   ctx.progress(80);
-
-  const reparsed = await reread(output, input.name).catch(async (error: unknown) => {
-    await rm(input.outputPath, { force: true });
-    throw error;
-  });
-  const remaining = remainingRisks(reparsed);
-  if (remaining.length > 0) {
-    await rm(input.outputPath, { force: true });
-    throw new ProcessorError(
-      'SANITIZE_VERIFY_FAILED',
-      `"${input.name}" still held active content after disarming (${remaining.slice(0, 3).join(', ')}); no output was kept.`,
-    );
-  }
+  await verifyOutput(input.outputPath, output, input.name, pages);
   return {
-    outputType: 'application/pdf',
-    details: {
-      mode: 'structural',
-      pages,
-      pdfVersion: versionOf(bytes),
-      encrypted,
-      found,
-      removed: found,
-    },
+    mode: 'structural',
+    pages,
+    pdfVersion: versionOf(bytes),
+    encrypted,
+    found,
+    removed: forms ? { ...found, ...forms } : found,
   };
+}
+
+/** What the structural parser finds in the file, for the report only; null when it cannot read it. */
+async function analyse(bytes: Uint8Array, name: string, settings: Settings): Promise<Counts | null> {
+  try {
+    return disarm((await load(bytes, name)).doc, settings);
+  } catch {
+    return null;
+  }
+}
+
+async function rasterized(
+  bytes: Uint8Array,
+  input: RunInput,
+  settings: Settings,
+  ctx: RunContext,
+  found: Counts | null,
+  fallback: boolean,
+) {
+  const result = await rasterize(
+    bytes,
+    input.name,
+    input.outputPath,
+    { ...settings, maxImagePixels: ctx.limits.maxInputPixels, maxOutputBytes: ctx.limits.maxOutputBytes },
+    (fraction) => ctx.progress(10 + fraction * 80),
+  );
+  await verifyOutput(input.outputPath, await readFile(input.outputPath), input.name, result.pages);
+  return {
+    mode: 'rasterize',
+    pages: result.pages,
+    pdfVersion: versionOf(bytes),
+    encrypted: result.encrypted,
+    dpi: settings.dpi,
+    format: settings.format,
+    grayscale: settings.grayscale,
+    scaledPages: result.scaledPages,
+    // Unknown when the structural parser could not read the file; all of it is gone either way.
+    found,
+    removed: found,
+    ...(fallback ? { fallback: 'rasterize', repaired: true } : {}),
+  };
+}
+
+export const run: ProcessorRun = async (input, rawSettings, ctx) => {
+  const settings = settingsOf(rawSettings);
+  const bytes = await readFile(input.inputPath);
+  let details: Record<string, unknown>;
+  if (settings.mode === 'rasterize') {
+    details = await rasterized(
+      bytes,
+      input,
+      settings,
+      ctx,
+      await analyse(bytes, input.name, settings),
+      false,
+    );
+  } else {
+    let loaded: Loaded;
+    try {
+      loaded = await load(bytes, input.name);
+    } catch (error) {
+      const unreadable = error instanceof ProcessorError && error.code === 'CORRUPT_INPUT';
+      if (!unreadable || settings.onFailure !== 'rasterize') throw error;
+      // Re-drawn if pdf.js can read it; if it cannot either, rasterize fails with CORRUPT_INPUT.
+      const result = await rasterized(bytes, input, settings, ctx, null, true);
+      return { outputType: 'application/pdf', details: result };
+    }
+    details = await structural(bytes, loaded, input, settings, ctx);
+  }
+  return { outputType: 'application/pdf', details };
 };
