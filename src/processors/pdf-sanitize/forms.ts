@@ -22,13 +22,20 @@ export function removeForms(doc: PDFDocument): FormsRemoved {
   if (!doc.catalog.has(name('AcroForm'))) return { formFields: 0, widgetsDropped: 0, flattened: false };
   let formFields = 0;
   let flattened = false;
+  // pdf-lib reports a widget it cannot flatten (no page, no appearance) only on the console,
+  // and goes on: its reports are counted here instead of printed.
+  let failures = 0;
+  const consoleError = console.error;
+  console.error = () => void failures++;
   try {
     const form = doc.getForm();
     formFields = form.getFields().length;
     form.flatten({ updateFieldAppearances: false });
-    flattened = true;
+    flattened = failures === 0;
   } catch {
     // A form pdf-lib cannot flatten: what is left of it is dropped below.
+  } finally {
+    console.error = consoleError;
   }
   doc.catalog.delete(name('AcroForm'));
   let widgetsDropped = 0;

@@ -15,6 +15,7 @@ import { ProcessorError, type ProcessorRun, type RunContext, type RunInput } fro
 import { disarm, dropUnreachable, type Counts } from './disarm.js';
 import { removeForms } from './forms.js';
 import { settingsOf, type Settings } from './options.js';
+import { countPages } from './page-tree.js';
 import { rasterize } from './rasterize.js';
 import { remainingRisks } from './verify.js';
 
@@ -40,13 +41,14 @@ const corrupt = (name: string, cause: unknown) =>
  * printing or copying) and written out unencrypted; one that needs a real password fails
  * with ENCRYPTED. A file the parser cannot make sense of is CORRUPT_INPUT.
  */
-async function load(bytes: Uint8Array, name: string): Promise<Loaded> {
+async function load(bytes: Uint8Array, name: string, maxPages: number): Promise<Loaded> {
   let encrypted = false;
   try {
     const doc = await PDFDocument.load(bytes, { updateMetadata: false });
     // The parser is lenient: a file without a usable catalog only shows here.
-    return { doc, pages: doc.getPageCount(), encrypted };
+    return { doc, pages: pagesOf(doc, name, maxPages), encrypted };
   } catch (error) {
+    if (error instanceof ProcessorError) throw error;
     if (!(error instanceof EncryptedPDFError)) throw corrupt(name, error);
     encrypted = true;
   }
@@ -54,8 +56,9 @@ async function load(bytes: Uint8Array, name: string): Promise<Loaded> {
     const doc = await PDFDocument.load(bytes, { password: '', updateMetadata: false });
     // Decrypted in memory: written without its encryption dictionary, nothing refers to it.
     doc.context.trailerInfo.Encrypt = undefined;
-    return { doc, pages: doc.getPageCount(), encrypted };
+    return { doc, pages: pagesOf(doc, name, maxPages), encrypted };
   } catch (error) {
+    if (error instanceof ProcessorError) throw error;
     if (/needs password|password incorrect/i.test(String((error as Error)?.message))) {
       throw new ProcessorError('ENCRYPTED', `"${name}" needs a password to be opened.`);
     }
@@ -63,13 +66,23 @@ async function load(bytes: Uint8Array, name: string): Promise<Loaded> {
   }
 }
 
-function checkPages(pages: number, settings: Settings, name: string): void {
-  if (pages > settings.maxPages) {
-    throw new ProcessorError(
-      'TOO_MANY_PAGES',
-      `"${name}" has ${pages} pages; the limit is ${settings.maxPages}.`,
-    );
-  }
+/**
+ * The page count, walked without trusting the tree (page-tree.ts); pdf-lib's own count is
+ * only asked once the tree is known to be small.
+ * @throws ProcessorError TOO_MANY_PAGES or CORRUPT_INPUT (a page tree that loops).
+ */
+function pagesOf(doc: PDFDocument, name: string, maxPages: number): number {
+  const count = countPages(doc, maxPages);
+  if ('over' in count)
+    throw new ProcessorError('TOO_MANY_PAGES', `"${name}" has more than ${maxPages} pages, the limit.`);
+  if ('broken' in count) throw corrupt(name, new Error('the page tree loops'));
+  return doc.getPageCount();
+}
+
+/** Whether the file ends as a PDF should; if not, the parser rebuilt it from what it could find. */
+function looksComplete(bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.byteLength - 1024))).toString('latin1');
+  return /startxref\s+\d+\s+%%EOF\s*$/.test(tail);
 }
 
 /**
@@ -101,7 +114,6 @@ async function structural(
   ctx: RunContext,
 ) {
   const { doc, pages, encrypted } = loaded;
-  checkPages(pages, settings, input.name);
   ctx.progress(30);
   const found = disarm(doc, settings);
   const forms = settings.forms === 'remove' ? removeForms(doc) : null;
@@ -123,14 +135,16 @@ async function structural(
     pdfVersion: versionOf(bytes),
     encrypted,
     found,
-    removed: forms ? { ...found, ...forms } : found,
+    removed: forms ? { ...found, formFields: forms.formFields } : found,
+    ...(forms ? { formsFlattened: forms.flattened } : {}),
+    ...(looksComplete(bytes) ? {} : { repaired: true }),
   };
 }
 
 /** What the structural parser finds in the file, for the report only; null when it cannot read it. */
 async function analyse(bytes: Uint8Array, name: string, settings: Settings): Promise<Counts | null> {
   try {
-    return disarm((await load(bytes, name)).doc, settings);
+    return disarm((await load(bytes, name, settings.maxPages)).doc, settings);
   } catch {
     return null;
   }
@@ -184,7 +198,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   } else {
     let loaded: Loaded;
     try {
-      loaded = await load(bytes, input.name);
+      loaded = await load(bytes, input.name, settings.maxPages);
     } catch (error) {
       const unreadable = error instanceof ProcessorError && error.code === 'CORRUPT_INPUT';
       if (!unreadable || settings.onFailure !== 'rasterize') throw error;
