@@ -75,7 +75,8 @@ function pagesOf(doc: PDFDocument, name: string, maxPages: number): number {
   const count = countPages(doc, maxPages);
   if ('over' in count)
     throw new ProcessorError('TOO_MANY_PAGES', `"${name}" has more than ${maxPages} pages, the limit.`);
-  if ('broken' in count) throw corrupt(name, new Error('the page tree loops'));
+  if ('broken' in count)
+    throw corrupt(name, new Error('the page tree loops, or is deeper than any real one'));
   return doc.getPageCount();
 }
 
