@@ -174,6 +174,26 @@ describe('pdf-sanitize (structural disarm)', () => {
     );
   });
 
+  it('opens a PDF that needs a password with the password setting, in both modes, and never says the password', async () => {
+    const locked = await encryptedPdf('s3cret pass');
+    const { details, output } = await sanitize(locked, 'disarm', { password: 's3cret pass' });
+    assert.equal(details.encrypted, true);
+    assert.equal(details.found.javascript, 1);
+    // (pdf.js leaves out the glyphs that run off the 200 pt page.)
+    assert.match((await pageTexts(output!))[0]!, /^restricted but rea/, 'decrypted and readable');
+    assert.ok(!Buffer.from(output!).toString('latin1').includes('/Encrypt'));
+    const redrawn = await sanitize(locked, 'rasterize', { password: 's3cret pass' });
+    assert.equal(redrawn.details.pages, 1);
+    for (const preset of ['disarm', 'rasterize']) {
+      await assert.rejects(sanitize(locked, preset, { password: 'wrong guess' }), (error: Error) => {
+        assert.equal((error as { code?: string }).code, 'ENCRYPTED');
+        assert.match(error.message, /password given does not open it/);
+        assert.doesNotMatch(error.message, /wrong guess/);
+        return true;
+      });
+    }
+  });
+
   it('leaves a clean PDF as it was, apart from being written anew (an open action that only shows a page stays)', async () => {
     // As LaTeX writes it: open at the first page, fitted.
     const doc = await PDFDocument.load(await plainPdf(3));
@@ -216,6 +236,33 @@ describe('pdf-sanitize through a real server and its sandboxed workers', () => {
       );
       const text = output.toString('latin1');
       for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('uses the password setting in the worker and never shows it back: batch, files, list, reports, events', async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    const secret = 'Tr0ub4dor-and-3';
+    try {
+      const { status, body } = await submit(
+        server.url,
+        [{ name: 'locked.pdf', data: Buffer.from(await encryptedPdf(secret)) }],
+        { processor: 'pdf-sanitize', preset: 'strict', settings: JSON.stringify({ password: secret }) },
+      );
+      assert.equal(status, 202);
+      assert.ok(!JSON.stringify(body).includes(secret), 'not in the 202');
+      const batch = await waitForBatch(server.url, body.id);
+      assert.equal(batch.status, 'completed', 'the worker had the password');
+      assert.equal(batch.settings.links, 'remove', 'the other settings are shown');
+      assert.ok(!('password' in batch.settings));
+      const shown = [JSON.stringify(batch), JSON.stringify(await allFiles(server.url, body.id))];
+      for (const path of ['', `/${body.id}/report.json`, `/${body.id}/report.csv`, `/${body.id}/events`]) {
+        shown.push(await (await fetch(`${server.url}/api/batches${path}`)).text());
+      }
+      for (const [i, text] of shown.entries())
+        assert.ok(!text.includes(secret), `the password is not in view ${i}`);
+      assert.match(shown[5]!, /batch\.(completed|finished)/, 'the event stream was read to its end');
     } finally {
       await server.close();
     }

@@ -7,10 +7,10 @@
  * - `rasterize` (preset `rasterize`, the Dangerzone approach): every page is drawn to pixels
  *   by pdf.js and a new PDF is built from the images; nothing of the original structure
  *   survives, and there is no text layer.
- * A PDF encrypted with an owner password only is opened (empty user password) and written
- * unencrypted; one that needs a password fails with ENCRYPTED (no password setting: a secret
- * in settings would be stored and shown back with the batch). The work is in `run.ts`,
- * loaded only by the worker.
+ * An encrypted PDF is opened with the empty password (owner-only encryption) or the
+ * `password` setting — write-only: never shown back (core/views.ts) — and written
+ * unencrypted; one that still cannot be opened fails with ENCRYPTED. The work is in
+ * `run.ts`, loaded only by the worker.
  */
 import Type from 'typebox';
 import type { ProcessorDescriptor } from '../processor.js';
@@ -55,6 +55,15 @@ export const pdfSanitizeSettingsSchema = Type.Object(
         default: 'fail',
         description:
           'A file the structural parser cannot read: fail it with CORRUPT_INPUT, or re-draw it from pixels if the renderer can.',
+      }),
+    ),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        writeOnly: true,
+        description:
+          'Password to open encrypted PDFs (the empty password is always tried first). Never shown back by the API or the reports.',
       }),
     ),
     maxPages: Type.Optional(

@@ -15,6 +15,8 @@ export interface Settings extends DisarmOptions {
   jpegQuality: number;
   grayscale: boolean;
   maxPagePixels: number;
+  /** Tried after the empty password on an encrypted file. */
+  password?: string;
 }
 
 export function settingsOf(raw: Record<string, unknown>): Settings {
@@ -31,5 +33,6 @@ export function settingsOf(raw: Record<string, unknown>): Settings {
     jpegQuality: pick('jpegQuality', 85),
     grayscale: pick('grayscale', false),
     maxPagePixels: pick('maxPagePixels', DEFAULT_MAX_PAGE_PIXELS),
+    password: typeof raw.password === 'string' ? raw.password : undefined,
   };
 }

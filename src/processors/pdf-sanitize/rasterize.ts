@@ -25,6 +25,8 @@ export interface RasterOptions {
   /** Largest image inside the PDF that pdf.js may decode, in pixels. */
   maxImagePixels: number;
   maxOutputBytes: number;
+  /** Tried after no password on an encrypted file. */
+  password?: string;
 }
 
 export interface RasterResult {
@@ -36,17 +38,21 @@ export interface RasterResult {
 }
 
 /**
- * Opens the file with pdf.js, mapping its failures to our codes.
+ * Opens the file with pdf.js, with no password, then with `password` if one was given,
+ * mapping its failures to our codes.
  * @throws ProcessorError ENCRYPTED (needs a password) or CORRUPT_INPUT.
  */
-async function openForRendering(bytes: Uint8Array, name: string, maxImagePixels: number) {
-  try {
-    return await openPdf(bytes, { maxImagePixels });
-  } catch (error) {
-    if ((error as Error)?.name === 'PasswordException')
-      throw new ProcessorError('ENCRYPTED', `"${name}" needs a password to be opened.`);
-    throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause: error });
+async function openForRendering(bytes: Uint8Array, name: string, maxImagePixels: number, password?: string) {
+  for (const attempt of password ? [undefined, password] : [undefined]) {
+    try {
+      return await openPdf(bytes, { maxImagePixels, password: attempt });
+    } catch (error) {
+      if ((error as Error)?.name === 'PasswordException') continue;
+      throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause: error });
+    }
   }
+  const why = password ? 'the password given does not open it' : 'it needs a password to be opened';
+  throw new ProcessorError('ENCRYPTED', `"${name}" is encrypted and ${why}.`);
 }
 
 /** Grey from red, green and blue (Rec. 601 luma), in place in RGBA samples. */
@@ -123,7 +129,7 @@ export async function rasterize(
   options: RasterOptions,
   progress: (fraction: number) => void,
 ): Promise<RasterResult> {
-  const doc = await openForRendering(bytes, name, options.maxImagePixels);
+  const doc = await openForRendering(bytes, name, options.maxImagePixels, options.password);
   try {
     const pages = doc.numPages;
     if (pages > options.maxPages) {

@@ -33,7 +33,7 @@ function dataFolders(): { standardFontDataUrl: string; cMapUrl: string; wasmUrl:
 export interface OpenOptions {
   /** Images inside the PDF larger than this many pixels are not decoded (drawn blank). */
   maxImagePixels: number;
-  /** Tried when the file is encrypted; the empty password always is. */
+  /** The password for an encrypted file; none: pdf.js tries the empty one. */
   password?: string;
 }
 

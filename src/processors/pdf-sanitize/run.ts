@@ -38,32 +38,34 @@ const corrupt = (name: string, cause: unknown) =>
 /**
  * The parsed document and its page count. An encrypted file is opened with the empty
  * password (what owner-only encryption uses: anyone may read, the "owner" restricts
- * printing or copying) and written out unencrypted; one that needs a real password fails
- * with ENCRYPTED. A file the parser cannot make sense of is CORRUPT_INPUT.
+ * printing or copying), then with `password` if one was given, and written out
+ * unencrypted; one that neither opens fails with ENCRYPTED. A file the parser cannot make
+ * sense of is CORRUPT_INPUT.
  */
-async function load(bytes: Uint8Array, name: string, maxPages: number): Promise<Loaded> {
-  let encrypted = false;
+async function load(bytes: Uint8Array, name: string, maxPages: number, password?: string): Promise<Loaded> {
   try {
     const doc = await PDFDocument.load(bytes, { updateMetadata: false });
     // The parser is lenient: a file without a usable catalog only shows here.
-    return { doc, pages: pagesOf(doc, name, maxPages), encrypted };
+    return { doc, pages: pagesOf(doc, name, maxPages), encrypted: false };
   } catch (error) {
     if (error instanceof ProcessorError) throw error;
     if (!(error instanceof EncryptedPDFError)) throw corrupt(name, error);
-    encrypted = true;
   }
-  try {
-    const doc = await PDFDocument.load(bytes, { password: '', updateMetadata: false });
-    // Decrypted in memory: written without its encryption dictionary, nothing refers to it.
-    doc.context.trailerInfo.Encrypt = undefined;
-    return { doc, pages: pagesOf(doc, name, maxPages), encrypted };
-  } catch (error) {
-    if (error instanceof ProcessorError) throw error;
-    if (/needs password|password incorrect/i.test(String((error as Error)?.message))) {
-      throw new ProcessorError('ENCRYPTED', `"${name}" needs a password to be opened.`);
+  for (const attempt of password ? ['', password] : ['']) {
+    try {
+      const doc = await PDFDocument.load(bytes, { password: attempt, updateMetadata: false });
+      // Decrypted in memory: written without its encryption dictionary, nothing refers to it.
+      doc.context.trailerInfo.Encrypt = undefined;
+      return { doc, pages: pagesOf(doc, name, maxPages), encrypted: true };
+    } catch (error) {
+      if (error instanceof ProcessorError) throw error;
+      if (!/needs password|password incorrect/i.test(String((error as Error)?.message)))
+        throw corrupt(name, error);
     }
-    throw corrupt(name, error);
   }
+  // Never the password itself in a message: messages are shown and stored.
+  const why = password ? 'the password given does not open it' : 'it needs a password to be opened';
+  throw new ProcessorError('ENCRYPTED', `"${name}" is encrypted and ${why}.`);
 }
 
 /**
@@ -145,7 +147,7 @@ async function structural(
 /** What the structural parser finds in the file, for the report only; null when it cannot read it. */
 async function analyse(bytes: Uint8Array, name: string, settings: Settings): Promise<Counts | null> {
   try {
-    return disarm((await load(bytes, name, settings.maxPages)).doc, settings);
+    return disarm((await load(bytes, name, settings.maxPages, settings.password)).doc, settings);
   } catch {
     return null;
   }
@@ -199,7 +201,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   } else {
     let loaded: Loaded;
     try {
-      loaded = await load(bytes, input.name, settings.maxPages);
+      loaded = await load(bytes, input.name, settings.maxPages, settings.password);
     } catch (error) {
       const unreadable = error instanceof ProcessorError && error.code === 'CORRUPT_INPUT';
       if (!unreadable || settings.onFailure !== 'rasterize') throw error;
