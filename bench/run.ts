@@ -24,7 +24,7 @@
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -386,7 +386,7 @@ async function rasterCorpus(corpus: string, pages: number): Promise<{ name: stri
 async function directRasterize(
   paths: string[],
   outDir: string,
-): Promise<{ ms: number; pages: number; failed: number }> {
+): Promise<{ ms: number; pages: number; failed: number; outputBytes: number }> {
   const script = fileURLToPath(new URL('./rasterize-direct.ts', import.meta.url));
   const children: ChildProcess[] = [];
   const ready = (child: ChildProcess) => new Promise((resolve) => child.once('message', resolve));
@@ -410,7 +410,10 @@ async function directRasterize(
   );
   const ms = performance.now() - started;
   for (const child of children) child.kill();
-  return { ms, pages, failed };
+  const sizes = await Promise.all(
+    paths.map((_, i) => stat(join(outDir, `direct-${i}.pdf`)).catch(() => null)),
+  );
+  return { ms, pages, failed, outputBytes: sizes.reduce((sum, s) => sum + (s?.size ?? 0), 0) };
 }
 
 async function rasterizeBench() {
@@ -441,7 +444,8 @@ async function rasterizeBench() {
       const report = (await (await fetch(`${url}/api/batches/${id}/report.json`)).json()) as any;
       const done = report.files.filter((f: any) => f.status === 'succeeded');
       const pages = done.reduce((sum: number, f: any) => sum + (f.details?.pages ?? 0), 0);
-      return { ms, pages, failed: report.files.length - done.length };
+      const outputBytes = done.reduce((sum: number, f: any) => sum + (f.outputBytes ?? 0), 0);
+      return { ms, pages, failed: report.files.length - done.length, outputBytes };
     });
     const again = await directRasterize(paths, dir);
     const direct = again.ms < before.ms ? again : before;
@@ -458,6 +462,8 @@ async function rasterizeBench() {
       limitPagesPerSecond: round(limitPagesPerSecond),
       limitMs: [Math.round(before.ms), Math.round(again.ms)],
       failedDirectly: direct.failed,
+      /** The same pages drawn the same way should weigh the same both ways. */
+      outputMiB: { server: round(server.outputBytes / 2 ** 20), direct: round(direct.outputBytes / 2 ** 20) },
       /** The server's time for a page against the limit's (1 = no overhead), as the other ratios. */
       ratio: round(limitPagesPerSecond / pagesPerSecond),
     };
