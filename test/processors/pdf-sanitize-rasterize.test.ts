@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
-import { allFiles, startTestServer, submit, waitForBatch } from '../integration/support/server.js';
 import {
   colourPdf,
   deepPageTreePdf,
@@ -27,6 +26,7 @@ import {
   pixelAt,
   rejectsWith,
   sanitizer,
+  throughServer,
   type PageImageInfo,
 } from './pdf-sanitize-support.js';
 
@@ -153,40 +153,29 @@ describe('pdf-sanitize (rasterize)', () => {
 
 describe('pdf-sanitize rasterize through a real server and its sandboxed workers', () => {
   it('re-draws the PDFs of a batch in the workers, fails what is not a PDF, and reports per file', async () => {
-    const server = await startTestServer({ concurrency: 1 });
-    try {
-      const { status, body } = await submit(
-        server.url,
-        [
-          { name: 'in/hostile.pdf', data: Buffer.from(await hostilePdf()) },
-          { name: 'in/noise.pdf', data: noiseBytes() },
-          { name: 'in/noise.bin', data: noiseBytes() },
-        ],
-        { processor: 'pdf-sanitize', preset: 'rasterize' },
-      );
-      assert.equal(status, 202);
-      const batch = await waitForBatch(server.url, body.id);
-      assert.equal(batch.status, 'completed_with_errors');
-      const files = await allFiles(server.url, body.id);
-      assert.equal(files[0].status, 'succeeded', JSON.stringify(files[0].error));
-      assert.equal(files[0].details.mode, 'rasterize');
-      assert.equal(files[0].details.pages, 2);
-      assert.equal(files[0].details.found.javascript, 2);
+    const files = [
+      { name: 'in/hostile.pdf', data: Buffer.from(await hostilePdf()) },
+      { name: 'in/noise.pdf', data: noiseBytes() },
+      { name: 'in/noise.bin', data: noiseBytes() },
+    ];
+    await throughServer(files, { processor: 'pdf-sanitize', preset: 'rasterize' }, async (run) => {
+      assert.equal(run.batch.status, 'completed_with_errors');
+      const [hostile, noisePdf, noiseBin] = run.files;
+      assert.equal(hostile.status, 'succeeded', JSON.stringify(hostile.error));
+      assert.equal(hostile.details.mode, 'rasterize');
+      assert.equal(hostile.details.pages, 2);
+      assert.equal(hostile.details.found.javascript, 2);
       // The server sniffs content before any processor: a .pdf that is not one is corrupt,
       // anything else that is not a PDF is not this processor's.
-      assert.equal(files[1].error.code, 'CORRUPT_INPUT');
-      assert.equal(files[2].error.code, 'UNSUPPORTED_TYPE');
-      const output = new Uint8Array(
-        await (await fetch(`${server.url}/api/batches/${body.id}/files/0/output`)).arrayBuffer(),
-      );
+      assert.equal(noisePdf.error.code, 'CORRUPT_INPUT');
+      assert.equal(noiseBin.error.code, 'UNSUPPORTED_TYPE');
+      const output = await run.output(0);
       assert.deepEqual(await pageTexts(output), ['', '']);
       const [first] = await pageImages(output);
       assert.ok(
         (await darkPixels(first!)) > 100,
         'the worker drew the text (pdf.js read its standard fonts)',
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });

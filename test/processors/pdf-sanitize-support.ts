@@ -1,6 +1,6 @@
 /**
- * What pdf-sanitize's tests share: running the processor on bytes in a temporary folder,
- * and reading its output back independently — pdf.js for the text layer, pdf-lib for the
+ * What pdf-sanitize's tests share: running the processor on bytes in a temporary folder
+ * or a batch through a real server, and reading its output back independently — pdf.js for the text layer, pdf-lib for the
  * objects, the canvas and zlib for the pixels of a re-drawn page.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +15,13 @@ import { openPdf } from '../../src/processors/pdf-sanitize/render.js';
 import { run } from '../../src/processors/pdf-sanitize/run.js';
 import { ProcessorError } from '../../src/processors/processor.js';
 import { resolveSettings } from '../../src/processors/settings.js';
+import {
+  allFiles,
+  startTestServer,
+  submit,
+  waitForBatch,
+  type UploadFile,
+} from '../integration/support/server.js';
 
 const limits = { maxInputPixels: 40_000_000, maxOutputBytes: 100 * 1024 * 1024 };
 
@@ -133,4 +140,45 @@ export async function darkPixels(image: PageImageInfo): Promise<number> {
   let dark = 0;
   for (let i = 0; i < data.length; i += 4) if (data[i]! < 100) dark++;
   return dark;
+}
+
+export interface BatchRun {
+  url: string;
+  id: string;
+  /** The 202's body. */
+  accepted: Record<string, any>;
+  batch: Record<string, any>;
+  files: any[];
+  /** The output of file `index`, downloaded. */
+  output(index: number): Promise<Uint8Array>;
+}
+
+/**
+ * Submits `files` to a real server (one sandboxed worker), waits for the batch to end and
+ * hands `check` what there is to see; the server is closed afterwards.
+ */
+export async function throughServer(
+  files: UploadFile[],
+  fields: Record<string, string>,
+  check: (run: BatchRun) => Promise<void>,
+): Promise<void> {
+  const server = await startTestServer({ concurrency: 1 });
+  try {
+    const { status, body } = await submit(server.url, files, fields);
+    assert.equal(status, 202, JSON.stringify(body));
+    const batch = await waitForBatch(server.url, body.id);
+    await check({
+      url: server.url,
+      id: body.id,
+      accepted: body,
+      batch,
+      files: await allFiles(server.url, body.id),
+      output: async (index) =>
+        new Uint8Array(
+          await (await fetch(`${server.url}/api/batches/${body.id}/files/${index}/output`)).arrayBuffer(),
+        ),
+    });
+  } finally {
+    await server.close();
+  }
 }

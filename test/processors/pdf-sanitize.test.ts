@@ -16,7 +16,6 @@ import {
   PDFString,
 } from '@cantoo/pdf-lib';
 import { photoJpeg } from '../integration/support/images.js';
-import { allFiles, startTestServer, submit, waitForBatch } from '../integration/support/server.js';
 import {
   deeplyNestedPdf,
   encryptedPdf,
@@ -27,7 +26,7 @@ import {
   plainPdf,
   RISKY_NAMES,
 } from './pdf-fixtures.js';
-import { pageTexts, rejectsWith, sanitizer } from './pdf-sanitize-support.js';
+import { pageTexts, rejectsWith, sanitizer, throughServer } from './pdf-sanitize-support.js';
 
 describe('pdf-sanitize (structural disarm)', () => {
   let tool: Awaited<ReturnType<typeof sanitizer>>;
@@ -211,60 +210,42 @@ describe('pdf-sanitize (structural disarm)', () => {
 
 describe('pdf-sanitize through a real server and its sandboxed workers', () => {
   it('disarms the PDFs of a batch, refuses what is not a PDF, and reports what it found per file', async () => {
-    const server = await startTestServer({ concurrency: 1 });
-    try {
-      const { status, body } = await submit(
-        server.url,
-        [
-          { name: 'inbox/hostile.pdf', data: Buffer.from(await hostilePdf()) },
-          { name: 'inbox/locked.pdf', data: Buffer.from(await encryptedPdf()) },
-          { name: 'inbox/photo.jpg', data: await photoJpeg(64, 64) },
-        ],
-        { processor: 'pdf-sanitize' },
-      );
-      assert.equal(status, 202);
-      const batch = await waitForBatch(server.url, body.id);
-      assert.equal(batch.status, 'completed_with_errors');
-      const files = await allFiles(server.url, body.id);
-      assert.equal(files[0].status, 'succeeded');
-      assert.equal(files[0].outputName, 'inbox/hostile.pdf');
-      assert.equal(files[0].details.found.javascript, 2);
-      assert.equal(files[1].error.code, 'ENCRYPTED');
-      assert.equal(files[2].error.code, 'UNSUPPORTED_TYPE');
-      const output = Buffer.from(
-        await (await fetch(`${server.url}/api/batches/${body.id}/files/0/output`)).arrayBuffer(),
-      );
-      const text = output.toString('latin1');
+    const files = [
+      { name: 'inbox/hostile.pdf', data: Buffer.from(await hostilePdf()) },
+      { name: 'inbox/locked.pdf', data: Buffer.from(await encryptedPdf()) },
+      { name: 'inbox/photo.jpg', data: await photoJpeg(64, 64) },
+    ];
+    await throughServer(files, { processor: 'pdf-sanitize' }, async (run) => {
+      assert.equal(run.batch.status, 'completed_with_errors');
+      assert.equal(run.files[0].status, 'succeeded');
+      assert.equal(run.files[0].outputName, 'inbox/hostile.pdf');
+      assert.equal(run.files[0].details.found.javascript, 2);
+      assert.equal(run.files[1].error.code, 'ENCRYPTED');
+      assert.equal(run.files[2].error.code, 'UNSUPPORTED_TYPE');
+      const text = Buffer.from(await run.output(0)).toString('latin1');
       for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone`);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('uses the password setting in the worker and never shows it back: batch, files, list, reports, events', async () => {
-    const server = await startTestServer({ concurrency: 1 });
     const secret = 'Tr0ub4dor-and-3';
-    try {
-      const { status, body } = await submit(
-        server.url,
-        [{ name: 'locked.pdf', data: Buffer.from(await encryptedPdf(secret)) }],
-        { processor: 'pdf-sanitize', preset: 'strict', settings: JSON.stringify({ password: secret }) },
-      );
-      assert.equal(status, 202);
-      assert.ok(!JSON.stringify(body).includes(secret), 'not in the 202');
-      const batch = await waitForBatch(server.url, body.id);
-      assert.equal(batch.status, 'completed', 'the worker had the password');
-      assert.equal(batch.settings.links, 'remove', 'the other settings are shown');
-      assert.ok(!('password' in batch.settings));
-      const shown = [JSON.stringify(batch), JSON.stringify(await allFiles(server.url, body.id))];
-      for (const path of ['', `/${body.id}/report.json`, `/${body.id}/report.csv`, `/${body.id}/events`]) {
-        shown.push(await (await fetch(`${server.url}/api/batches${path}`)).text());
+    const files = [{ name: 'locked.pdf', data: Buffer.from(await encryptedPdf(secret)) }];
+    const fields = {
+      processor: 'pdf-sanitize',
+      preset: 'strict',
+      settings: JSON.stringify({ password: secret }),
+    };
+    await throughServer(files, fields, async (run) => {
+      assert.equal(run.batch.status, 'completed', 'the worker had the password');
+      assert.equal(run.batch.settings.links, 'remove', 'the other settings are shown');
+      assert.ok(!('password' in run.batch.settings));
+      const shown = [JSON.stringify(run.accepted), JSON.stringify(run.batch), JSON.stringify(run.files)];
+      for (const path of ['', `/${run.id}/report.json`, `/${run.id}/report.csv`, `/${run.id}/events`]) {
+        shown.push(await (await fetch(`${run.url}/api/batches${path}`)).text());
       }
       for (const [i, text] of shown.entries())
         assert.ok(!text.includes(secret), `the password is not in view ${i}`);
-      assert.match(shown[5]!, /batch\.(completed|finished)/, 'the event stream was read to its end');
-    } finally {
-      await server.close();
-    }
+      assert.match(shown.at(-1)!, /batch\.completed/, 'the event stream was read to its end');
+    });
   });
 });
