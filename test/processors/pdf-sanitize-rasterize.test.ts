@@ -124,13 +124,18 @@ describe('pdf-sanitize (rasterize)', () => {
     }
   });
 
-  it('opens an owner-only encrypted PDF, refuses one that needs a password, and fails damaged and hostile files cleanly', async () => {
+  it('opens an owner-only encrypted PDF, refuses one that needs a password, repairs a truncated file, fails hostile ones cleanly', async () => {
     const { details, output } = await tool.sanitize(await encryptedPdf(''), 'rasterize');
     assert.equal(details.encrypted, true);
     assert.ok(!Buffer.from(output!).toString('latin1').includes('/Encrypt'));
     await rejectsWith(tool.sanitize(await encryptedPdf(), 'rasterize'), 'ENCRYPTED');
     await rejectsWith(tool.sanitize(noiseBytes(), 'rasterize'), 'CORRUPT_INPUT');
-    await rejectsWith(tool.sanitize((await plainPdf(2)).subarray(0, 40), 'rasterize'), 'CORRUPT_INPUT');
+    const whole = await plainPdf(3);
+    await rejectsWith(tool.sanitize(whole.subarray(0, 40), 'rasterize'), 'CORRUPT_INPUT');
+    const truncated = await tool.sanitize(whole.subarray(0, Math.floor(whole.length * 0.6)), 'rasterize');
+    assert.equal(truncated.details.repaired, true, 'a truncated file is rebuilt, and said so');
+    assert.equal(truncated.details.pages, 3);
+    assert.equal(details.repaired, undefined, 'an intact file is not reported repaired');
     // pdf.js believes the tree's /Count: a billion pages, refused before any is drawn.
     await rejectsWith(tool.sanitize(pageCountBombPdf(), 'rasterize'), 'TOO_MANY_PAGES');
     await rejectsWith(tool.sanitize(await plainPdf(3), 'rasterize', { maxPages: 2 }), 'TOO_MANY_PAGES');

@@ -144,10 +144,23 @@ async function structural(
   };
 }
 
-/** What the structural parser finds in the file, for the report only; null when it cannot read it. */
-async function analyse(bytes: Uint8Array, name: string, settings: Settings): Promise<Counts | null> {
+interface Analysis {
+  found: Counts;
+  encrypted: boolean;
+  /** The file as the structural parser rebuilt it (disarmed): what pdf.js draws if it cannot read the original. */
+  rewrite(): Promise<Uint8Array>;
+}
+
+/** What the structural parser finds in the file, for the report; null when it cannot read it. */
+async function analyse(bytes: Uint8Array, name: string, settings: Settings): Promise<Analysis | null> {
   try {
-    return disarm((await load(bytes, name, settings.maxPages, settings.password)).doc, settings);
+    const { doc, encrypted } = await load(bytes, name, settings.maxPages, settings.password);
+    const found = disarm(doc, settings);
+    return {
+      found,
+      encrypted,
+      rewrite: () => doc.save({ useObjectStreams: false, updateFieldAppearances: false }),
+    };
   } catch {
     return null;
   }
@@ -158,22 +171,33 @@ async function rasterized(
   input: RunInput,
   settings: Settings,
   ctx: RunContext,
-  found: Counts | null,
+  analysis: Analysis | null,
   fallback: boolean,
 ) {
-  const result = await rasterize(
-    bytes,
-    input.name,
-    input.outputPath,
-    { ...settings, maxImagePixels: ctx.limits.maxInputPixels, maxOutputBytes: ctx.limits.maxOutputBytes },
-    (fraction) => ctx.progress(10 + fraction * 80),
-  );
+  const draw = (source: Uint8Array) =>
+    rasterize(
+      source,
+      input.name,
+      input.outputPath,
+      { ...settings, maxImagePixels: ctx.limits.maxInputPixels, maxOutputBytes: ctx.limits.maxOutputBytes },
+      (fraction) => ctx.progress(10 + fraction * 80),
+    );
+  let rebuilt = false;
+  const result = await draw(bytes).catch(async (error: unknown) => {
+    // Damage that pdf.js cannot get past but the structural parser could (a truncated file,
+    // say): draw the file as that parser rebuilt it.
+    const unreadable = error instanceof ProcessorError && error.code === 'CORRUPT_INPUT';
+    if (!unreadable || !analysis) throw error;
+    rebuilt = true;
+    return draw(await analysis.rewrite());
+  });
   await verifyOutput(input.outputPath, await readFile(input.outputPath), input.name, result.pages);
+  const found = analysis?.found ?? null;
   return {
     mode: 'rasterize',
     pages: result.pages,
     pdfVersion: versionOf(bytes),
-    encrypted: result.encrypted,
+    encrypted: result.encrypted || (analysis?.encrypted ?? false),
     dpi: settings.dpi,
     format: settings.format,
     grayscale: settings.grayscale,
@@ -181,7 +205,8 @@ async function rasterized(
     // Unknown when the structural parser could not read the file; all of it is gone either way.
     found,
     removed: found,
-    ...(fallback ? { fallback: 'rasterize', repaired: true } : {}),
+    ...(fallback ? { fallback: 'rasterize' } : {}),
+    ...(fallback || rebuilt || !looksComplete(bytes) ? { repaired: true } : {}),
   };
 }
 
