@@ -16,10 +16,15 @@
  *    by ../shared/corpus/get.sh; at most 100 of its pdfs/), files per second end to end
  *    (`filemill submit`, no server) against the processor called directly one file after
  *    another, scaled to every core, and their ratio.
+ * 7. rasterize: pdf-sanitize `rasterize` (150 DPI, JPEG q85) on corpus PDFs of up to 40 pages
+ *    (about 300 pages in all), pages per second through a server over HTTP, beside the limit
+ *    measured in the same run — the same `rasterize` function in one plain child process per
+ *    core, no server; measured before and after the server run, the faster kept, since the
+ *    machine is shared — and their ratio.
  */
-import { execFile } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -358,6 +363,115 @@ async function pdfBench() {
   }
 }
 
+/** Corpus PDFs (sorted by name) of at most 40 pages each, until about `pages` pages in all. */
+async function rasterCorpus(corpus: string, pages: number): Promise<{ name: string; pages: number }[]> {
+  const { openPdf } = await import('../src/processors/pdfjs.js');
+  const names = (await readdir(corpus).catch(() => [] as string[])).filter((n) => n.endsWith('.pdf')).sort();
+  const chosen: { name: string; pages: number }[] = [];
+  let total = 0;
+  for (const name of names) {
+    if (total >= pages) break;
+    const doc = await openPdf(await readFile(join(corpus, name)), { maxImagePixels: 1e8 }).catch(() => null);
+    if (!doc) continue;
+    if (doc.numPages <= 40) {
+      chosen.push({ name, pages: doc.numPages });
+      total += doc.numPages;
+    }
+    await doc.destroy();
+  }
+  return chosen;
+}
+
+/** The same `rasterize` in one child per core, no server: each child takes the next file when it is done. */
+async function directRasterize(
+  paths: string[],
+  outDir: string,
+): Promise<{ ms: number; pages: number; failed: number; outputBytes: number }> {
+  const script = fileURLToPath(new URL('./rasterize-direct.ts', import.meta.url));
+  const children: ChildProcess[] = [];
+  const ready = (child: ChildProcess) => new Promise((resolve) => child.once('message', resolve));
+  for (let i = 0; i < cores; i++) children.push(fork(script, [], { stdio: 'ignore' }));
+  await Promise.all(children.map(ready)); // start-up and imports are not the work
+  let next = 0;
+  let pages = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    children.map(async (child) => {
+      while (next < paths.length) {
+        const i = next++;
+        const answer = ready(child) as Promise<{ pages?: number }>;
+        child.send({ inputPath: paths[i], outputPath: join(outDir, `direct-${i}.pdf`) });
+        const { pages: drawn } = await answer;
+        if (drawn === undefined) failed++;
+        else pages += drawn;
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  for (const child of children) child.kill();
+  const sizes = await Promise.all(
+    paths.map((_, i) => stat(join(outDir, `direct-${i}.pdf`)).catch(() => null)),
+  );
+  return { ms, pages, failed, outputBytes: sizes.reduce((sum, s) => sum + (s?.size ?? 0), 0) };
+}
+
+async function rasterizeBench() {
+  const corpus = join(process.env.FILEMILL_CORPUS ?? 'corpus-data', 'pdfs');
+  const files = await rasterCorpus(corpus, 300);
+  if (files.length === 0)
+    return { skipped: `no PDFs in ${corpus}: run ../shared/corpus/get.sh, set FILEMILL_CORPUS` };
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-raster-'));
+  try {
+    const paths = files.map((f) => join(corpus, f.name));
+    await directRasterize(paths.slice(0, cores), dir); // warm-up: pdf.js and the canvas load once
+    const before = await directRasterize(paths, dir);
+    const data = await Promise.all(paths.map((path) => readFile(path)));
+    const server = await withServer({}, async (url) => {
+      const warmUp = data.slice(0, cores).map((d, i) => ({ name: `w${i}.pdf`, data: d }));
+      await waitFinal(
+        url,
+        (await submit(url, warmUp, { processor: 'pdf-sanitize', preset: 'rasterize' })).id,
+      );
+      const started = performance.now();
+      const { id } = await submit(
+        url,
+        files.map((f, i) => ({ name: f.name, data: data[i]! })),
+        { processor: 'pdf-sanitize', preset: 'rasterize' },
+      );
+      await waitFinal(url, id);
+      const ms = performance.now() - started;
+      const report = (await (await fetch(`${url}/api/batches/${id}/report.json`)).json()) as any;
+      const done = report.files.filter((f: any) => f.status === 'succeeded');
+      const pages = done.reduce((sum: number, f: any) => sum + (f.details?.pages ?? 0), 0);
+      const outputBytes = done.reduce((sum: number, f: any) => sum + (f.outputBytes ?? 0), 0);
+      return { ms, pages, failed: report.files.length - done.length, outputBytes };
+    });
+    const again = await directRasterize(paths, dir);
+    const direct = again.ms < before.ms ? again : before;
+    const pagesPerSecond = (server.pages / server.ms) * 1000;
+    const limitPagesPerSecond = (direct.pages / direct.ms) * 1000;
+    return {
+      files: files.length,
+      pages: files.reduce((sum, f) => sum + f.pages, 0),
+      dpi: 150,
+      workers: cores,
+      pagesPerSecond: round(pagesPerSecond),
+      serverMs: Math.round(server.ms),
+      failedThroughServer: server.failed,
+      limitPagesPerSecond: round(limitPagesPerSecond),
+      limitMs: [Math.round(before.ms), Math.round(again.ms)],
+      failedDirectly: direct.failed,
+      /** The same pages drawn the same way should weigh the same both ways. */
+      outputMiB: { server: round(server.outputBytes / 2 ** 20), direct: round(direct.outputBytes / 2 ** 20) },
+      /** The server's time for a page against the limit's (1 = no overhead), as the other ratios. */
+      ratio: round(limitPagesPerSecond / pagesPerSecond),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -370,4 +484,5 @@ if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
 if (!only || only === 'pdf') results.pdf = await pdfBench();
+if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -41,6 +41,20 @@ export interface FileView {
   finishedAt: string | null;
 }
 
+/**
+ * Settings that a client may send but that are never shown back — not in a batch view, the
+ * report or anything built from them — because they are secrets (a PDF's password). A
+ * processor's schema marks such a property `writeOnly: true` and its name must be listed
+ * here (a test checks every built-in processor). They are stored with the batch, since the
+ * worker needs them, and deleted with it.
+ */
+export const WRITE_ONLY_SETTINGS: readonly string[] = ['password'];
+
+/** The settings as shown to clients: write-only ones left out. */
+export function publicSettings(settings: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !WRITE_ONLY_SETTINGS.includes(key)));
+}
+
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -51,7 +65,7 @@ export function toBatchView(batch: Batch, now: number): BatchView {
     status: batch.status,
     processor: batch.processor,
     preset: batch.preset,
-    settings: batch.settings,
+    settings: publicSettings(batch.settings),
     totalFiles: batch.totalFiles,
     counts: { ...batch.counts },
     progress: batchProgress(batch.counts, batch.totalFiles, batch.runningProgress),

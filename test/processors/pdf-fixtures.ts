@@ -3,7 +3,15 @@
  * committed): every kind pdf-sanitize must take out, saved with object streams so the
  * scripts sit inside compressed streams, plus the links and text it must keep.
  */
-import { PDFDocument, PDFName, PDFString, StandardFonts, type PDFDict, type PDFRef } from '@cantoo/pdf-lib';
+import {
+  PDFDocument,
+  PDFName,
+  PDFString,
+  rgb,
+  StandardFonts,
+  type PDFDict,
+  type PDFRef,
+} from '@cantoo/pdf-lib';
 
 export async function hostilePdf(): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -85,3 +93,113 @@ export const RISKY_NAMES = [
   '/NeedsRendering',
   '/ObjStm',
 ];
+
+/**
+ * A PDF written by hand from its objects' bodies (object 1 is the catalog), with a correct
+ * cross-reference table: for shapes pdf-lib will not write.
+ */
+export function handWrittenPdf(objects: string[], trailerExtra = ''): Uint8Array {
+  let text = '%PDF-1.7\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(text, 'latin1'));
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(text, 'latin1');
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f\r\n`;
+  for (const offset of offsets) text += `${String(offset).padStart(10, '0')} 00000 n\r\n`;
+  text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailerExtra}>>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+const PAGE_WITH_TEXT = [
+  '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+  '<< /Length 44 >>\nstream\nBT /F1 18 Tf 20 100 Td (Hello there) Tj ET\nendstream',
+  '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+];
+
+/**
+ * A page-count bomb of a few hundred bytes: nine levels of page-tree nodes, each listing the
+ * next ten times, so a reader that believes it walks a billion pages (all the same one).
+ */
+export function pageCountBombPdf(): Uint8Array {
+  const levels = 9;
+  const node = (i: number) => 6 + i; // objects 6… are the inner levels; 2 is the root
+  const tenTimes = (ref: number) => Array(10).fill(`${ref} 0 R`).join(' ');
+  const inner = Array.from({ length: levels - 1 }, (_, i) => {
+    const next = i === levels - 2 ? 3 : node(i + 1);
+    return `<< /Type /Pages /Count ${10 ** (levels - 1 - i)} /Kids [${tenTimes(next)}] >>`;
+  });
+  return handWrittenPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Count ${10 ** levels} /Kids [${tenTimes(node(0))}] >>`,
+    ...PAGE_WITH_TEXT,
+    ...inner,
+  ]);
+}
+
+/** One page of text, and an object of arrays nested `depth` deep that the catalog refers to. */
+export function deeplyNestedPdf(depth = 100_000): Uint8Array {
+  return handWrittenPdf([
+    '<< /Type /Catalog /Pages 2 0 R /Deep 6 0 R >>',
+    '<< /Type /Pages /Count 1 /Kids [3 0 R] >>',
+    ...PAGE_WITH_TEXT,
+    '['.repeat(depth) + ']'.repeat(depth),
+  ]);
+}
+
+/** Two pages with a red square and black text, for colour checks. */
+export async function colourPdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < 2; i++) {
+    const page = doc.addPage([300, 200]);
+    page.drawRectangle({ x: 20, y: 20, width: 100, height: 100, color: rgb(1, 0, 0) });
+    page.drawText(`Colour page ${i + 1}`, { x: 150, y: 100, size: 14 });
+  }
+  return doc.save();
+}
+
+/** A form with a filled-in text field (and its appearance) and a check box. */
+export async function formPdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([300, 200]);
+  const form = doc.getForm();
+  const field = form.createTextField('name');
+  field.setText('Alice Example');
+  field.addToPage(page, { x: 20, y: 120, width: 200, height: 30 });
+  form.createCheckBox('agree').addToPage(page, { x: 20, y: 60, width: 20, height: 20 });
+  return doc.save();
+}
+
+/**
+ * One page under a chain of `depth` page-tree nodes: valid, but deeper than pdf-lib will
+ * walk (its traversal recurses) or than the structural mode accepts; pdf.js draws it.
+ */
+export function deepPageTreePdf(depth = 20_000): Uint8Array {
+  const page = depth + 2;
+  const chain = Array.from(
+    { length: depth },
+    (_, i) => `<< /Type /Pages /Count 1 /Kids [${i === depth - 1 ? page : i + 3} 0 R] >>`,
+  );
+  return handWrittenPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    ...chain,
+    `<< /Type /Page /Parent ${depth + 1} 0 R /MediaBox [0 0 300 200] /Contents ${page + 1} 0 R ` +
+      `/Resources << /Font << /F1 ${page + 2} 0 R >> >> >>`,
+    PAGE_WITH_TEXT[1]!,
+    PAGE_WITH_TEXT[2]!,
+  ]);
+}
+
+/** Bytes that are no file format at all (a fixed pseudo-random sequence). */
+export function noiseBytes(length = 5000): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = 2463534242;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}

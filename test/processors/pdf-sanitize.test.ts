@@ -5,9 +5,6 @@
  * written without object streams, so every dictionary is in the clear) and parsed again.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   decodePDFRawStream,
@@ -18,37 +15,27 @@ import {
   PDFRawStream,
   PDFString,
 } from '@cantoo/pdf-lib';
-import { pdfSanitizeProcessor } from '../../src/processors/pdf-sanitize/descriptor.js';
-import { run } from '../../src/processors/pdf-sanitize/run.js';
-import { ProcessorError } from '../../src/processors/processor.js';
-import { resolveSettings } from '../../src/processors/settings.js';
 import { photoJpeg } from '../integration/support/images.js';
-import { allFiles, startTestServer, submit, waitForBatch } from '../integration/support/server.js';
-import { encryptedPdf, hostilePdf, plainPdf, RISKY_NAMES } from './pdf-fixtures.js';
-
-const limits = { maxInputPixels: 40_000_000, maxOutputBytes: 100 * 1024 * 1024 };
+import {
+  deeplyNestedPdf,
+  encryptedPdf,
+  formPdf,
+  hostilePdf,
+  noiseBytes,
+  pageCountBombPdf,
+  plainPdf,
+  RISKY_NAMES,
+} from './pdf-fixtures.js';
+import { pageTexts, rejectsWith, sanitizer, throughServer } from './pdf-sanitize-support.js';
 
 describe('pdf-sanitize (structural disarm)', () => {
-  let dir: string;
-  let n = 0;
+  let tool: Awaited<ReturnType<typeof sanitizer>>;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'filemill-pdf-'));
+    tool = await sanitizer();
   });
-  after(() => rm(dir, { recursive: true, force: true }));
-
-  async function sanitize(bytes: Uint8Array, preset = 'disarm', overrides: Record<string, unknown> = {}) {
-    const { settings } = resolveSettings(pdfSanitizeProcessor, preset, overrides);
-    const inputPath = join(dir, `in-${++n}.pdf`);
-    const outputPath = join(dir, `out-${n}.pdf`);
-    await writeFile(inputPath, bytes);
-    const ctx = { progress: () => {}, signal: new AbortController().signal, limits };
-    const result = await run(
-      { inputPath, outputPath, contentType: 'application/pdf', name: 'in.pdf' },
-      settings,
-      ctx,
-    );
-    return { result, output: await readFile(outputPath).catch(() => null), outputPath };
-  }
+  after(() => tool.dispose());
+  const sanitize = (bytes: Uint8Array, preset?: string, overrides?: Record<string, unknown>) =>
+    tool.sanitize(bytes, preset, overrides);
 
   it('takes out every kind of active content, wherever it hides, and says what it found', async () => {
     const input = await hostilePdf();
@@ -102,6 +89,11 @@ describe('pdf-sanitize (structural disarm)', () => {
       .map((action) => action?.lookupMaybe(PDFName.of('URI'), PDFString)?.decodeText());
     assert.ok(uris.includes('https://example.org/report'), `the https link stays: ${uris}`);
     assert.ok(!uris.includes('file:///etc/passwd'));
+    assert.deepEqual(
+      await pageTexts(output!),
+      ['Quarterly report, page one', 'Page two'],
+      'pdf.js extracts the text',
+    );
   });
 
   it('removes every link and the metadata with the strict preset', async () => {
@@ -115,19 +107,49 @@ describe('pdf-sanitize (structural disarm)', () => {
   });
 
   it('fails an encrypted PDF with ENCRYPTED, a damaged one with CORRUPT_INPUT, a long one with TOO_MANY_PAGES', async () => {
-    const rejects = async (bytes: Uint8Array, code: string, overrides = {}) => {
-      await assert.rejects(sanitize(bytes, 'disarm', overrides), (error: unknown) => {
-        assert.ok(error instanceof ProcessorError, String(error));
-        assert.equal(error.code, code);
-        assert.doesNotMatch(error.message, /\/tmp\//, 'no server path in the message');
-        return true;
-      });
-    };
+    const rejects = (bytes: Uint8Array, code: string, overrides = {}) =>
+      rejectsWith(sanitize(bytes, 'disarm', overrides), code);
     await rejects(await encryptedPdf(), 'ENCRYPTED');
     const whole = await plainPdf(2);
     await rejects(whole.subarray(0, 40), 'CORRUPT_INPUT');
     await rejects(Buffer.from('%PDF-1.7\n' + 'garbage '.repeat(100)), 'CORRUPT_INPUT');
     await rejects(await plainPdf(3), 'TOO_MANY_PAGES', { maxPages: 2 });
+    await rejects(noiseBytes(), 'CORRUPT_INPUT');
+  });
+
+  it('refuses a page-count bomb without walking it, and repairs a truncated file, saying so', async () => {
+    // Nine levels of nodes listing the next ten times: a billion pages to a reader that walks it.
+    await rejectsWith(sanitize(pageCountBombPdf()), 'TOO_MANY_PAGES');
+    const whole = await plainPdf(3);
+    const { details, output } = await sanitize(whole.subarray(0, Math.floor(whole.length * 0.6)));
+    assert.equal(details.repaired, true);
+    assert.equal(details.pages, 3);
+    assert.equal((await PDFDocument.load(output!)).getPageCount(), 3);
+    const intact = await sanitize(whole);
+    assert.equal(intact.details.repaired, undefined, 'an intact file is not reported repaired');
+  });
+
+  it('disarms a file with arrays nested 100,000 deep without crashing, its page and text kept', async () => {
+    const { details, output } = await sanitize(deeplyNestedPdf(100_000));
+    assert.equal(details.pages, 1);
+    assert.deepEqual(await pageTexts(output!), ['Hello there']);
+  });
+
+  it('removes the form with forms: remove, drawing the filled-in values into the page; keeps it by default', async () => {
+    const input = await formPdf();
+    assert.deepEqual(await pageTexts(input), [''], 'the value is in the field, not in the page');
+    const kept = await sanitize(input);
+    assert.equal((await PDFDocument.load(kept.output!)).getForm().getFields().length, 2);
+    const { details, output } = await sanitize(input, 'disarm', { forms: 'remove' });
+    const text = Buffer.from(output!).toString('latin1');
+    assert.ok(!text.includes('/AcroForm') && !text.includes('/Widget'), 'no form and no widget left');
+    assert.equal(details.removed.formFields, 2);
+    assert.equal(details.formsFlattened, true);
+    assert.deepEqual(await pageTexts(output!), ['Alice Example'], 'the filled-in value is now page content');
+    // A field with no page (the hostile fixture's) cannot be drawn: the form still goes.
+    const hostile = await sanitize(await hostilePdf(), 'disarm', { forms: 'remove' });
+    assert.equal(hostile.details.formsFlattened, false);
+    assert.ok(!Buffer.from(hostile.output!).toString('latin1').includes('/AcroForm'));
   });
 
   it('opens a PDF encrypted with an owner password only, disarms it and writes it unencrypted', async () => {
@@ -151,6 +173,26 @@ describe('pdf-sanitize (structural disarm)', () => {
     );
   });
 
+  it('opens a PDF that needs a password with the password setting, in both modes, and never says the password', async () => {
+    const locked = await encryptedPdf('s3cret pass');
+    const { details, output } = await sanitize(locked, 'disarm', { password: 's3cret pass' });
+    assert.equal(details.encrypted, true);
+    assert.equal(details.found.javascript, 1);
+    // (pdf.js leaves out the glyphs that run off the 200 pt page.)
+    assert.match((await pageTexts(output!))[0]!, /^restricted but rea/, 'decrypted and readable');
+    assert.ok(!Buffer.from(output!).toString('latin1').includes('/Encrypt'));
+    const redrawn = await sanitize(locked, 'rasterize', { password: 's3cret pass' });
+    assert.equal(redrawn.details.pages, 1);
+    for (const preset of ['disarm', 'rasterize']) {
+      await assert.rejects(sanitize(locked, preset, { password: 'wrong guess' }), (error: Error) => {
+        assert.equal((error as { code?: string }).code, 'ENCRYPTED');
+        assert.match(error.message, /password given does not open it/);
+        assert.doesNotMatch(error.message, /wrong guess/);
+        return true;
+      });
+    }
+  });
+
   it('leaves a clean PDF as it was, apart from being written anew (an open action that only shows a page stays)', async () => {
     // As LaTeX writes it: open at the first page, fitted.
     const doc = await PDFDocument.load(await plainPdf(3));
@@ -168,33 +210,42 @@ describe('pdf-sanitize (structural disarm)', () => {
 
 describe('pdf-sanitize through a real server and its sandboxed workers', () => {
   it('disarms the PDFs of a batch, refuses what is not a PDF, and reports what it found per file', async () => {
-    const server = await startTestServer({ concurrency: 1 });
-    try {
-      const { status, body } = await submit(
-        server.url,
-        [
-          { name: 'inbox/hostile.pdf', data: Buffer.from(await hostilePdf()) },
-          { name: 'inbox/locked.pdf', data: Buffer.from(await encryptedPdf()) },
-          { name: 'inbox/photo.jpg', data: await photoJpeg(64, 64) },
-        ],
-        { processor: 'pdf-sanitize' },
-      );
-      assert.equal(status, 202);
-      const batch = await waitForBatch(server.url, body.id);
-      assert.equal(batch.status, 'completed_with_errors');
-      const files = await allFiles(server.url, body.id);
-      assert.equal(files[0].status, 'succeeded');
-      assert.equal(files[0].outputName, 'inbox/hostile.pdf');
-      assert.equal(files[0].details.found.javascript, 2);
-      assert.equal(files[1].error.code, 'ENCRYPTED');
-      assert.equal(files[2].error.code, 'UNSUPPORTED_TYPE');
-      const output = Buffer.from(
-        await (await fetch(`${server.url}/api/batches/${body.id}/files/0/output`)).arrayBuffer(),
-      );
-      const text = output.toString('latin1');
+    const files = [
+      { name: 'inbox/hostile.pdf', data: Buffer.from(await hostilePdf()) },
+      { name: 'inbox/locked.pdf', data: Buffer.from(await encryptedPdf()) },
+      { name: 'inbox/photo.jpg', data: await photoJpeg(64, 64) },
+    ];
+    await throughServer(files, { processor: 'pdf-sanitize' }, async (run) => {
+      assert.equal(run.batch.status, 'completed_with_errors');
+      assert.equal(run.files[0].status, 'succeeded');
+      assert.equal(run.files[0].outputName, 'inbox/hostile.pdf');
+      assert.equal(run.files[0].details.found.javascript, 2);
+      assert.equal(run.files[1].error.code, 'ENCRYPTED');
+      assert.equal(run.files[2].error.code, 'UNSUPPORTED_TYPE');
+      const text = Buffer.from(await run.output(0)).toString('latin1');
       for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone`);
-    } finally {
-      await server.close();
-    }
+    });
+  });
+
+  it('uses the password setting in the worker and never shows it back: batch, files, list, reports, events', async () => {
+    const secret = 'Tr0ub4dor-and-3';
+    const files = [{ name: 'locked.pdf', data: Buffer.from(await encryptedPdf(secret)) }];
+    const fields = {
+      processor: 'pdf-sanitize',
+      preset: 'strict',
+      settings: JSON.stringify({ password: secret }),
+    };
+    await throughServer(files, fields, async (run) => {
+      assert.equal(run.batch.status, 'completed', 'the worker had the password');
+      assert.equal(run.batch.settings.links, 'remove', 'the other settings are shown');
+      assert.ok(!('password' in run.batch.settings));
+      const shown = [JSON.stringify(run.accepted), JSON.stringify(run.batch), JSON.stringify(run.files)];
+      for (const path of ['', `/${run.id}/report.json`, `/${run.id}/report.csv`, `/${run.id}/events`]) {
+        shown.push(await (await fetch(`${run.url}/api/batches${path}`)).text());
+      }
+      for (const [i, text] of shown.entries())
+        assert.ok(!text.includes(secret), `the password is not in view ${i}`);
+      assert.match(shown.at(-1)!, /batch\.completed/, 'the event stream was read to its end');
+    });
   });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { WRITE_ONLY_SETTINGS } from '../../src/core/views.js';
 import { sniffContentType } from '../../src/processors/sniff.js';
 
 // Read by the registry when it loads, so set before the dynamic import below.
@@ -35,6 +36,20 @@ describe('registry', () => {
       'image/gif',
     ]);
     assert.equal(registry.get('nope'), undefined);
+  });
+
+  it('lists every write-only setting of a built-in processor where the views leave it out', () => {
+    let seen = 0;
+    for (const name of ['image', 'pdf-sanitize', 'doc-analyze']) {
+      const properties = (registry.get(name)!.settingsSchema as { properties: Record<string, any> })
+        .properties;
+      for (const [key, schema] of Object.entries(properties)) {
+        if (schema.writeOnly !== true) continue;
+        seen++;
+        assert.ok(WRITE_ONLY_SETTINGS.includes(key), `${name}'s "${key}" is hidden by publicSettings()`);
+      }
+    }
+    assert.ok(seen > 0, "pdf-sanitize's password is one");
   });
 });
 

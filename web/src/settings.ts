@@ -7,7 +7,7 @@ import { Value } from 'typebox/value';
 
 export interface Field {
   name: string;
-  kind: 'choice' | 'integer' | 'number' | 'boolean' | 'text';
+  kind: 'choice' | 'integer' | 'number' | 'boolean' | 'text' | 'secret';
   options: string[];
   minimum?: number;
   maximum?: number;
@@ -23,6 +23,8 @@ interface PropertySchema {
   maximum?: number;
   description?: string;
   default?: unknown;
+  /** JSON Schema: sent, never shown back (a password). */
+  writeOnly?: boolean;
 }
 
 /** The fields of an object schema, in its order; properties of other shapes are left to the preset. */
@@ -37,7 +39,9 @@ export function fieldsOf(schema: unknown): Field[] {
         : p.type === 'integer' || p.type === 'number' || p.type === 'boolean'
           ? p.type
           : p.type === 'string'
-            ? 'text'
+            ? p.writeOnly
+              ? 'secret'
+              : 'text'
             : null;
     if (!kind) continue;
     fields.push({
@@ -56,6 +60,8 @@ export function fieldsOf(schema: unknown): Field[] {
 /** A field's input as the value to send: numbers parsed, an empty box meaning "not set". */
 export function parseInput(field: Field, raw: string | boolean): unknown {
   if (field.kind === 'boolean') return raw === true;
+  // A password is taken as typed: its spaces may be part of it.
+  if (field.kind === 'secret') return raw === '' ? undefined : String(raw);
   const text = String(raw).trim();
   if (text === '') return undefined;
   if (field.kind === 'integer' || field.kind === 'number') return Number(text);
@@ -89,7 +95,13 @@ export function settingsErrors(schema: unknown, settings: Record<string, unknown
 }
 
 /** `web`, or `web, with quality 70 and width 1024`: what is applied to every file. */
-export function describeSettings(preset: string, changes: Record<string, unknown>): string {
-  const parts = Object.entries(changes).map(([name, value]) => `${name} ${String(value)}`);
+export function describeSettings(
+  preset: string,
+  changes: Record<string, unknown>,
+  secrets: readonly string[] = [],
+): string {
+  const parts = Object.entries(changes).map(([name, value]) =>
+    secrets.includes(name) ? `${name} set` : `${name} ${String(value)}`,
+  );
   return parts.length === 0 ? preset : `${preset}, with ${parts.join(', ')}`;
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageProcessor } from '../../src/processors/image/descriptor.js';
+import { pdfSanitizeProcessor } from '../../src/processors/pdf-sanitize/descriptor.js';
 import { describeSettings, fieldsOf, parseInput, settingsErrors, withChange } from '../src/settings.js';
 
 // The image processor's own schema, as GET /api/processors serves it.
@@ -33,6 +34,18 @@ describe('the settings form', () => {
     assert.deepEqual(withChange(changes, 'quality', undefined, web), {});
     assert.equal(describeSettings('web', changes), 'web, with quality 70');
     assert.equal(describeSettings('web', {}), 'web');
+  });
+
+  it('makes a password box of a write-only text setting, takes it as typed and never spells it out', () => {
+    const pdfSchema = JSON.parse(JSON.stringify(pdfSanitizeProcessor.settingsSchema));
+    const password = fieldsOf(pdfSchema).find((f) => f.name === 'password')!;
+    assert.equal(password.kind, 'secret');
+    assert.equal(parseInput(password, ' two words '), ' two words ', 'spaces are part of a password');
+    assert.equal(parseInput(password, ''), undefined);
+    assert.equal(
+      describeSettings('strict', { password: 'hunter2' }, ['password']),
+      'strict, with password set',
+    );
   });
 
   it('names each wrong field with the validator the server uses', () => {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { convert as htmlToText } from 'html-to-text';
 import mammoth from 'mammoth';
 import { pdfVersion } from '../pdf-header.js';
-import { openPdf } from '../pdfjs.js';
+import { openPdfOrFail } from '../pdfjs.js';
 import { ProcessorError } from '../processor.js';
 import { DOCX } from './formats.js';
 import { pdfFonts, type FontInfo } from './pdf-fonts.js';
@@ -39,13 +39,20 @@ export interface Extracted {
   pdf: PdfFacts | null;
 }
 
+export interface ExtractLimits {
+  maxPages: number;
+  /** Images inside a PDF larger than this are not decoded (text extraction never needs them). */
+  maxImagePixels: number;
+  progress(pct: number): void;
+}
+
 const NO_METADATA: DocumentMetadata = { title: null, author: null, producer: null, created: null };
 
 export async function extract(
   path: string,
   contentType: string | null,
   name: string,
-  limits: { maxPages: number; progress(pct: number): void },
+  limits: ExtractLimits,
 ): Promise<Extracted> {
   const bytes = await readFile(path);
   if (contentType === 'application/pdf') return extractPdf(bytes, name, limits);
@@ -57,12 +64,8 @@ export async function extract(
   return { format: 'text', text, pages: null, metadata: NO_METADATA, pdf: null };
 }
 
-async function extractPdf(
-  bytes: Buffer,
-  name: string,
-  limits: { maxPages: number; progress(pct: number): void },
-): Promise<Extracted> {
-  const doc = await openPdf(bytes, name);
+async function extractPdf(bytes: Buffer, name: string, limits: ExtractLimits): Promise<Extracted> {
+  const doc = await openPdfOrFail(bytes, name, { maxImagePixels: limits.maxImagePixels });
   try {
     if (doc.numPages > limits.maxPages) {
       throw new ProcessorError(

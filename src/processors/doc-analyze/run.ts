@@ -38,6 +38,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
   const settings = settingsOf(rawSettings);
   const doc = await extract(input.inputPath, input.contentType, input.name, {
     maxPages: settings.maxPages,
+    maxImagePixels: ctx.limits.maxInputPixels,
     progress: ctx.progress,
   });
   const text = analyzeText(doc.text, settings);

@@ -212,7 +212,7 @@ export function disarm(doc: PDFDocument, options: DisarmOptions): Counts {
 }
 
 /** Deletes every indirect object that neither the catalog nor the trailer reaches. */
-function dropUnreachable(doc: PDFDocument): void {
+export function dropUnreachable(doc: PDFDocument): void {
   const reached = new Set<string>();
   const { Root, Info } = doc.context.trailerInfo;
   const stack: PDFObject[] = [];

@@ -7,7 +7,7 @@ import { formatBytes } from '../../../src/core/format.js';
 import { api, ApiError, type Limits, type ProcessorInfo } from '../api.js';
 import { navigate } from '../App.js';
 import { fromDataTransfer, fromFileList, select, type Candidate, type Skipped } from '../selection.js';
-import { describeSettings, settingsErrors } from '../settings.js';
+import { describeSettings, fieldsOf, settingsErrors } from '../settings.js';
 import { uploadBatch } from '../upload.js';
 import { SettingsForm } from './SettingsForm.js';
 
@@ -57,6 +57,16 @@ export function NewBatch() {
     [processor, presetSettings, changes],
   );
   const settingsValid = Object.keys(settingsProblems).length === 0;
+  // Passwords are shown as "set", never spelled out.
+  const secrets = useMemo(
+    () =>
+      processor
+        ? fieldsOf(processor.settingsSchema)
+            .filter((f) => f.kind === 'secret')
+            .map((f) => f.name)
+        : [],
+    [processor],
+  );
 
   const add = (incoming: Candidate[]) => {
     if (!setup || !processor) return;
@@ -149,7 +159,7 @@ export function NewBatch() {
       </div>
 
       <details className="settings-box">
-        <summary>Settings: {describeSettings(preset, changes)}</summary>
+        <summary>Settings: {describeSettings(preset, changes, secrets)}</summary>
         <SettingsForm
           processor={processor}
           presetSettings={presetSettings}
@@ -257,8 +267,8 @@ export function NewBatch() {
         </div>
       ) : (
         <p className="summary">
-          {processor.title} · <strong>{describeSettings(preset, changes)}</strong>, applied to every file.{' '}
-          {!settingsValid && <span role="alert">Fix the settings first. </span>}
+          {processor.title} · <strong>{describeSettings(preset, changes, secrets)}</strong>, applied to every
+          file. {!settingsValid && <span role="alert">Fix the settings first. </span>}
           <button
             type="button"
             className="primary"

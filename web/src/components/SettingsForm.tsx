@@ -66,7 +66,7 @@ export function SettingsForm({ processor, presetSettings, changes, errors, onCha
                 ) : (
                   <input
                     {...common}
-                    type={field.kind === 'text' ? 'text' : 'number'}
+                    type={field.kind === 'text' ? 'text' : field.kind === 'secret' ? 'password' : 'number'}
                     min={field.minimum}
                     max={field.maximum}
                     step={field.kind === 'integer' ? 1 : 'any'}
