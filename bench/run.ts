@@ -21,6 +21,8 @@
  *    measured in the same run — the same `rasterize` function in one plain child process per
  *    core, no server; measured before and after the server run, the faster kept, since the
  *    machine is shared — and their ratio.
+ * 8. doc: doc-analyze (preset full) on the same corpus PDFs as 6, measured the same way; the
+ *    direct side includes the batch aggregate.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -31,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { imageProcessor } from '../src/processors/image/descriptor.js';
+import type { AggregateFile, ProcessorAggregate, ProcessorRun } from '../src/processors/processor.js';
 import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { startServer, waitFinal } from './server-process.js';
@@ -302,35 +305,58 @@ async function cliBench() {
   }
 }
 
-async function pdfBench() {
+/** The first 100 corpus PDFs by name, or null when there is no corpus. */
+async function corpusPdfs(): Promise<{ corpus: string; names: string[] } | null> {
   const corpus = join(process.env.FILEMILL_CORPUS ?? 'corpus-data', 'pdfs');
   const names = (await readdir(corpus).catch(() => [] as string[]))
     .filter((n) => n.endsWith('.pdf'))
     .sort()
     .slice(0, 100);
-  if (names.length === 0)
-    return { skipped: `no PDFs in ${corpus}: run ../shared/corpus/get.sh, set FILEMILL_CORPUS` };
-  const { run: disarm } = await import('../src/processors/pdf-sanitize/run.js');
-  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-pdf-'));
+  return names.length === 0 ? null : { corpus, names };
+}
+
+const NO_CORPUS = { skipped: 'no PDFs in the corpus: run ../shared/corpus/get.sh, set FILEMILL_CORPUS' };
+
+/**
+ * A processor on the corpus PDFs: `filemill submit` with no server (engine start, upload,
+ * processing, the batch aggregate if any, download, unpacking) against the processor's run
+ * (and aggregate) called directly, one file after another, scaled to every core.
+ */
+async function corpusBench(processor: string, settings: Record<string, unknown>) {
+  const found = await corpusPdfs();
+  if (!found) return NO_CORPUS;
+  const { corpus, names } = found;
+  const { createRegistry } = await import('../src/processors/registry.js');
+  const descriptor = createRegistry().get(processor)!;
+  const module = (await import(descriptor.runModule.href)) as {
+    run: ProcessorRun;
+    aggregate?: ProcessorAggregate;
+  };
+  const dir = await mkdtemp(join(tmpdir(), `filemill-bench-${processor}-`));
   try {
     const ctx = {
       progress: () => {},
       signal: new AbortController().signal,
       limits: { maxInputPixels: 1e8, maxOutputBytes: 1e9 },
     };
-    const settings = { links: 'web-only', metadata: 'keep', maxPages: 1000 };
     let failed = 0;
-    const directMs = await timed(async () => {
-      for (const [i, name] of names.entries()) {
+    const files: AggregateFile[] = [];
+    const runMs = await timed(async () => {
+      for (const [index, name] of names.entries()) {
         const input = {
           inputPath: join(corpus, name),
-          outputPath: join(dir, `${i}.pdf`),
+          outputPath: join(dir, `${index}.out`),
+          dataPath: join(dir, `${index}.data`),
           contentType: 'application/pdf',
           name,
         };
-        await disarm(input, settings, ctx).catch(() => failed++);
+        await module.run(input, settings, ctx).then(
+          (result) => files.push({ index, name, details: result.details ?? null, dataPath: input.dataPath }),
+          () => failed++,
+        );
       }
     });
+    const aggregateMs = await timed(async () => module.aggregate?.(files, settings, ctx));
     const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
     await mkdir(join(dir, 'in'));
     for (const name of names) await writeFile(join(dir, 'in', name), await readFile(join(corpus, name)));
@@ -341,7 +367,7 @@ async function pdfBench() {
         'submit',
         join(dir, 'in'),
         '--processor',
-        'pdf-sanitize',
+        processor,
         '--out',
         join(dir, 'out'),
         '--json',
@@ -349,13 +375,14 @@ async function pdfBench() {
       const result = await execFileAsync(process.execPath, args).catch((e: { stdout: string }) => e);
       report = JSON.parse(result.stdout);
     });
-    const idealMs = directMs / cores;
+    const idealMs = runMs / cores + aggregateMs;
     return {
       files: names.length,
       succeeded: report.files.filter((f) => f.status === 'succeeded').length,
       failedDirectly: failed,
       filesPerSecond: round((names.length / wallMs) * 1000),
-      directFilesPerSecondOneCore: round((names.length / directMs) * 1000),
+      directFilesPerSecondOneCore: round((names.length / runMs) * 1000),
+      ...(module.aggregate && { directAggregateMs: Math.round(aggregateMs) }),
       ratio: round(wallMs / idealMs),
     };
   } finally {
@@ -483,6 +510,8 @@ if (!only || only === 'overhead') results.overhead = await overheadBench();
 if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
-if (!only || only === 'pdf') results.pdf = await pdfBench();
+if (!only || only === 'pdf')
+  results.pdf = await corpusBench('pdf-sanitize', { links: 'web-only', metadata: 'keep' });
+if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', {});
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
