@@ -71,7 +71,7 @@ describe('DocAnalysis', () => {
     assert.match(html, /<li>English \(eng\): 4<\/li><li>French \(fra\): 1<\/li>/);
     assert.match(html, /<caption>Common terms: in more than 30 % of the documents<\/caption>/);
     assert.match(html, /<th scope="row">harbour<\/th><td>in 4 of 5 documents<\/td><td>80 %<\/td>/);
-    assert.match(html, /<td>docs\/a.txt<\/td><td>docs\/a-copy.md<\/td><td>91 %<\/td>/);
+    assert.match(html, /<th scope="row">docs\/a.txt<\/th><td>docs\/a-copy.md<\/td><td>91 %<\/td>/);
     assert.match(
       html,
       /<th scope="col">Document<\/th><th scope="col">Words<\/th><th scope="col">Language<\/th>/,

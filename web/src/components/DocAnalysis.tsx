@@ -10,27 +10,64 @@ import type { DocAnalysis as Analysis } from '../summary.js';
 /** Rows a table shows before "Show all". */
 export const ROWS_SHOWN = 50;
 
-/** The first `ROWS_SHOWN` rows, and the button that shows the rest (null when none is hidden). */
-function useFirstRows<T>(rows: readonly T[], what: string): { shown: readonly T[]; more: ReactNode } {
-  const [all, setAll] = useState(false);
-  if (all || rows.length <= ROWS_SHOWN) return { shown: rows, more: null };
-  return {
-    shown: rows.slice(0, ROWS_SHOWN),
-    more: (
-      <button type="button" onClick={() => setAll(true)}>
-        Show all {rows.length} {what}
-      </button>
-    ),
-  };
+interface TableProps {
+  className: string;
+  caption: string;
+  columns: readonly string[];
+  /** One array of cells per row; the first cell heads its row. */
+  rows: readonly (readonly ReactNode[])[];
+  /** What the rows are, for the button: "Show all 120 documents". */
+  what: string;
+  /** Said instead of the table when there are no rows. */
+  empty?: string;
 }
 
-/** "(first 50 of 120)" in a caption while rows are hidden, so a screen reader hears it too. */
-const shownOf = (shown: number, total: number) => (shown < total ? ` (first ${shown} of ${total})` : '');
+/** A table of the first `ROWS_SHOWN` rows, and a button that shows the rest. */
+function FirstRowsTable({ className, caption, columns, rows, what, empty }: TableProps) {
+  const [all, setAll] = useState(false);
+  if (rows.length === 0 && empty) return <p className="hint">{empty}</p>;
+  const shown = all ? rows : rows.slice(0, ROWS_SHOWN);
+  const hidden = shown.length < rows.length;
+  return (
+    <>
+      <div className="table-scroll">
+        <table className={className}>
+          <caption>
+            {caption}
+            {/* Said in the caption too, so a screen reader hears that rows are left out. */}
+            {hidden && ` (first ${shown.length} of ${rows.length})`}
+          </caption>
+          <thead>
+            <tr>
+              {columns.map((column) => (
+                <th scope="col" key={column}>
+                  {column}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map(([head, ...cells], i) => (
+              <tr key={i}>
+                <th scope="row">{head}</th>
+                {cells.map((cell, j) => (
+                  <td key={j}>{cell}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {hidden && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show all {rows.length} {what}
+        </button>
+      )}
+    </>
+  );
+}
 
 export function DocAnalysis({ analysis }: { analysis: Analysis }) {
-  const terms = useFirstRows(analysis.commonTerms, 'terms');
-  const pairs = useFirstRows(analysis.nearDuplicates, 'pairs');
-  const files = useFirstRows(analysis.files, 'documents');
   return (
     <section className="doc-analysis" aria-labelledby="doc-analysis-title">
       <h3 id="doc-analysis-title">Document analysis</h3>
@@ -52,95 +89,36 @@ export function DocAnalysis({ analysis }: { analysis: Analysis }) {
         ))}
       </ul>
 
-      {analysis.commonTerms.length === 0 ? (
-        <p className="hint">No term is in more than 30 % of the documents.</p>
-      ) : (
-        <>
-          <table className="doc-terms">
-            <caption>
-              Common terms: in more than 30 % of the documents
-              {shownOf(terms.shown.length, analysis.commonTerms.length)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Term</th>
-                <th scope="col">Documents</th>
-                <th scope="col">Share</th>
-              </tr>
-            </thead>
-            <tbody>
-              {terms.shown.map((t) => (
-                <tr key={t.term}>
-                  <th scope="row">{t.term}</th>
-                  <td>{t.documents}</td>
-                  <td>{t.share}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {terms.more}
-        </>
-      )}
+      <FirstRowsTable
+        className="doc-terms"
+        caption="Common terms: in more than 30 % of the documents"
+        columns={['Term', 'Documents', 'Share']}
+        rows={analysis.commonTerms.map((t) => [t.term, t.documents, t.share])}
+        what="terms"
+        empty="No term is in more than 30 % of the documents."
+      />
+      <FirstRowsTable
+        className="doc-pairs"
+        caption="Near duplicates: pairs of documents with nearly the same text"
+        columns={['Document', 'Near duplicate', 'Similarity']}
+        rows={analysis.nearDuplicates.map((p) => [p.a, p.b, p.similarity])}
+        what="pairs"
+        empty="No documents are near duplicates of each other."
+      />
 
-      {analysis.nearDuplicates.length === 0 ? (
-        <p className="hint">No documents are near duplicates of each other.</p>
-      ) : (
-        <>
-          <table className="doc-pairs">
-            <caption>
-              Near duplicates: pairs of documents with nearly the same text
-              {shownOf(pairs.shown.length, analysis.nearDuplicates.length)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Document</th>
-                <th scope="col">Near duplicate</th>
-                <th scope="col">Similarity</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pairs.shown.map((p, i) => (
-                <tr key={i}>
-                  <td>{p.a}</td>
-                  <td>{p.b}</td>
-                  <td>{p.similarity}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {pairs.more}
-        </>
-      )}
-
-      <div className="table-scroll">
-        <table className="doc-files">
-          <caption>
-            Documents compared: keywords are frequent in the document and rare in the rest
-            {shownOf(files.shown.length, analysis.files.length)}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Document</th>
-              <th scope="col">Words</th>
-              <th scope="col">Language</th>
-              <th scope="col">Quality</th>
-              <th scope="col">Keywords</th>
-            </tr>
-          </thead>
-          <tbody>
-            {files.shown.map((f) => (
-              <tr key={f.index}>
-                <th scope="row">{f.name}</th>
-                <td>{f.words.toLocaleString('en')}</td>
-                <td>{languageName(f.language)}</td>
-                <td>{f.quality ?? '–'}</td>
-                <td>{f.keywords.join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {files.more}
+      <FirstRowsTable
+        className="doc-files"
+        caption="Documents compared: keywords are frequent in the document and rare in the rest"
+        columns={['Document', 'Words', 'Language', 'Quality', 'Keywords']}
+        rows={analysis.files.map((f) => [
+          f.name,
+          f.words.toLocaleString('en'),
+          languageName(f.language),
+          f.quality ?? '–',
+          f.keywords.join(', '),
+        ])}
+        what="documents"
+      />
     </section>
   );
 }
