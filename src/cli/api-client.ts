@@ -2,6 +2,7 @@
  * The CLI's view of a filemill server: the public HTTP API (shared/API.md), with its errors
  * turned into one readable line.
  */
+import type { Report } from '../core/report.js';
 import type { BatchView, FileView } from '../core/views.js';
 
 /** `GET /api/processors`, the part the CLI needs. */
@@ -95,6 +96,11 @@ export class ApiClient {
       cursor = page.nextCursor;
     } while (cursor);
     return files;
+  }
+
+  /** `report.json`: the batch, every file and, for a processor that has one, its aggregate. */
+  report(id: string): Promise<Report> {
+    return this.json(`/api/batches/${encodeURIComponent(id)}/report.json`);
   }
 
   cancel(id: string, file?: number): Promise<BatchView> {

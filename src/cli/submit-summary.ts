@@ -1,8 +1,10 @@
 /**
  * The table `filemill submit` ends with: one row per file (status, name, size before and
  * after, time, and why it failed), then the totals. A long run lists only what did not
- * succeed; report.json has every file.
+ * succeed; report.json has every file. After it, the headline figures of a batch analysis
+ * (doc-analyze's aggregate) when the report has one.
  */
+import { formatShare, languagesByCount, parseDocAggregate } from '../core/doc-aggregate.js';
 import type { FileView } from '../core/views.js';
 import { formatBytes, formatChange, formatDuration } from '../core/format.js';
 import type { SkippedFile } from './plan-batches.js';
@@ -102,4 +104,42 @@ export function renderSummary(
   lines.push('', `${rows.length} files in ${formatDuration(run.elapsedMs)}: ${counts}${sizes}`);
   lines.push(`${run.written} files written to ${run.out}`);
   return lines.join('\n');
+}
+
+/** Common terms and near-duplicate pairs printed at the most; report.json has them all. */
+const AGGREGATE_LISTED = 10;
+
+/** ` … and 3 more` when `total` is over what is printed. */
+const more = (total: number) =>
+  total > AGGREGATE_LISTED ? ` … and ${total - AGGREGATE_LISTED} more (report.json has all)` : '';
+
+/**
+ * doc-analyze's batch analysis in a few lines: totals, languages, the most widespread terms
+ * and the most similar pairs. Empty when `aggregate` is not doc-analyze's. `batchId` names
+ * the batch when a run had several, each with its own analysis.
+ */
+export function renderDocAggregate(aggregate: unknown, batchId?: string): string {
+  const parsed = parseDocAggregate(aggregate);
+  if (!parsed) return '';
+  const { documents, totalPages, totalWords, commonTerms, nearDuplicates } = parsed;
+  const count = (n: number) => n.toLocaleString('en');
+  const of = batchId ? ` of ${batchId}` : '';
+  const languages = languagesByCount(parsed).map((l) =>
+    l.name === l.code ? `${l.code} ${l.count}` : `${l.name} (${l.code}) ${l.count}`,
+  );
+  const terms = commonTerms
+    .slice(0, AGGREGATE_LISTED)
+    .map((t) => `${t.term} (${t.documents} of ${documents})`);
+  const pairs = nearDuplicates
+    .slice(0, AGGREGATE_LISTED)
+    .map(({ names, similarity }) => `  ${names[0]} ↔ ${names[1]}  ${formatShare(similarity)}`);
+  return [
+    `Document analysis${of}: ${count(documents)} documents · ${count(totalPages)} pages · ${count(totalWords)} words`,
+    `languages: ${languages.join(', ') || 'none'}`,
+    `common terms: ${terms.join(', ') || 'none in more than 30 % of the documents'}${more(commonTerms.length)}`,
+    `near duplicates:${pairs.length === 0 ? ' none' : ''}`,
+    ...pairs,
+    // Indented under the pairs, as one of them.
+    ...(nearDuplicates.length > AGGREGATE_LISTED ? [` ${more(nearDuplicates.length)}`] : []),
+  ].join('\n');
 }

@@ -17,7 +17,7 @@ import { followBatch } from './event-stream.js';
 import { formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
 import { downloadResults } from './results-download.js';
-import { renderSummary, resultRows } from './submit-summary.js';
+import { renderDocAggregate, renderSummary, resultRows } from './submit-summary.js';
 import { createSubmitView, viewModeFor, type SubmitView } from './submit-view.js';
 import { uploadBatch, type BatchFields } from './upload.js';
 
@@ -249,7 +249,9 @@ async function finish(
     const rename =
       ids.length > 1 ? (name: string) => (name === 'report.json' ? `report-${id}.json` : name) : undefined;
     written.push(...(await downloadResults(client, id, options.out, { taken, rename, signal })));
-    batches.push({ id, batch: await client.getBatch(id), files: await client.allFiles(id) });
+    // The report has the batch, every file and the processor's aggregate in one answer.
+    const { batch, files, aggregate } = await client.report(id);
+    batches.push({ id, batch, files, aggregate });
   }
   const rows = resultRows(batches, plan.skipped);
   const ok = rows.every((r) => r.status === 'succeeded');
@@ -259,13 +261,19 @@ async function finish(
       elapsedMs,
       out: options.out,
       written,
-      batches: batches.map(({ batch }) => batch),
+      batches: batches.map(({ batch, aggregate }) =>
+        aggregate === undefined ? batch : { ...batch, aggregate },
+      ),
       files: rows,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const outputs = written.filter((name) => !/^report(-b_\w+)?\.json$/.test(name)).length;
     process.stdout.write(`\n${renderSummary(rows, { elapsedMs, out: options.out, written: outputs })}\n`);
+    for (const { id, aggregate } of batches) {
+      const analysis = renderDocAggregate(aggregate, batches.length > 1 ? id : undefined);
+      if (analysis) process.stdout.write(`\n${analysis}\n`);
+    }
   }
   if (!ok) process.exitCode = 1;
 }

@@ -106,6 +106,31 @@ describe('filemill submit against a server', () => {
     assert.deepEqual((await listTree(out)).sort(), ['good.webp', 'report.json']);
   });
 
+  it("prints doc-analyze's batch analysis after the table, and carries it in --json", async () => {
+    const harbour =
+      'The harbour master counted the fishing boats that came in with the evening tide. ' +
+      'Every boat brought herring and mackerel to the market by the harbour wall, ' +
+      'where the merchants weighed the catch and wrote the prices on a slate board. ';
+    const docs = await folder('docs', {
+      'a.txt': harbour.repeat(3),
+      'notes/a-copy.md': harbour.repeat(3),
+      'b.txt': 'The orchard behind the farmhouse gave apples, pears and plums every autumn. '.repeat(4),
+    });
+    const args = ['submit', docs, '--processor', 'doc-analyze', '--server', server.url];
+    const result = await filemill([...args, '--out', outDir('docs')]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.match(result.stdout, /^Document analysis: 3 documents · 0 pages · [\d,]+ words$/m);
+    assert.match(result.stdout, /^languages: English \(eng\) 3$/m);
+    assert.match(result.stdout, /^common terms: .*\(\d of 3\)/m);
+    assert.match(result.stdout, /^ {2}(a\.txt ↔ notes\/a-copy\.md|notes\/a-copy\.md ↔ a\.txt) {2}100 %$/m);
+
+    const json = await filemill([...args, '--out', outDir('docs-json'), '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const { batches } = JSON.parse(json.stdout);
+    assert.equal(batches[0].aggregate.documents, 3);
+    assert.equal(batches[0].aggregate.nearDuplicates.length, 1);
+  });
+
   it('refuses bad input before sending anything: unknown processor or preset, settings not JSON, no files', async () => {
     const some = await folder('some', { 'a.jpg': await photoJpeg(64, 64, 5) });
     const before = (await getJson(`${server.url}/api/batches?limit=100`)).body.items.length;

@@ -1,8 +1,14 @@
 /**
  * What the summary of a finished batch shows, computed from its `report.json`: the key
- * figures, the errors grouped by code, and the bins of the duration chart. Pure, so it is
- * tested without a browser.
+ * figures, the errors grouped by code, the bins of the duration chart, and doc-analyze's
+ * batch analysis. Pure, so it is tested without a browser.
  */
+import {
+  formatShare,
+  languagesByCount,
+  parseDocAggregate,
+  type DocAggregateFile,
+} from '../../src/core/doc-aggregate.js';
 import { formatBytes, formatDuration } from '../../src/core/format.js';
 import type { Report } from '../../src/core/report.js';
 import type { FileView } from './api.js';
@@ -55,6 +61,42 @@ export function findings(
     if (any) withAny++;
   }
   return { files: withAny, of: reporting.length, byKind };
+}
+
+/** doc-analyze's batch analysis (`report.aggregate`) as the summary shows it. */
+export interface DocAnalysis {
+  headline: Fact[];
+  languages: { code: string; name: string; count: number }[];
+  /** `documents`: "in 4 of 5 documents". */
+  commonTerms: { term: string; documents: string; share: string }[];
+  nearDuplicates: { a: string; b: string; similarity: string }[];
+  files: DocAggregateFile[];
+}
+
+/** Null unless the report's aggregate is doc-analyze's (another processor's, or none). */
+export function docAnalysis({ aggregate }: Pick<Report, 'aggregate'>): DocAnalysis | null {
+  const parsed = parseDocAggregate(aggregate);
+  if (!parsed) return null;
+  const { documents, totalPages, totalWords } = parsed;
+  return {
+    headline: [
+      { label: 'Documents', value: documents.toLocaleString('en') },
+      { label: 'Pages', value: totalPages.toLocaleString('en') },
+      { label: 'Words', value: totalWords.toLocaleString('en') },
+    ],
+    languages: languagesByCount(parsed),
+    commonTerms: parsed.commonTerms.map((t) => ({
+      term: t.term,
+      documents: `in ${t.documents} of ${documents} documents`,
+      share: formatShare(t.share),
+    })),
+    nearDuplicates: parsed.nearDuplicates.map(({ names: [a, b], similarity }) => ({
+      a,
+      b,
+      similarity: formatShare(similarity),
+    })),
+    files: parsed.files,
+  };
 }
 
 export interface ErrorGroup {

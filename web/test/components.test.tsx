@@ -7,8 +7,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { imageProcessor } from '../../src/processors/image/descriptor.js';
+import { docAggregate } from '../../test/fixtures/doc-aggregate.js';
 import type { ProcessorInfo } from '../src/api.js';
+import { DocAnalysis, ROWS_SHOWN } from '../src/components/DocAnalysis.js';
 import { SettingsForm } from '../src/components/SettingsForm.js';
+import { docAnalysis } from '../src/summary.js';
 
 const processor = JSON.parse(
   JSON.stringify({ ...imageProcessor, settingsSchema: imageProcessor.settingsSchema }),
@@ -54,5 +57,52 @@ describe('SettingsForm', () => {
       html,
       /<small id="setting-quality-error" class="error" role="alert">must be &gt;= 1<\/small>/,
     );
+  });
+});
+
+describe('DocAnalysis', () => {
+  const render = (aggregate: unknown) =>
+    renderToStaticMarkup(<DocAnalysis analysis={docAnalysis({ aggregate })!} />);
+
+  it('shows the totals, languages, common terms, near duplicates and one row per document', () => {
+    const html = render(docAggregate);
+    assert.match(html, /<section class="doc-analysis" aria-labelledby="doc-analysis-title">/);
+    assert.match(html, /<dt>Words<\/dt><dd>1,600<\/dd>/);
+    assert.match(html, /<li>English \(eng\): 4<\/li><li>French \(fra\): 1<\/li>/);
+    assert.match(html, /<caption>Common terms: in more than 30 % of the documents<\/caption>/);
+    assert.match(html, /<th scope="row">harbour<\/th><td>in 4 of 5 documents<\/td><td>80 %<\/td>/);
+    assert.match(html, /<th scope="row">docs\/a.txt<\/th><td>docs\/a-copy.md<\/td><td>91 %<\/td>/);
+    assert.match(
+      html,
+      /<th scope="col">Document<\/th><th scope="col">Words<\/th><th scope="col">Language<\/th>/,
+    );
+    assert.match(
+      html,
+      /<th scope="row">docs\/a.txt<\/th><td>400<\/td><td>English<\/td><td>85<\/td><td>harbour, crane<\/td>/,
+    );
+    assert.match(
+      html,
+      /<th scope="row">docs\/a-copy.md<\/th><td>1,200<\/td><td>French<\/td><td>–<\/td><td><\/td>/,
+    );
+    assert.doesNotMatch(html, /Show all|style=/);
+  });
+
+  it('says when there are no common terms or near duplicates', () => {
+    const html = render({ ...docAggregate, commonTerms: [], nearDuplicates: [] });
+    assert.match(html, /No term is in more than 30 % of the documents/);
+    assert.match(html, /No documents are near duplicates/);
+    assert.doesNotMatch(html, /Common terms:|Near duplicates:/);
+  });
+
+  it('shows the first rows of a long table and a button for all of them', () => {
+    const files = Array.from({ length: ROWS_SHOWN + 10 }, (_, index) => ({
+      ...docAggregate.files[0]!,
+      index,
+      name: `doc-${index}.txt`,
+    }));
+    const html = render({ ...docAggregate, files });
+    assert.equal(html.match(/<th scope="row">doc-/g)?.length, ROWS_SHOWN);
+    assert.match(html, new RegExp(`\\(first ${ROWS_SHOWN} of ${ROWS_SHOWN + 10}\\)</caption>`));
+    assert.match(html, new RegExp(`<button type="button">Show all ${ROWS_SHOWN + 10} documents</button>`));
   });
 });

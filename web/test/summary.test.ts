@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { languageName, parseDocAggregate } from '../../src/core/doc-aggregate.js';
+import { docAggregate } from '../../test/fixtures/doc-aggregate.js';
 import type { FileView } from '../src/api.js';
-import { errorGroups, facts, findings, histogram } from '../src/summary.js';
+import { docAnalysis, errorGroups, facts, findings, histogram } from '../src/summary.js';
 
 const failed = (name: string, code: string, message = `${code} in ${name}`) =>
   ({ name, error: { code, message } }) as FileView;
@@ -88,5 +90,105 @@ describe('the batch summary', () => {
       { files: 2, of: 3, byKind: { javascript: 3, embeddedFile: 1 } },
     );
     assert.equal(findings([file(null)]), null, 'an image batch has no findings');
+  });
+});
+
+describe("doc-analyze's batch analysis", () => {
+  it('reads the aggregate doc-analyze writes, keeping what is shown', () => {
+    const parsed = parseDocAggregate(docAggregate);
+    assert.ok(parsed);
+    assert.deepEqual(
+      [parsed.documents, parsed.totalPages, parsed.totalWords, parsed.languages],
+      [5, 3, 1600, { fra: 1, eng: 4 }],
+    );
+    assert.deepEqual(parsed.commonTerms[0], { term: 'harbour', documents: 4, share: 0.8 });
+    assert.deepEqual(parsed.nearDuplicates, [{ names: ['docs/a.txt', 'docs/a-copy.md'], similarity: 0.906 }]);
+    assert.deepEqual(parsed.files, docAggregate.files);
+  });
+
+  it("is null for no aggregate, another processor's, or one missing a total or a list", () => {
+    const { commonTerms: _, ...withoutTerms } = docAggregate;
+    for (const value of [
+      undefined,
+      null,
+      'text',
+      [docAggregate],
+      { documents: 2, words: 4, names: ['a.txt', 'c.txt'] },
+      withoutTerms,
+      { ...docAggregate, totalWords: '1600' },
+      { ...docAggregate, documents: -1 },
+      { ...docAggregate, languages: ['eng'] },
+      { ...docAggregate, files: {} },
+    ]) {
+      assert.equal(parseDocAggregate(value), null, JSON.stringify(value));
+    }
+  });
+
+  it('leaves out the entries it cannot show and fills what a row may lack', () => {
+    const parsed = parseDocAggregate({
+      ...docAggregate,
+      languages: { eng: 4, fra: 'one' },
+      commonTerms: [
+        { term: 'tide', documents: 2, share: 4 },
+        null,
+        { term: 'harbour', documents: 4, share: 0.8 },
+      ],
+      nearDuplicates: [{ names: ['only-one.txt'], similarity: 0.9 }],
+      files: [
+        { index: 3, name: 'x.pdf', words: 10, format: 7, pages: 'two', quality: null, keywords: ['a', 1] },
+        { index: 4, words: 10 },
+      ],
+    });
+    assert.ok(parsed);
+    assert.deepEqual(parsed.languages, { eng: 4 });
+    assert.deepEqual(
+      parsed.commonTerms.map((t) => t.term),
+      ['harbour'],
+    );
+    assert.deepEqual(parsed.nearDuplicates, []);
+    assert.deepEqual(parsed.files, [
+      {
+        index: 3,
+        name: 'x.pdf',
+        format: null,
+        pages: null,
+        words: 10,
+        language: 'und',
+        quality: null,
+        keywords: ['a'],
+      },
+    ]);
+  });
+
+  it('names languages from their ISO 639-3 codes, or shows the code', () => {
+    assert.deepEqual(['eng', 'fra', 'deu', 'und', 'zzz', 'not a code'].map(languageName), [
+      'English',
+      'French',
+      'German',
+      'undetermined',
+      'zzz',
+      'not a code',
+    ]);
+  });
+
+  it('states the totals, the languages by count, and terms and pairs as shares', () => {
+    const analysis = docAnalysis({ aggregate: docAggregate });
+    assert.ok(analysis);
+    assert.deepEqual(
+      analysis.headline.map((f) => `${f.label}: ${f.value}`),
+      ['Documents: 5', 'Pages: 3', 'Words: 1,600'],
+    );
+    assert.deepEqual(analysis.languages, [
+      { code: 'eng', name: 'English', count: 4 },
+      { code: 'fra', name: 'French', count: 1 },
+    ]);
+    assert.deepEqual(analysis.commonTerms[0], {
+      term: 'harbour',
+      documents: 'in 4 of 5 documents',
+      share: '80 %',
+    });
+    assert.deepEqual(analysis.nearDuplicates, [{ a: 'docs/a.txt', b: 'docs/a-copy.md', similarity: '91 %' }]);
+    assert.equal(docAnalysis({ aggregate: { documents: 2, words: 4 } }), null);
+    assert.equal(docAnalysis({}), null);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderSummary, resultRows } from '../../../src/cli/submit-summary.js';
+import { renderDocAggregate, renderSummary, resultRows } from '../../../src/cli/submit-summary.js';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import type { FileView } from '../../../src/core/views.js';
+import { docAggregate } from '../../fixtures/doc-aggregate.js';
 
 function view(index: number, over: Partial<FileView>): FileView {
   return {
@@ -88,5 +89,44 @@ describe('submit summary', () => {
       [formatChange(1000, 250), formatChange(100, 150), formatChange(100, 100), formatChange(0, 5)],
       ['−75 %', '+50 %', '±0 %', ''],
     );
+  });
+
+  it("prints doc-analyze's totals, languages, common terms and near-duplicate pairs", () => {
+    assert.deepEqual(renderDocAggregate(docAggregate).split('\n'), [
+      'Document analysis: 5 documents · 3 pages · 1,600 words',
+      'languages: English (eng) 4, French (fra) 1',
+      'common terms: harbour (4 of 5), tide (2 of 5)',
+      'near duplicates:',
+      '  docs/a.txt ↔ docs/a-copy.md  91 %',
+    ]);
+    const none = renderDocAggregate({ ...docAggregate, commonTerms: [], nearDuplicates: [] }, 'b_2');
+    assert.match(none, /^Document analysis of b_2: /);
+    assert.match(none, /^common terms: none in more than 30 % of the documents$/m);
+    assert.match(none, /^near duplicates: none$/m);
+  });
+
+  it('prints the first ten terms and pairs and says how many more report.json has', () => {
+    const many = Array.from({ length: 13 }, (_, i) => i);
+    const text = renderDocAggregate({
+      ...docAggregate,
+      documents: 20,
+      commonTerms: many.map((i) => ({ term: `t${i}`, documents: 20 - i, share: (20 - i) / 20 })),
+      nearDuplicates: many.map((i) => ({
+        files: [i, i + 1],
+        names: [`${i}.txt`, `${i + 1}.txt`],
+        similarity: 0.9,
+      })),
+    });
+    assert.match(
+      text,
+      /^common terms: t0 \(20 of 20\), .*, t9 \(11 of 20\) … and 3 more \(report\.json has all\)$/m,
+    );
+    assert.equal(text.match(/ ↔ /g)?.length, 10);
+    assert.ok(text.endsWith('\n  9.txt ↔ 10.txt  90 %\n  … and 3 more (report.json has all)'), text);
+  });
+
+  it("prints nothing for another processor's aggregate or none", () => {
+    assert.equal(renderDocAggregate({ documents: 2, words: 4, names: [] }), '');
+    assert.equal(renderDocAggregate(undefined), '');
   });
 });

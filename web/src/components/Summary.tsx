@@ -1,8 +1,9 @@
 /**
- * The summary of a finished batch: key figures, errors grouped by code, three charts
- * (status breakdown, size before and after per file, duration distribution; Chart.js), and
- * the report downloads. Each chart carries a text description; the file table on the page
- * holds the same data for screen readers.
+ * The summary of a finished batch: key figures, doc-analyze's batch analysis when the
+ * report has one, errors grouped by code, three charts (status breakdown, size before and
+ * after per file, duration distribution; Chart.js), and the report downloads. Each chart
+ * carries a text description; the file table on the page holds the same data for screen
+ * readers.
  */
 import { useEffect, useRef, useState } from 'react';
 import {
@@ -20,7 +21,8 @@ import {
 import { formatDuration } from '../../../src/core/format.js';
 import { api, ApiError } from '../api.js';
 import type { Report } from '../../../src/core/report.js';
-import { errorGroups, facts, findings, histogram } from '../summary.js';
+import { docAnalysis, errorGroups, facts, findings, histogram } from '../summary.js';
+import { DocAnalysis } from './DocAnalysis.js';
 
 Chart.register(
   BarController,
@@ -129,6 +131,7 @@ export function Summary({ id, version }: { id: string; version: string }) {
   if (!report || !configs) return null;
   const groups = errorGroups(report.files);
   const found = findings(report.files);
+  const analysis = docAnalysis(report);
   const { summary } = report;
   return (
     <section className="summary-panel" aria-labelledby="summary-title">
@@ -153,6 +156,8 @@ export function Summary({ id, version }: { id: string; version: string }) {
               .join(', ')} — removed`}
         </p>
       )}
+
+      {analysis && <DocAnalysis analysis={analysis} />}
 
       {groups.length > 0 && (
         <>
