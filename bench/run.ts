@@ -14,15 +14,14 @@
  *    photos, against sharp directly; and the start-up of the command alone.
  * 6. pdf: pdf-sanitize `disarm` on real PDFs (FILEMILL_CORPUS, default ./corpus-data, made
  *    by ../shared/corpus/get.sh; at most 100 of its pdfs/), files per second end to end
- *    (`filemill submit`, no server) against the processor called directly one file after
- *    another, scaled to every core, and their ratio.
+ *    (`filemill submit`, no server) against the limit measured in the same run — the
+ *    processor's own `run` in one plain child process per core — and their ratio.
  * 7. rasterize: pdf-sanitize `rasterize` (150 DPI, JPEG q85) on corpus PDFs of up to 40 pages
  *    (about 300 pages in all), pages per second through a server over HTTP, beside the limit
- *    measured in the same run — the same `rasterize` function in one plain child process per
- *    core, no server; measured before and after the server run, the faster kept, since the
- *    machine is shared — and their ratio.
- * 8. doc: doc-analyze (preset full) on the same corpus PDFs as 6, measured the same way; the
- *    direct side includes the batch aggregate.
+ *    measured the same way as in 6, before and after the server run (the faster kept, since
+ *    the machine is shared), and their ratio.
+ * 8. doc: doc-analyze (preset full) on the same PDFs as 6, measured as 6; the limit adds the
+ *    batch aggregate, run once in the bench's process.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -33,7 +32,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { imageProcessor } from '../src/processors/image/descriptor.js';
-import type { AggregateFile, ProcessorAggregate, ProcessorRun } from '../src/processors/processor.js';
+import { pdfSanitizeProcessor } from '../src/processors/pdf-sanitize/descriptor.js';
+import type { AggregateFile, ProcessorAggregate, RunInput } from '../src/processors/processor.js';
+import { createRegistry } from '../src/processors/registry.js';
+import { resolveSettings } from '../src/processors/settings.js';
 import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { startServer, waitFinal } from './server-process.js';
@@ -322,68 +324,58 @@ const NO_CORPUS = { skipped: 'no PDFs in the corpus: run ../shared/corpus/get.sh
  * processing, the batch aggregate if any, download, unpacking) against the processor's run
  * (and aggregate) called directly, one file after another, scaled to every core.
  */
-async function corpusBench(processor: string, settings: Record<string, unknown>) {
+async function corpusBench(processor: string, preset: string) {
   const found = await corpusPdfs();
   if (!found) return NO_CORPUS;
   const { corpus, names } = found;
-  const { createRegistry } = await import('../src/processors/registry.js');
   const descriptor = createRegistry().get(processor)!;
-  const module = (await import(descriptor.runModule.href)) as {
-    run: ProcessorRun;
-    aggregate?: ProcessorAggregate;
-  };
+  const { settings } = resolveSettings(descriptor, preset, {});
   const dir = await mkdtemp(join(tmpdir(), `filemill-bench-${processor}-`));
   try {
+    const tasks = names.map((name, index) => ({
+      input: {
+        inputPath: join(corpus, name),
+        outputPath: join(dir, `${index}.out`),
+        dataPath: join(dir, `${index}.data`),
+        contentType: 'application/pdf',
+        name,
+      },
+      settings,
+    }));
+    const direct = await onEveryCore(processor, tasks);
+    const files: AggregateFile[] = tasks.flatMap((task, index) =>
+      direct.details[index] === null
+        ? []
+        : [{ index, name: task.input.name, details: direct.details[index]!, dataPath: task.input.dataPath }],
+    );
+    const { aggregate } = (await import(descriptor.runModule.href)) as { aggregate?: ProcessorAggregate };
     const ctx = {
       progress: () => {},
       signal: new AbortController().signal,
       limits: { maxInputPixels: 1e8, maxOutputBytes: 1e9 },
     };
-    let failed = 0;
-    const files: AggregateFile[] = [];
-    const runMs = await timed(async () => {
-      for (const [index, name] of names.entries()) {
-        const input = {
-          inputPath: join(corpus, name),
-          outputPath: join(dir, `${index}.out`),
-          dataPath: join(dir, `${index}.data`),
-          contentType: 'application/pdf',
-          name,
-        };
-        await module.run(input, settings, ctx).then(
-          (result) => files.push({ index, name, details: result.details ?? null, dataPath: input.dataPath }),
-          () => failed++,
-        );
-      }
-    });
-    const aggregateMs = await timed(async () => module.aggregate?.(files, settings, ctx));
+    const aggregateMs = await timed(async () => aggregate?.(files, settings, ctx));
+
     const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
     await mkdir(join(dir, 'in'));
     for (const name of names) await writeFile(join(dir, 'in', name), await readFile(join(corpus, name)));
     let report = { ok: false, files: [] as { status: string }[] };
     const wallMs = await timed(async () => {
-      const args = [
-        bin,
-        'submit',
-        join(dir, 'in'),
-        '--processor',
-        processor,
-        '--out',
-        join(dir, 'out'),
-        '--json',
-      ];
+      const args = [bin, 'submit', join(dir, 'in'), '--processor', processor, '--preset', preset];
+      args.push('--out', join(dir, 'out'), '--json');
       const result = await execFileAsync(process.execPath, args).catch((e: { stdout: string }) => e);
       report = JSON.parse(result.stdout);
     });
-    const idealMs = runMs / cores + aggregateMs;
+    const limitMs = direct.ms + aggregateMs;
     return {
       files: names.length,
+      preset,
       succeeded: report.files.filter((f) => f.status === 'succeeded').length,
-      failedDirectly: failed,
+      failedDirectly: names.length - files.length,
       filesPerSecond: round((names.length / wallMs) * 1000),
-      directFilesPerSecondOneCore: round((names.length / runMs) * 1000),
-      ...(module.aggregate && { directAggregateMs: Math.round(aggregateMs) }),
-      ratio: round(wallMs / idealMs),
+      limitFilesPerSecond: round((names.length / limitMs) * 1000),
+      ...(aggregate && { limitAggregateMs: Math.round(aggregateMs) }),
+      ratio: round(wallMs / limitMs),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -410,50 +402,79 @@ async function rasterCorpus(corpus: string, pages: number): Promise<{ name: stri
 }
 
 /** The same `rasterize` in one child per core, no server: each child takes the next file when it is done. */
-async function directRasterize(
-  paths: string[],
-  outDir: string,
-): Promise<{ ms: number; pages: number; failed: number; outputBytes: number }> {
-  const script = fileURLToPath(new URL('./rasterize-direct.ts', import.meta.url));
+interface DirectTask {
+  input: RunInput;
+  settings: Record<string, unknown>;
+}
+
+/**
+ * The limit a processor can reach on this machine: `tasks` run through its own `run` in one
+ * plain child process per core (bench/processor-direct.ts), no server. Module loading happens
+ * before the clock starts. Returns the time and each task's `details` (null when it failed).
+ */
+async function onEveryCore(
+  processor: string,
+  tasks: readonly DirectTask[],
+): Promise<{ ms: number; details: (Record<string, unknown> | null)[] }> {
+  const script = fileURLToPath(new URL('./processor-direct.ts', import.meta.url));
   const children: ChildProcess[] = [];
-  const ready = (child: ChildProcess) => new Promise((resolve) => child.once('message', resolve));
+  const answer = (child: ChildProcess) =>
+    new Promise<{ details?: Record<string, unknown> | null }>((resolve) => child.once('message', resolve));
   for (let i = 0; i < cores; i++) children.push(fork(script, [], { stdio: 'ignore' }));
-  await Promise.all(children.map(ready)); // start-up and imports are not the work
+  await Promise.all(children.map(answer));
+  await Promise.all(
+    children.map((child) => {
+      const loaded = answer(child);
+      child.send({ processor, warmUp: true, ...tasks[0] });
+      return loaded;
+    }),
+  );
   let next = 0;
-  let pages = 0;
-  let failed = 0;
+  const details: (Record<string, unknown> | null)[] = [];
   const started = performance.now();
   await Promise.all(
     children.map(async (child) => {
-      while (next < paths.length) {
+      while (next < tasks.length) {
         const i = next++;
-        const answer = ready(child) as Promise<{ pages?: number }>;
-        child.send({ inputPath: paths[i], outputPath: join(outDir, `direct-${i}.pdf`) });
-        const { pages: drawn } = await answer;
-        if (drawn === undefined) failed++;
-        else pages += drawn;
+        const reply = answer(child);
+        child.send({ processor, ...tasks[i] });
+        details[i] = (await reply).details ?? null;
       }
     }),
   );
   const ms = performance.now() - started;
   for (const child of children) child.kill();
-  const sizes = await Promise.all(
-    paths.map((_, i) => stat(join(outDir, `direct-${i}.pdf`)).catch(() => null)),
-  );
-  return { ms, pages, failed, outputBytes: sizes.reduce((sum, s) => sum + (s?.size ?? 0), 0) };
+  return { ms, details };
 }
 
 async function rasterizeBench() {
   const corpus = join(process.env.FILEMILL_CORPUS ?? 'corpus-data', 'pdfs');
   const files = await rasterCorpus(corpus, 300);
-  if (files.length === 0)
-    return { skipped: `no PDFs in ${corpus}: run ../shared/corpus/get.sh, set FILEMILL_CORPUS` };
+  if (files.length === 0) return NO_CORPUS;
   const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-raster-'));
   try {
-    const paths = files.map((f) => join(corpus, f.name));
-    await directRasterize(paths.slice(0, cores), dir); // warm-up: pdf.js and the canvas load once
-    const before = await directRasterize(paths, dir);
-    const data = await Promise.all(paths.map((path) => readFile(path)));
+    const { settings } = resolveSettings(pdfSanitizeProcessor, 'rasterize', {});
+    const tasks = files.map((f, i) => ({
+      input: {
+        inputPath: join(corpus, f.name),
+        outputPath: join(dir, `direct-${i}.pdf`),
+        contentType: 'application/pdf',
+        name: f.name,
+      },
+      settings,
+    }));
+    const direct = async () => {
+      const { ms, details } = await onEveryCore('pdf-sanitize', tasks);
+      const sizes = await Promise.all(tasks.map((t) => stat(t.input.outputPath).catch(() => null)));
+      return {
+        ms,
+        pages: details.reduce((sum, d) => sum + (typeof d?.pages === 'number' ? d.pages : 0), 0),
+        failed: details.filter((d) => d === null).length,
+        outputBytes: sizes.reduce((sum, size) => sum + (size?.size ?? 0), 0),
+      };
+    };
+    const before = await direct();
+    const data = await Promise.all(tasks.map((t) => readFile(t.input.inputPath)));
     const server = await withServer({}, async (url) => {
       const warmUp = data.slice(0, cores).map((d, i) => ({ name: `w${i}.pdf`, data: d }));
       await waitFinal(
@@ -474,10 +495,10 @@ async function rasterizeBench() {
       const outputBytes = done.reduce((sum: number, f: any) => sum + (f.outputBytes ?? 0), 0);
       return { ms, pages, failed: report.files.length - done.length, outputBytes };
     });
-    const again = await directRasterize(paths, dir);
-    const direct = again.ms < before.ms ? again : before;
+    const again = await direct();
+    const best = again.ms < before.ms ? again : before;
     const pagesPerSecond = (server.pages / server.ms) * 1000;
-    const limitPagesPerSecond = (direct.pages / direct.ms) * 1000;
+    const limitPagesPerSecond = (best.pages / best.ms) * 1000;
     return {
       files: files.length,
       pages: files.reduce((sum, f) => sum + f.pages, 0),
@@ -488,9 +509,9 @@ async function rasterizeBench() {
       failedThroughServer: server.failed,
       limitPagesPerSecond: round(limitPagesPerSecond),
       limitMs: [Math.round(before.ms), Math.round(again.ms)],
-      failedDirectly: direct.failed,
+      failedDirectly: best.failed,
       /** The same pages drawn the same way should weigh the same both ways. */
-      outputMiB: { server: round(server.outputBytes / 2 ** 20), direct: round(direct.outputBytes / 2 ** 20) },
+      outputMiB: { server: round(server.outputBytes / 2 ** 20), direct: round(best.outputBytes / 2 ** 20) },
       /** The server's time for a page against the limit's (1 = no overhead), as the other ratios. */
       ratio: round(limitPagesPerSecond / pagesPerSecond),
     };
@@ -510,8 +531,7 @@ if (!only || only === 'overhead') results.overhead = await overheadBench();
 if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
-if (!only || only === 'pdf')
-  results.pdf = await corpusBench('pdf-sanitize', { links: 'web-only', metadata: 'keep' });
-if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', {});
+if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');
+if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', 'full');
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
