@@ -43,6 +43,12 @@ describe('pdf-sanitize (structural disarm)', () => {
     assert.ok(output);
     const text = Buffer.from(output).toString('latin1');
     for (const risky of RISKY_NAMES) assert.ok(!text.includes(risky), `${risky} is gone from the output`);
+    const numbers = [...text.matchAll(/^(\d+) 0 obj/gm)].map((m) => Number(m[1]));
+    assert.equal(
+      Number(/\/Size (\d+)/.exec(text)?.[1]),
+      Math.max(...numbers) + 1,
+      'the trailer counts what is left',
+    );
     assert.equal(result.outputType, 'application/pdf');
     const details = result.details as { found: Record<string, number>; pages: number; mode: string };
     assert.equal(details.mode, 'structural');

@@ -234,7 +234,12 @@ export function dropUnreachable(doc: PDFDocument): void {
       stack.push(...value.asArray());
     }
   }
+  let largest = 0;
   for (const [ref] of doc.context.enumerateIndirectObjects()) {
     if (!reached.has(ref.toString())) doc.context.delete(ref);
+    else largest = Math.max(largest, ref.objectNumber);
   }
+  // The trailer's /Size is written from this: left as it was, it would count the dropped
+  // objects too, which strict readers (qpdf) report as damage.
+  doc.context.largestObjectNumber = largest;
 }
