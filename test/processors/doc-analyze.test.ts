@@ -104,6 +104,11 @@ describe('doc-analyze', () => {
     assert.equal(details.language, 'fra');
     assert.equal(details.keywords[0], 'navires');
     assert.ok(!details.keywords.includes('les') && !details.keywords.includes('de'));
+    const english = await analyse(
+      'The ships will wait. The ships will not sail. The port will stay shut for ships.',
+    );
+    assert.deepEqual(english.details.keywords.slice(0, 2), ['ships', 'port']);
+    assert.ok(!english.details.keywords.includes('will'), 'modal verbs are stop words too');
   });
 
   it('reads Word documents and HTML (not its scripts), and gives the text alone with the extract preset', async () => {

@@ -47,7 +47,22 @@ const LANGUAGE_SAMPLE = 20_000;
 const SUMMARY_CANDIDATES = 5000;
 
 const lists = stopwordLists as unknown as Record<string, string[] | undefined>;
-const english = lists.eng ?? [];
+/** Modal verbs and negations stopword's short English list leaves in; they top every "common terms". */
+const ENGLISH_EXTRA = [
+  'will',
+  'would',
+  'shall',
+  'should',
+  'can',
+  'could',
+  'may',
+  'might',
+  'must',
+  'not',
+  'no',
+  'also',
+];
+const english = [...(lists.eng ?? []), ...ENGLISH_EXTRA];
 
 /** The stop words of the language, with English's (documents mix in English terms and names). */
 function stopwordsFor(language: string): Set<string> {
