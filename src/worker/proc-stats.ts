@@ -4,7 +4,7 @@
  * (no `/proc`) both readers return null and the pool says the RSS limit is not enforced.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Whether `/proc` can be read on this machine. */
 export const procAvailable: boolean = process.platform === 'linux' && existsSync('/proc/self/status');
@@ -68,4 +68,61 @@ export async function isChildGroupLeader(pgid: number, parent: number): Promise<
   } catch {
     return false;
   }
+}
+
+function readSync(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The one-letter state of `/proc/<pid>/stat` (`R`, `S`, `T` stopped, `Z` zombie, …), or null. */
+function stateOf(pid: number): string | null {
+  const stat = readSync(`/proc/${pid}/stat`);
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Waits (blocking, at most `maxMs`) until `pid` is stopped or gone, after a SIGSTOP: the
+ * signal is only queued when kill() returns. True when it is stopped or gone.
+ */
+export function waitStoppedSync(pid: number, maxMs = 50): boolean {
+  if (!procAvailable) return false;
+  for (let waited = 0; waited <= maxMs; waited++) {
+    const state = stateOf(pid);
+    if (state === null || state === 'T' || state === 't' || state === 'Z' || state === 'X') return true;
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  return false;
+}
+
+/**
+ * The children of `parent` (from `/proc/<parent>/task/<tid>/children`) that lead a process
+ * group of their own: what a worker started as an operator command. Read synchronously, on
+ * the kill path, while the parent is stopped and cannot start another.
+ */
+export function childGroupLeadersSync(parent: number): number[] {
+  if (!procAvailable) return [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${parent}/task`);
+  } catch {
+    return [];
+  }
+  const leaders: number[] = [];
+  for (const tid of tids) {
+    const children = readSync(`/proc/${parent}/task/${tid}/children`) ?? '';
+    for (const word of children.split(' ')) {
+      const pid = Number(word);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      const stat = readSync(`/proc/${pid}/stat`);
+      const lineage = stat === null ? null : parseLineage(stat);
+      if (lineage !== null && lineage.ppid === parent && lineage.pgrp === pid) leaders.push(pid);
+    }
+  }
+  return leaders;
 }

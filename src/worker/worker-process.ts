@@ -8,7 +8,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { RunLimits } from '../processors/processor.js';
 import { parseChildMessage, type DoneMessage, type RunMessage } from './messages.js';
 import { cancelledFailure, crashFailure, memoryFailure, timeoutFailure, type Failure } from './outcomes.js';
-import { isChildGroupLeader, readCpuMs, readRssBytes } from './proc-stats.js';
+import {
+  childGroupLeadersSync,
+  isChildGroupLeader,
+  procAvailable,
+  readCpuMs,
+  readRssBytes,
+  waitStoppedSync,
+} from './proc-stats.js';
 import type { RunOptions, WorkerTask } from './types.js';
 
 /** How often RSS is read while a task runs, in milliseconds. */
@@ -144,8 +151,23 @@ export class WorkerProcess {
     return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
   }
 
-  /** SIGKILLs the child and every process group its task started. */
+  /**
+   * SIGKILLs the child and every process group its task started. The groups the child named
+   * may not be all: it may have started one and not said so yet (or be lying). So the child
+   * is stopped first — stopped, it cannot start another — and its children that lead groups
+   * are found in /proc and killed with it.
+   */
   private killAll(): void {
+    const pid = this.child.pid;
+    if (pid !== undefined && this.isAlive && procAvailable) {
+      try {
+        process.kill(pid, 'SIGSTOP');
+        waitStoppedSync(pid);
+        for (const leader of childGroupLeadersSync(pid)) this.groups.add(leader);
+      } catch {
+        // ESRCH: it is gone; what it started was reported or is found no more.
+      }
+    }
     this.child.kill('SIGKILL');
     for (const pgid of this.groups) {
       try {

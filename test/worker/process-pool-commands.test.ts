@@ -89,6 +89,15 @@ describe('ProcessPool with operator commands', () => {
     assert.equal(errorOf(await run).code, 'CANCELLED');
     await assertAllGone(pids);
   });
+
+  it('kills a process group the child started without saying so (or before it could)', async () => {
+    const stop = new AbortController();
+    const run = pool.run(data.task('spawn-silent', { pidFile: pidFile('silent') }), { signal: stop.signal });
+    const pids = await readPids(pidFile('silent'));
+    stop.abort();
+    assert.equal(errorOf(await run).code, 'CANCELLED');
+    await assertAllGone(pids);
+  });
 });
 
 describe('ProcessPool with operator commands, when the server dies', () => {
