@@ -6,6 +6,7 @@
  * near-duplicate pairs, a comparison table. The work is in `run.ts`, loaded only by workers.
  */
 import Type from 'typebox';
+import { maxPagesSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
 import { DOCX } from './formats.js';
 
@@ -49,14 +50,7 @@ export const docAnalyzeSettingsSchema = Type.Object(
         description: 'Similarity (0.5–1) from which two documents are reported as near-duplicates.',
       }),
     ),
-    maxPages: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 100_000,
-        default: 1000,
-        description: 'More pages fail with TOO_MANY_PAGES.',
-      }),
-    ),
+    maxPages: maxPagesSetting(),
   },
   { additionalProperties: false },
 );

@@ -13,6 +13,7 @@
  * `run.ts`, loaded only by the worker.
  */
 import Type from 'typebox';
+import { maxPagesSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
 
 /**
@@ -66,14 +67,7 @@ export const pdfSanitizeSettingsSchema = Type.Object(
           'Password to open encrypted PDFs (the empty password is always tried first). Never shown back by the API or the reports.',
       }),
     ),
-    maxPages: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 100_000,
-        default: 1000,
-        description: 'More pages fail with TOO_MANY_PAGES.',
-      }),
-    ),
+    maxPages: maxPagesSetting(),
     dpi: Type.Optional(
       Type.Integer({ minimum: 72, maximum: 300, default: 150, description: 'Rasterize: dots per inch.' }),
     ),
