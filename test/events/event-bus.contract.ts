@@ -131,6 +131,23 @@ export function describeEventBus(name: string, factory: EventBusFactory, caps: E
       }
     });
 
+    it('misses nothing published after onResync was called (at once, for a bus that never calls it)', async () => {
+      const bus = await open();
+      const peer = await peerOf(bus);
+      const a = batchId();
+      let resyncs = 0;
+      const got: BatchEvent[] = [];
+      bus.subscribe(
+        a,
+        (e) => got.push(e),
+        () => resyncs++,
+      );
+      if (caps.crossInstance) await until(() => resyncs > 0, 'onResync once the subscription is live');
+      peer.publish([event(a, 1), event(a, 2)]);
+      await until(() => got.length === 2, 'both events, with no probe before them');
+      assert.deepEqual(seqs(got), [1, 2]);
+    });
+
     it('carries every field of an event intact, `at` as epoch ms', async () => {
       const bus = await open();
       const peer = await peerOf(bus);

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createEventBus, RedisEventBus } from '../../src/events/index.js';
-import { batchId, event, openSockets, ready, record, until, useBuses } from './contract/helpers.js';
+import { batchId, event, openSockets, ready, record, seqs, until, useBuses } from './contract/helpers.js';
 import { describeEventBus } from './event-bus.contract.js';
 
 const url = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -119,6 +119,38 @@ if (problem === null) {
         assert.deepEqual(atTheirs.events, [event(a, 2)]);
       } finally {
         await theirs.close();
+      }
+    });
+
+    it('subscribes again after losing its connection and calls onResync once live again', async () => {
+      const own = `${prefix}kill-${randomBytes(4).toString('hex')}:`;
+      const bus = new RedisEventBus({ url, prefix: own });
+      const peer = new RedisEventBus({ url, prefix: own });
+      const raw = rawClient();
+      try {
+        const a = batchId();
+        let resyncs = 0;
+        const got = record(bus, a);
+        bus.subscribe(
+          a,
+          () => undefined,
+          () => resyncs++,
+        );
+        await until(() => resyncs === 1, 'the first onResync');
+        // What a Redis restart does to this node: its subscriber connection is cut.
+        const line = String(await raw.client('LIST'))
+          .split('\n')
+          .find((l) => l.includes(` name=${own}events-sub `));
+        const id = /(?:^| )id=(\d+)/.exec(line ?? '')?.[1];
+        assert.ok(id, 'the subscriber connection in CLIENT LIST');
+        await raw.client('KILL', 'ID', id);
+        await until(() => resyncs === 2, 'onResync after the reconnect');
+        peer.publish([event(a, 3)]);
+        await until(() => got.events.length === 1, 'an event after the reconnect');
+        assert.deepEqual(seqs(got.events), [3]);
+      } finally {
+        raw.disconnect();
+        await Promise.all([bus.close(), peer.close()]);
       }
     });
 

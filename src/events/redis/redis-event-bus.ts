@@ -15,8 +15,10 @@
  *
  * Two connections, opened on first use: one publishes, one subscribes (a connection in
  * subscriber mode cannot publish). Own messages come back through Redis like anyone's, so
- * a node's subscribers see one order whoever published. ioredis reconnects and subscribes
- * again by itself; messages published meanwhile are lost to this node (see above).
+ * a node's subscribers see one order whoever published. ioredis reconnects by itself; the bus
+ * then subscribes again and, once Redis confirms, calls each subscriber's `onResync`, as it
+ * does when a first subscription is confirmed: messages published before are lost to this
+ * node, but their events are in the log, which the subscriber reads from its last `seq`.
  */
 import { Redis } from 'ioredis';
 import type { BatchEvent } from '../../core/events.js';
@@ -24,6 +26,18 @@ import type { EventBus } from '../../core/ports.js';
 import { decodeMessage, encodeMessage } from './event-message.js';
 
 type Listener = (event: BatchEvent) => void;
+
+/** One `subscribe` call. */
+interface Follow {
+  listener: Listener;
+  onResync?: () => void;
+}
+
+/** A batch this node follows: its subscribers, and SUBSCRIBE commands not yet answered. */
+interface Followed {
+  follows: Set<Follow>;
+  pending: number;
+}
 
 export interface RedisEventBusOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. */
@@ -50,20 +64,32 @@ export class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly channelPrefix: string;
   private readonly onError: (error: Error) => void;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly followed = new Map<string, Followed>();
   private closed = false;
 
   constructor(opts: RedisEventBusOptions) {
     this.channelPrefix = `${opts.prefix ?? DEFAULT_REDIS_PREFIX}events:`;
+    // Named so that CLIENT LIST shows whose connections these are.
+    const name = `${opts.prefix ?? DEFAULT_REDIS_PREFIX}events`.replace(/[^\w.:-]/g, '_');
     this.onError = opts.onError ?? (() => undefined);
     // lazyConnect: a worker node never subscribes, so it never opens the second connection.
-    this.publisher = new Redis(opts.url, { lazyConnect: true, connectionName: 'filemill-events-pub' });
-    this.subscriber = new Redis(opts.url, { lazyConnect: true, connectionName: 'filemill-events-sub' });
+    this.publisher = new Redis(opts.url, { lazyConnect: true, connectionName: `${name}-pub` });
+    // autoResubscribe off: the bus subscribes again itself, to know when to call onResync.
+    this.subscriber = new Redis(opts.url, {
+      lazyConnect: true,
+      connectionName: `${name}-sub`,
+      autoResubscribe: false,
+    });
     for (const client of [this.publisher, this.subscriber]) {
       // Without a listener ioredis prints every connection error itself.
       client.on('error', (error: Error) => this.report(error));
     }
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
+    // After a reconnect; on the first connect every batch still has its SUBSCRIBE pending.
+    this.subscriber.on('ready', () => {
+      for (const [batchId, followed] of this.followed)
+        if (followed.pending === 0) this.listen(batchId, followed);
+    });
   }
 
   /** Fire and forget: the caller has committed and must not wait on Redis. */
@@ -83,21 +109,21 @@ export class RedisEventBus implements EventBus {
     }
   }
 
-  subscribe(batchId: string, listener: Listener): () => void {
+  /** Live once Redis confirms the subscription, which `onResync` reports. */
+  subscribe(batchId: string, listener: Listener, onResync?: () => void): () => void {
     if (this.closed) return () => undefined;
-    let set = this.listeners.get(batchId);
-    if (!set) {
-      this.listeners.set(batchId, (set = new Set()));
-      this.subscriber.subscribe(this.channel(batchId)).catch((error: unknown) => {
-        this.report(error, `subscribing to batch ${batchId}`);
-      });
+    let followed = this.followed.get(batchId);
+    if (!followed) {
+      this.followed.set(batchId, (followed = { follows: new Set(), pending: 0 }));
+      this.listen(batchId, followed);
     }
-    const listeners = set;
-    listeners.add(listener);
+    const { follows } = followed;
+    const follow: Follow = { listener, onResync };
+    follows.add(follow);
     return () => {
-      if (!listeners.delete(listener) || listeners.size > 0) return;
-      // A later subscribe for this batch makes a new set and a new SUBSCRIBE, sent after this.
-      this.listeners.delete(batchId);
+      if (!follows.delete(follow) || follows.size > 0) return;
+      // A later subscribe for this batch makes a new entry and a new SUBSCRIBE, sent after this.
+      this.followed.delete(batchId);
       if (this.closed) return;
       this.subscriber.unsubscribe(this.channel(batchId)).catch((error: unknown) => {
         this.report(error, `unsubscribing from batch ${batchId}`);
@@ -109,7 +135,7 @@ export class RedisEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.listeners.clear();
+    this.followed.clear();
     await Promise.all([shut(this.publisher), shut(this.subscriber)]);
   }
 
@@ -117,26 +143,46 @@ export class RedisEventBus implements EventBus {
     return this.channelPrefix + batchId;
   }
 
+  /** Sends SUBSCRIBE; once answered, the batch's subscribers may have missed events. */
+  private listen(batchId: string, followed: Followed): void {
+    followed.pending++;
+    this.subscriber.subscribe(this.channel(batchId)).then(
+      () => {
+        followed.pending--;
+        // Unsubscribed meanwhile (another entry may follow the batch now, with its own SUBSCRIBE).
+        if (this.closed || this.followed.get(batchId) !== followed) return;
+        for (const follow of followed.follows) this.call(follow.onResync, batchId);
+      },
+      (error: unknown) => {
+        // Tried again at the next reconnect.
+        followed.pending--;
+        this.report(error, `subscribing to batch ${batchId}`);
+      },
+    );
+  }
+
   private deliver(channel: string, message: string): void {
     if (this.closed || !channel.startsWith(this.channelPrefix)) return;
     const batchId = channel.slice(this.channelPrefix.length);
     // A message already on its way when the last listener left.
-    const listeners = this.listeners.get(batchId);
-    if (!listeners) return;
+    const followed = this.followed.get(batchId);
+    if (!followed) return;
     const decoded = decodeMessage(batchId, message);
     if (!Array.isArray(decoded)) {
       this.report(new Error(`dropped a message on ${channel}: ${decoded.problem}`));
       return;
     }
     for (const event of decoded) {
-      for (const listener of listeners) {
-        try {
-          listener(event);
-        } catch (error) {
-          // One subscriber's failure is not the others' nor the publisher's.
-          this.report(error, `a listener of batch ${batchId}`);
-        }
-      }
+      for (const follow of followed.follows) this.call(() => follow.listener(event), batchId);
+    }
+  }
+
+  /** Calls a subscriber's function: one subscriber's failure is not the others' nor ours. */
+  private call(fn: (() => void) | undefined, batchId: string): void {
+    try {
+      fn?.();
+    } catch (error) {
+      this.report(error, `a listener of batch ${batchId}`);
     }
   }
 
