@@ -10,22 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createEventBus, RedisEventBus } from '../../src/events/index.js';
+import { itNeedsService } from '../support/services.js';
 import { batchId, event, openSockets, ready, record, seqs, until, useBuses } from './contract/helpers.js';
 import { describeEventBus } from './event-bus.contract.js';
 
 const url = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `filemill-test-${randomBytes(6).toString('hex')}:`;
-
-/** The URL without its password, for messages. */
-function shown(text: string): string {
-  try {
-    const parsed = new URL(text);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /** Null when Redis answers, else why not. */
 async function unreachable(): Promise<string | null> {
@@ -197,10 +187,5 @@ if (problem === null) {
     });
   });
 } else {
-  it('runs the EventBus suite on Redis', (t) => {
-    const message = `Redis not reachable at ${shown(url)}: ${problem}`;
-    // On CI Redis is part of the job: its absence is a failure, not a skip.
-    if (process.env.CI === 'true') assert.fail(message);
-    t.skip(message);
-  });
+  itNeedsService('runs the EventBus suite on Redis', 'Redis', url, problem);
 }
