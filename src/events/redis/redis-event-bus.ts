@@ -19,6 +19,9 @@
  * then subscribes again and, once Redis confirms, calls each subscriber's `onResync`, as it
  * does when a first subscription is confirmed: messages published before are lost to this
  * node, but their events are in the log, which the subscriber reads from its last `seq`.
+ * While Redis is away, publishes wait in ioredis's offline queue and fail to `onError` after
+ * its retry limit (`maxRetriesPerRequest`, 20 reconnect attempts); one delivered late is
+ * harmless, since a follower skips a `seq` it has sent.
  */
 import { Redis } from 'ioredis';
 import type { BatchEvent } from '../../core/events.js';
