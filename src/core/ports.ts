@@ -262,7 +262,13 @@ export interface EventBus {
   readonly kind: 'local' | 'redis';
   /** Sends committed events (of any batches) to the subscribers of their batch. */
   publish(events: BatchEvent[]): void;
-  /** Calls `listener` with each later event of `batchId`; returns the unsubscribe function. */
-  subscribe(batchId: string, listener: (event: BatchEvent) => void): () => void;
+  /**
+   * Calls `listener` with each later event of `batchId`; returns the unsubscribe function.
+   * `onResync` is called whenever events of the batch may have been missed since `subscribe`
+   * returned — a subscription across the network that became live only now, or came back
+   * after a lost connection: what was published before that call is in the log, so the
+   * caller reads the log from the last `seq` it has. A bus that cannot miss one never calls it.
+   */
+  subscribe(batchId: string, listener: (event: BatchEvent) => void, onResync?: () => void): () => void;
   close(): Promise<void>;
 }

@@ -2,7 +2,10 @@
  * A batch's events for one client, in order, none lost and none repeated: first what the
  * log holds after `afterSeq`, then live ones from the bus. A live event that arrives past a
  * gap (a missed message, a replay still running) is preceded by what the log holds between;
- * a consumer that falls far behind costs a bounded queue, then reads from the log again.
+ * a consumer that falls far behind costs a bounded queue, then reads from the log again, as
+ * it does when the bus says it may have missed events (a subscription across the network
+ * that became live, or came back after a lost connection) — so a missed last event is not
+ * waited for in vain.
  * Ends once the batch is finished and its end event sent (at once for a client resuming
  * after it). SSE and WebSocket both stream from here.
  */
@@ -22,16 +25,24 @@ export async function* followEvents(
   signal: AbortSignal,
 ): AsyncGenerator<BatchEvent> {
   let queue: BatchEvent[] = [];
-  let overflowed = false;
+  /** Read the log from `last` before taking from the queue again. */
+  let reread = false;
   let wake: (() => void) | null = null;
   // Subscribe before reading the log, so nothing committed in between is missed.
-  const unsubscribe = bus.subscribe(batchId, (event) => {
-    if (queue.length >= MAX_QUEUED) {
-      queue = [];
-      overflowed = true;
-    } else queue.push(event);
-    wake?.();
-  });
+  const unsubscribe = bus.subscribe(
+    batchId,
+    (event) => {
+      if (queue.length >= MAX_QUEUED) {
+        queue = [];
+        reread = true;
+      } else queue.push(event);
+      wake?.();
+    },
+    () => {
+      reread = true;
+      wake?.();
+    },
+  );
   const onAbort = (): void => wake?.();
   signal.addEventListener('abort', onAbort);
   let last = afterSeq;
@@ -50,8 +61,9 @@ export async function* followEvents(
     }
 
     while (!signal.aborted) {
-      if (overflowed) {
-        overflowed = false;
+      if (reread) {
+        reread = false;
+        // Whatever is queued was committed before it was published: the log has it.
         queue = [];
         for await (const event of logAfter(store, batchId, last)) {
           yield event;

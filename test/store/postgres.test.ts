@@ -11,22 +11,12 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { MetadataStore } from '../../src/core/ports.js';
 import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/index.js';
+import { itNeedsService } from '../support/services.js';
 import { assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
 
 const url = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
-
-/** The URL without its password, for messages. */
-function shown(text: string): string {
-  try {
-    const parsed = new URL(text);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /** Null when the database answers, else why not. */
 async function unreachable(): Promise<string | null> {
@@ -135,10 +125,5 @@ if (problem === null) {
     });
   });
 } else {
-  it('runs the MetadataStore suite on PostgreSQL', (t) => {
-    const message = `PostgreSQL not reachable at ${shown(url)}: ${problem}`;
-    // On CI the database is part of the job: its absence is a failure, not a skip.
-    if (process.env.CI === 'true') assert.fail(message);
-    t.skip(message);
-  });
+  itNeedsService('runs the MetadataStore suite on PostgreSQL', 'PostgreSQL', url, problem);
 }

@@ -21,6 +21,7 @@ export class LocalEventBus implements EventBus {
     }
   }
 
+  /** Live at once and never misses an event, so it has no `onResync` to call. */
   subscribe(batchId: string, listener: (event: BatchEvent) => void): () => void {
     let set = this.listeners.get(batchId);
     if (!set) this.listeners.set(batchId, (set = new Set()));
