@@ -231,6 +231,7 @@ export function describeJobQueue(
         [0, 1],
         'the runners saw their signal abort',
       );
+      assert.deepEqual(errors, []);
     });
 
     test('does not run a file twice when told of it many times', async () => {
@@ -257,6 +258,7 @@ export function describeJobQueue(
       await runner.settled();
       for (let index = 0; index < 12; index++) assert.equal(runner.runsOf(batchId, index), 1);
       assert.equal((await store().getBatch(batchId))?.counts.succeeded, 12);
+      assert.deepEqual(errors, []);
     });
 
     test('keeps going when a runner throws, and runs that file again once its lease expires', async () => {
@@ -291,6 +293,7 @@ export function describeJobQueue(
       await new Promise((r) => setTimeout(r, h().leaseMs + 500));
       assert.equal(runner.calls.length, 2, 'no file was taken after stop()');
       assert.equal((await store().getBatch(batchId))?.counts.queued, 2);
+      assert.deepEqual(errors, []);
     });
   });
 }
