@@ -22,7 +22,10 @@ export interface JobQueueHarness {
 export type JobQueueFactory = () => Promise<JobQueueHarness>;
 
 /** What the fake runner does with one run: end it, or hold it until its signal aborts. */
-type Behaviour = 'succeed' | 'fail' | 'hold' | 'throw';
+type Behaviour = 'succeed' | 'fail' | 'retry' | 'hold' | 'throw';
+
+/** The back-off of a run that ends `retrying`, in ms. */
+const RETRY_AFTER_MS = 300;
 
 /** A FileRunner that records its calls and ends runs through the store, as the real one does. */
 export class FakeRunner {
@@ -64,22 +67,28 @@ export class FakeRunner {
       }
       const outcome = signal.aborted
         ? ({ kind: 'cancelled' } as const)
-        : behaviour === 'fail'
+        : behaviour === 'retry'
           ? ({
-              kind: 'failed',
-              error: { code: 'CORRUPT_INPUT', message: 'The file is damaged.' },
-              durationMs: 1,
-              cpuMs: 1,
-              details: null,
+              kind: 'retrying',
+              error: { code: 'WORKER_CRASHED', message: 'The worker stopped.' },
+              notBefore: Date.now() + RETRY_AFTER_MS,
             } as const)
-          : ({
-              kind: 'succeeded',
-              outputBytes: 10,
-              outputType: 'image/webp',
-              durationMs: 1,
-              cpuMs: 1,
-              details: null,
-            } as const);
+          : behaviour === 'fail'
+            ? ({
+                kind: 'failed',
+                error: { code: 'CORRUPT_INPUT', message: 'The file is damaged.' },
+                durationMs: 1,
+                cpuMs: 1,
+                details: null,
+              } as const)
+            : ({
+                kind: 'succeeded',
+                outputBytes: 10,
+                outputType: 'image/webp',
+                durationMs: 1,
+                cpuMs: 1,
+                details: null,
+              } as const);
       await this.store.completeFile(batchId, index, leased.leaseOwner, outcome, Date.now());
     } finally {
       this.inFlight -= 1;
@@ -201,6 +210,22 @@ export function describeJobQueue(
         [0, 1, 2].map((i) => runner.runsOf(batchId, i)),
         [1, 2, 1],
       );
+    });
+
+    test('runs a file again after its back-off when its run ends retrying', async () => {
+      const runner = new FakeRunner(store(), (l, call) =>
+        l.file.index === 0 && call < 3 ? 'retry' : 'succeed',
+      );
+      const queue = node(2, runner);
+      const batchId = await submit(2);
+      queue.notify();
+      await batchEnds(store(), batchId);
+      const file = await store().getFile(batchId, 0);
+      assert.equal(file?.status, 'succeeded');
+      assert.equal(file?.attempts, 3);
+      await runner.settled();
+      assert.equal(runner.runsOf(batchId, 0), 3);
+      assert.deepEqual(errors, []);
     });
 
     test('never runs more files at once than its concurrency', async () => {

@@ -11,9 +11,9 @@
  *   no-op, a file waiting for another run (retry, back-off) gets a new job. Finished jobs are
  *   removed at once, so an id is only ever held by a live job.
  * - A job keeps working on its file until the file needs nothing more: it claims it; when the
- *   store says `wait` (a live lease elsewhere, a back-off), the job moves itself to BullMQ's
- *   delayed set until then; when a run ends `retrying`, the same job claims it again and so
- *   waits out the back-off.
+ *   store says `wait` (a live lease elsewhere), the job moves itself to BullMQ's delayed set
+ *   until then; when its run ends `retrying` (or does not end: the runner threw, a shutdown),
+ *   a delayed job for that next wait takes over.
  * - A node that dies: BullMQ's stall check (every `stalledIntervalMs`, any node) puts its jobs
  *   back once their lock (`leaseMs`) expired; the node that takes one finds the file's lease
  *   expired and recovers it (an attempt counted; `WORKER_CRASHED` after `maxAttempts`).
@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { FileRunner, JobQueue, MetadataStore } from '../../core/ports.js';
+import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
 import { CancelChannel, type CancelMessage } from './cancel-channel.js';
 
 export interface BullmqJobQueueOptions {
@@ -179,41 +179,48 @@ export class BullmqJobQueue implements JobQueue {
     for (;;) {
       const files = await this.#store.listWaitingFiles({ limit: ENQUEUE_PAGE, ...(after && { after }) });
       if (files.length === 0) return;
-      const now = Date.now();
-      await this.#queue.addBulk(
-        files.map((f) => ({
-          name: 'file',
-          data: { batchId: f.batchId, index: f.index },
-          opts: {
-            jobId: `${f.batchId}-${f.index}-${f.attempts}`,
-            delay: Math.max(0, (f.notBefore ?? now) - now),
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        })),
-      );
+      await this.#add(files);
       if (files.length < ENQUEUE_PAGE || this.#stopped) return;
       after = files.at(-1);
     }
   }
 
-  /** One job: claims its file and runs it, until the file is done or has to wait. */
+  /** One job per file, delayed until its `notBefore`; a file that has its job already is skipped. */
+  async #add(files: WaitingFile[]): Promise<void> {
+    const now = Date.now();
+    await this.#queue.addBulk(
+      files.map((f) => ({
+        name: 'file',
+        data: { batchId: f.batchId, index: f.index },
+        opts: {
+          jobId: `${f.batchId}-${f.index}-${f.attempts}`,
+          delay: Math.max(0, (f.notBefore ?? now) + (f.notBefore === null ? 0 : AFTER_MS) - now),
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      })),
+    );
+  }
+
+  /**
+   * One job: claims its file and runs it, until the file is done or has to wait. A wait
+   * before any run (a duplicate delivery, a stall of a node still alive) delays this job; a
+   * wait after a run (a back-off, a run that did not end) is a new wait of the file, with
+   * the job id the sweep would give it, so the two never make two jobs.
+   */
   async #process(job: Job<FileJob>, token: string | undefined): Promise<void> {
     const { batchId, index } = job.data;
+    let ranAttempt: number | null = null;
     for (;;) {
-      if (this.#stopped) return this.#lookAgainAt(job, token, Date.now() + this.#opts.leaseMs);
-      this.#runs += 1;
-      const claim = await this.#store.claimFile({
-        batchId,
-        index,
-        owner: `${this.#opts.node}#${this.#instance}.${this.#runs}`,
-        node: this.#opts.node,
-        leaseMs: this.#opts.leaseMs,
-        now: Date.now(),
-        maxAttempts: this.#opts.maxAttempts,
-      });
+      const claim: FileClaim = this.#stopped
+        ? ({ kind: 'wait', until: Date.now() + (ranAttempt === null ? 0 : this.#opts.leaseMs) } as const)
+        : await this.#claim(batchId, index);
       if (claim.kind === 'none') return;
-      if (claim.kind === 'wait') return this.#lookAgainAt(job, token, claim.until);
+      if (claim.kind === 'wait') {
+        if (ranAttempt === null) return this.#lookAgainAt(job, token, claim.until);
+        return this.#add([{ batchId, index, attempts: ranAttempt, notBefore: claim.until }]);
+      }
+      ranAttempt = claim.leased.file.attempts;
       const controller = new AbortController();
       const done = this.#runner!(claim.leased, controller.signal).catch(this.#opts.onError);
       this.#running.set(key(batchId, index), { controller, done });
@@ -223,6 +230,20 @@ export class BullmqJobQueue implements JobQueue {
         this.#running.delete(key(batchId, index));
       }
     }
+  }
+
+  #claim(batchId: string, index: number): Promise<FileClaim> {
+    this.#runs += 1;
+    return this.#store.claimFile({
+      batchId,
+      index,
+      // One owner per run: a run this node gave up on can never write over the next one.
+      owner: `${this.#opts.node}#${this.#instance}.${this.#runs}`,
+      node: this.#opts.node,
+      leaseMs: this.#opts.leaseMs,
+      now: Date.now(),
+      maxAttempts: this.#opts.maxAttempts,
+    });
   }
 
   /** Puts the job in BullMQ's delayed set until `at`, then it claims its file again. */
