@@ -53,6 +53,19 @@ export interface LeasedFile {
 export type FileClaim =
   { kind: 'leased'; leased: LeasedFile } | { kind: 'wait'; until: number } | { kind: 'none' };
 
+/** Which file `claimFile` takes, for whom, and how recovery of an expired lease counts. */
+export interface ClaimFileOptions {
+  batchId: string;
+  index: number;
+  /** The lease holder of the run, as in `claimNextFile`. */
+  owner: string;
+  node: string;
+  leaseMs: number;
+  now: number;
+  /** Runs before a file whose runner died fails with `WORKER_CRASHED`. */
+  maxAttempts: number;
+}
+
 /** A file waiting to run (`queued`, or `retrying` until `notBefore`), for a queue to enqueue. */
 export interface WaitingFile {
   batchId: string;
@@ -148,15 +161,7 @@ export interface MetadataStore {
    * first recovered as by `recoverExpiredLeases`, in the same transaction, then taken if that
    * queued it. A live lease or a future `notBefore` gives `wait`; anything else `none`.
    */
-  claimFile(opts: {
-    batchId: string;
-    index: number;
-    owner: string;
-    node: string;
-    leaseMs: number;
-    now: number;
-    maxAttempts: number;
-  }): Promise<FileClaim>;
+  claimFile(opts: ClaimFileOptions): Promise<FileClaim>;
   /**
    * Files waiting to run, oldest batch first then by index, at most `limit`, after the
    * (batchId, index) `after` when given (paging).

@@ -4,21 +4,11 @@
  * a job run again after a stall) is run by one runner at a time and ends once. Also the list
  * of waiting files such a queue enqueues from.
  */
-import type { FileClaim, WaitingFile } from '../core/ports.js';
+import type { ClaimFileOptions, FileClaim, WaitingFile } from '../core/ports.js';
 import type { StoreContext } from './dialect.js';
 import { inLoggedTransaction } from './event-log.js';
 import { leaseFile } from './file-runs.js';
 import { recoverLockedFile } from './lease-recovery.js';
-
-export interface ClaimFileOptions {
-  batchId: string;
-  index: number;
-  owner: string;
-  node: string;
-  leaseMs: number;
-  now: number;
-  maxAttempts: number;
-}
 
 export async function claimFile(ctx: StoreContext, opts: ClaimFileOptions): Promise<FileClaim> {
   const { batchId, index, now } = opts;

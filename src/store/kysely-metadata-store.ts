@@ -10,6 +10,7 @@ import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/model.js';
 import type {
+  ClaimFileOptions,
   FileClaim,
   FileOutcome,
   LeasedFile,
@@ -23,7 +24,7 @@ import type {
 import { cancel, retry } from './batch-control.js';
 import { runningProgress } from './batch-counters.js';
 import type { StoreContext, StoreDialect } from './dialect.js';
-import { claimFile, listWaitingFiles, type ClaimFileOptions } from './file-claims.js';
+import { claimFile, listWaitingFiles } from './file-claims.js';
 import { creationEntries, inLoggedTransaction, listEvents } from './event-log.js';
 import * as runs from './file-runs.js';
 import { recoverExpiredLeases } from './lease-recovery.js';
