@@ -89,7 +89,8 @@ export class BullmqJobQueue implements JobQueue {
   #runner: FileRunner | null = null;
   #timer: NodeJS.Timeout | null = null;
   #runs = 0;
-  #enqueueing = false;
+  /** The enqueueing pass under way, if any. */
+  #enqueueing: Promise<void> | null = null;
   #again = false;
   #stopped = false;
 
@@ -136,11 +137,10 @@ export class BullmqJobQueue implements JobQueue {
       this.#again = true;
       return;
     }
-    this.#enqueueing = true;
-    this.#enqueueWaiting()
+    this.#enqueueing = this.#enqueueWaiting()
       .catch(this.#opts.onError)
       .finally(() => {
-        this.#enqueueing = false;
+        this.#enqueueing = null;
         if (this.#again) {
           this.#again = false;
           this.notify();
@@ -157,6 +157,7 @@ export class BullmqJobQueue implements JobQueue {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const run of this.#running.values()) run.controller.abort('shutdown');
+    await this.#enqueueing;
     // Waits for the jobs in flight: each hands its file back (delayed until its lease expires).
     await this.#worker?.close();
     await this.#queue.close();
