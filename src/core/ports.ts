@@ -45,6 +45,37 @@ export interface LeasedFile {
   leaseOwner: string;
 }
 
+/**
+ * What `claimFile` found: the file is now leased to the caller; or it cannot run before
+ * `until` (leased to a live runner, or retrying after a back-off); or there is nothing to run
+ * (it is final, cancelled, or gone).
+ */
+export type FileClaim =
+  { kind: 'leased'; leased: LeasedFile } | { kind: 'wait'; until: number } | { kind: 'none' };
+
+/** Which file `claimFile` takes, for whom, and how recovery of an expired lease counts. */
+export interface ClaimFileOptions {
+  batchId: string;
+  index: number;
+  /** The lease holder of the run, as in `claimNextFile`. */
+  owner: string;
+  node: string;
+  leaseMs: number;
+  now: number;
+  /** Runs before a file whose runner died fails with `WORKER_CRASHED`. */
+  maxAttempts: number;
+}
+
+/** A file waiting to run (`queued`, or `retrying` until `notBefore`), for a queue to enqueue. */
+export interface WaitingFile {
+  batchId: string;
+  index: number;
+  /** Runs started so far: with the index, names one wait of the file. */
+  attempts: number;
+  /** Epoch ms before which it must not run; null for a queued file. */
+  notBefore: number | null;
+}
+
 /** How one run of a file ended. */
 export type FileOutcome =
   | {
@@ -123,6 +154,22 @@ export interface MetadataStore {
     leaseMs: number;
     now: number;
   }): Promise<LeasedFile | null>;
+  /**
+   * Takes one named file (for a queue that delivers files itself, e.g. BullMQ): a `queued`
+   * file, or a `retrying` one whose `notBefore` has passed, becomes `running` as in
+   * `claimNextFile`. A `running` file whose lease expired before `now` (its runner died) is
+   * first recovered as by `recoverExpiredLeases`, in the same transaction, then taken if that
+   * queued it. A live lease or a future `notBefore` gives `wait`; anything else `none`.
+   */
+  claimFile(opts: ClaimFileOptions): Promise<FileClaim>;
+  /**
+   * Files waiting to run, oldest batch first then by index, at most `limit`, after the
+   * (batchId, index) `after` when given (paging).
+   */
+  listWaitingFiles(opts: {
+    limit: number;
+    after?: { batchId: string; index: number };
+  }): Promise<WaitingFile[]>;
   /**
    * Extends a running file's lease. `lost` when the file is no longer running under this
    * owner; `cancel` when a cancel was requested (the caller stops the run).

@@ -5,12 +5,12 @@
  * lease_owner = ?`, so a runner that lost its lease (or a file cancelled and retried
  * meanwhile) changes nothing, and logs nothing.
  */
-import type { ExpressionBuilder, UpdateObject } from 'kysely';
+import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely';
 import type { FileStatus } from '../core/model.js';
 import type { FileOutcome, LeasedFile } from '../core/ports.js';
 import { applyBatchChange, move, runningProgress } from './batch-counters.js';
 import type { StoreContext } from './dialect.js';
-import { inLoggedTransaction } from './event-log.js';
+import { inLoggedTransaction, type EventLog } from './event-log.js';
 import { EVENT_FILE_COLUMNS, toEventFile, toFile } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -33,14 +33,14 @@ export async function claimNextFile(
   ctx: StoreContext,
   opts: { owner: string; node: string; leaseMs: number; now: number },
 ): Promise<LeasedFile | null> {
-  const { owner, node, leaseMs, now } = opts;
+  const { now } = opts;
   return inLoggedTransaction(ctx, async (trx, log) => {
     // Batch ids sort by creation time: oldest batch first, then by index. One index seek per
     // status (an OR of the two makes the planner sort every queued file on each claim).
     const oldest = (status: 'queued' | 'retrying') =>
       trx
         .selectFrom('batch_files')
-        .select(['batch_id', 'idx', 'status'])
+        .select(['batch_id', 'idx'])
         .where('status', '=', status)
         .$if(status === 'retrying', (qb) => qb.where('not_before', '<=', now))
         .orderBy('batch_id')
@@ -48,49 +48,67 @@ export async function claimNextFile(
         .limit(1)
         // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
         .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
-        .executeTakeFirst();
+        .executeTakeFirst()
+        .then((row) => row && { ...row, status });
     const queued = await oldest('queued');
     const retrying = await oldest('retrying');
     const candidate = [queued, retrying]
       .filter((c) => c !== undefined)
       .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
     if (candidate === undefined) return null;
-    const file = await trx
-      .updateTable('batch_files')
-      .set((eb) => ({
-        status: 'running',
-        attempts: eb('attempts', '+', 1),
-        progress: 0,
-        node,
-        lease_owner: owner,
-        lease_expires_at: now + leaseMs,
-        not_before: null,
-        error_code: null,
-        error_message: null,
-        started_at: now,
-        finished_at: null,
-      }))
-      .where('batch_id', '=', candidate.batch_id)
-      .where('idx', '=', candidate.idx)
-      .where('status', '=', candidate.status)
-      .returningAll()
-      .executeTakeFirst();
-    if (file === undefined) return null;
-    const batch = await applyBatchChange(trx, log, candidate.batch_id, {
-      counts: move(candidate.status, 'running'),
-      startAt: now,
-      now,
-      files: [toEventFile(file)],
-    });
-    // The foreign key makes a file without its batch impossible.
-    if (batch === undefined) throw new Error(`batch ${candidate.batch_id} vanished under its file`);
-    return {
-      file: toFile(file),
-      processor: batch.processor,
-      settings: JSON.parse(batch.settings) as Record<string, unknown>,
-      leaseOwner: owner,
-    };
+    return leaseFile(trx, log, candidate.batch_id, candidate.idx, candidate.status, opts);
   });
+}
+
+/**
+ * Inside a transaction: makes the file `running` under `owner` if it is still in status
+ * `from`, counts the attempt, starts the batch if needed and logs it. Null when the guard
+ * did not match.
+ */
+export async function leaseFile(
+  trx: Kysely<Database>,
+  log: EventLog,
+  batchId: string,
+  index: number,
+  from: 'queued' | 'retrying',
+  opts: { owner: string; node: string; leaseMs: number; now: number },
+): Promise<LeasedFile | null> {
+  const { owner, node, leaseMs, now } = opts;
+  const file = await trx
+    .updateTable('batch_files')
+    .set((eb) => ({
+      status: 'running',
+      attempts: eb('attempts', '+', 1),
+      progress: 0,
+      node,
+      lease_owner: owner,
+      lease_expires_at: now + leaseMs,
+      not_before: null,
+      error_code: null,
+      error_message: null,
+      started_at: now,
+      finished_at: null,
+    }))
+    .where('batch_id', '=', batchId)
+    .where('idx', '=', index)
+    .where('status', '=', from)
+    .returningAll()
+    .executeTakeFirst();
+  if (file === undefined) return null;
+  const batch = await applyBatchChange(trx, log, batchId, {
+    counts: move(from, 'running'),
+    startAt: now,
+    now,
+    files: [toEventFile(file)],
+  });
+  // The foreign key makes a file without its batch impossible.
+  if (batch === undefined) throw new Error(`batch ${batchId} vanished under its file`);
+  return {
+    file: toFile(file),
+    processor: batch.processor,
+    settings: JSON.parse(batch.settings) as Record<string, unknown>,
+    leaseOwner: owner,
+  };
 }
 
 export async function renewLease(

@@ -10,6 +10,8 @@ import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/model.js';
 import type {
+  ClaimFileOptions,
+  FileClaim,
   FileOutcome,
   LeasedFile,
   ListBatchesQuery,
@@ -17,10 +19,12 @@ import type {
   MetadataStore,
   NewBatch,
   Page,
+  WaitingFile,
 } from '../core/ports.js';
 import { cancel, retry } from './batch-control.js';
 import { runningProgress } from './batch-counters.js';
 import type { StoreContext, StoreDialect } from './dialect.js';
+import { claimFile, listWaitingFiles } from './file-claims.js';
 import { creationEntries, inLoggedTransaction, listEvents } from './event-log.js';
 import * as runs from './file-runs.js';
 import { recoverExpiredLeases } from './lease-recovery.js';
@@ -183,6 +187,17 @@ export class KyselyMetadataStore implements MetadataStore {
     now: number;
   }): Promise<LeasedFile | null> {
     return runs.claimNextFile(this.#ctx, opts);
+  }
+
+  claimFile(opts: ClaimFileOptions): Promise<FileClaim> {
+    return claimFile(this.#ctx, opts);
+  }
+
+  listWaitingFiles(opts: {
+    limit: number;
+    after?: { batchId: string; index: number };
+  }): Promise<WaitingFile[]> {
+    return listWaitingFiles(this.#ctx, opts);
   }
 
   renewLease(

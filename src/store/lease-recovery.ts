@@ -6,9 +6,11 @@
 import type { FileStatus } from '../core/model.js';
 import { applyBatchChange, move } from './batch-counters.js';
 import type { StoreContext } from './dialect.js';
-import { inLoggedTransaction } from './event-log.js';
+import type { Kysely } from 'kysely';
+import { inLoggedTransaction, type EventLog } from './event-log.js';
 import { NO_LEASE, type FileUpdate } from './file-runs.js';
 import { EVENT_FILE_COLUMNS, toEventFile } from './rows.js';
+import type { Database } from './schema.js';
 
 export async function recoverExpiredLeases(
   ctx: StoreContext,
@@ -51,21 +53,38 @@ async function recoverOne(
       .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
       .executeTakeFirst();
     if (current === undefined) return false;
-    const { status, values } = recoveryUpdate(current, now, maxAttempts);
-    const file = await trx
-      .updateTable('batch_files')
-      .set({ ...values, ...NO_LEASE, status })
-      .where('batch_id', '=', batchId)
-      .where('idx', '=', index)
-      .returning(EVENT_FILE_COLUMNS)
-      .executeTakeFirstOrThrow();
-    await applyBatchChange(trx, log, batchId, {
-      counts: move('running', status),
-      now,
-      files: [toEventFile(file)],
-    });
+    await recoverLockedFile(trx, log, batchId, index, current, now, maxAttempts);
     return true;
   });
+}
+
+/**
+ * Inside a transaction, for a `running` file whose expired lease the caller has checked
+ * (and locked): moves it as recovery does and logs it. Returns the status it left it in.
+ */
+export async function recoverLockedFile(
+  trx: Kysely<Database>,
+  log: EventLog,
+  batchId: string,
+  index: number,
+  current: { attempts: number; cancel_requested: number },
+  now: number,
+  maxAttempts: number,
+): Promise<FileStatus> {
+  const { status, values } = recoveryUpdate(current, now, maxAttempts);
+  const file = await trx
+    .updateTable('batch_files')
+    .set({ ...values, ...NO_LEASE, status })
+    .where('batch_id', '=', batchId)
+    .where('idx', '=', index)
+    .returning(EVENT_FILE_COLUMNS)
+    .executeTakeFirstOrThrow();
+  await applyBatchChange(trx, log, batchId, {
+    counts: move('running', status),
+    now,
+    files: [toEventFile(file)],
+  });
+  return status;
 }
 
 function recoveryUpdate(

@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { describeBatches } from './contract/batches.js';
+import { describeClaims } from './contract/claims.js';
 import { describeControl } from './contract/control.js';
 import { describeEventDelivery } from './contract/event-delivery.js';
 import { describeEvents } from './contract/events.js';
@@ -22,6 +23,7 @@ export function describeMetadataStore(name: string, factory: StoreFactory): void
   describe(`MetadataStore contract: ${name}`, () => {
     describeBatches(factory);
     describeRuns(factory);
+    describeClaims(factory);
     describeLifecycle(factory);
     describeControl(factory);
     describeEvents(factory);

@@ -6,7 +6,6 @@
  * (`CI=true`), where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { MetadataStore } from '../../src/core/ports.js';
@@ -14,45 +13,16 @@ import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/
 import { itNeedsService } from '../support/services.js';
 import { assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
+import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from './postgres-support.js';
 
-const url = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schemas: string[] = [];
+const url = TEST_DATABASE_URL;
+const schemas = new TestSchemas(url);
+const freshSchema = (): string => schemas.fresh();
 
-/** Null when the database answers, else why not. */
-async function unreachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function freshSchema(): string {
-  const schema = `filemill_test_${randomBytes(6).toString('hex')}`;
-  schemas.push(schema);
-  return schema;
-}
-
-async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const schema of schemas)
-      await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-const problem = await unreachable();
+const problem = await postgresProblem(url);
 
 if (problem === null) {
-  after(dropSchemas);
+  after(() => schemas.drop());
 
   describeMetadataStore('postgres', async () => {
     const store = createPostgresMetadataStore({ url, schema: freshSchema() });

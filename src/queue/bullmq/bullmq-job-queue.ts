@@ -1,0 +1,259 @@
+/**
+ * `JobQueue` on BullMQ (Redis), for several nodes: one BullMQ job per waiting file, taken by
+ * whichever node has a free slot. BullMQ only delivers; the store decides. A job names a
+ * file, and the node that takes it claims that file in the database (`claimFile`): a file
+ * delivered twice — a duplicate job, a job BullMQ runs again after a stall — runs under one
+ * lease at a time, and its end is recorded once (`completeFile` is guarded by the lease).
+ * File states, attempts, back-off and batch counters stay in the store; BullMQ flows,
+ * attempts and results are not used.
+ *
+ * - Job ids are `<batchId>-<index>-<attempts>`: enqueueing a file twice while it waits is a
+ *   no-op, a file waiting for another run (retry, back-off) gets a new job. Finished jobs are
+ *   removed at once, so an id is only ever held by a live job.
+ * - A job keeps working on its file until the file needs nothing more: it claims it; when the
+ *   store says `wait` (a live lease elsewhere), the job moves itself to BullMQ's delayed set
+ *   until then; when its run ends `retrying` (or does not end: the runner threw, a shutdown),
+ *   a delayed job for that next wait takes over.
+ * - A node that dies: BullMQ's stall check (every `stalledIntervalMs`, any node) puts its jobs
+ *   back once their lock (`leaseMs`) expired; the node that takes one finds the file's lease
+ *   expired and recovers it (an attempt counted; `WORKER_CRASHED` after `maxAttempts`).
+ * - A sweep every `sweepMs` recovers expired leases and enqueues every waiting file, so that a
+ *   file whose job was lost (an API node that died between commit and enqueue, a job BullMQ
+ *   gave up on) is taken all the same.
+ * - Cancel: `abort` publishes on a channel every node subscribes to (cancel-channel.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
+import { CancelChannel, type CancelMessage } from './cancel-channel.js';
+
+export interface BullmqJobQueueOptions {
+  /** `redis://…` of the Redis that every node shares. */
+  redisUrl: string;
+  /**
+   * Prefix of every Redis key and channel of this queue: deployments (and tests) sharing a
+   * Redis each use their own. No `:` in it.
+   * @defaultValue 'filemill'
+   */
+  prefix?: string;
+  /** Files run at once on this node (the pool size). 0 makes a node that only enqueues. */
+  concurrency: number;
+  /** This node's name, recorded on the files it runs. */
+  node: string;
+  /**
+   * Lease of a running file, and the lock of its BullMQ job, in ms: a file on a node that
+   * died is taken by another one about this long (plus `stalledIntervalMs`) after the node
+   * last renewed it. The FileRunner must renew leases with the same value.
+   */
+  leaseMs: number;
+  /** Runs of a file, its stalls included, before it fails (`WORKER_CRASHED` for a stall). */
+  maxAttempts: number;
+  /**
+   * How often this node looks for jobs whose lock expired (their node died).
+   * @defaultValue 5000 ms
+   */
+  stalledIntervalMs?: number;
+  /**
+   * How often this node recovers expired leases and enqueues every waiting file.
+   * @defaultValue 10000 ms
+   */
+  sweepMs?: number;
+  onError: (error: unknown) => void;
+}
+
+/** What a job carries: the file it is for. */
+interface FileJob {
+  batchId: string;
+  index: number;
+}
+
+const QUEUE_NAME = 'files';
+/** Waiting files read per page when enqueueing. */
+const ENQUEUE_PAGE = 500;
+/** A delayed look comes this long after the time the store named, so that time has passed. */
+const AFTER_MS = 50;
+
+export class BullmqJobQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  readonly #store: MetadataStore;
+  readonly #opts: BullmqJobQueueOptions;
+  readonly #prefix: string;
+  /** Unique per instance: lease owners of this node's runs derive from it. */
+  readonly #instance = randomBytes(4).toString('hex');
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #connection: Redis;
+  readonly #queue: Queue<FileJob>;
+  readonly #cancels: CancelChannel;
+  #worker: Worker<FileJob> | null = null;
+  #runner: FileRunner | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #runs = 0;
+  /** The enqueueing pass under way, if any. */
+  #enqueueing: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(store: MetadataStore, opts: BullmqJobQueueOptions) {
+    this.#store = store;
+    this.#opts = opts;
+    this.#prefix = opts.prefix ?? 'filemill';
+    if (this.#prefix.includes(':')) throw new Error('The BullMQ prefix must not contain ":".');
+    // BullMQ's blocking reads need commands that wait for a reconnect rather than fail.
+    this.#connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection.on('error', opts.onError);
+    this.#queue = new Queue<FileJob>(QUEUE_NAME, { connection: this.#connection, prefix: this.#prefix });
+    this.#queue.on('error', opts.onError);
+    this.#cancels = new CancelChannel(opts.redisUrl, `${this.#prefix}:${QUEUE_NAME}:cancel`, opts.onError);
+  }
+
+  start(runner: FileRunner): void {
+    this.#runner = runner;
+    this.#cancels.listen((message) => this.#abortHere(message)).catch(this.#opts.onError);
+    if (this.#opts.concurrency > 0) {
+      this.#worker = new Worker<FileJob>(QUEUE_NAME, (job, token) => this.#process(job, token), {
+        connection: this.#connection,
+        prefix: this.#prefix,
+        concurrency: this.#opts.concurrency,
+        lockDuration: this.#opts.leaseMs,
+        stalledInterval: this.#opts.stalledIntervalMs ?? 5000,
+        // The store counts a file's runs and fails it after maxAttempts; BullMQ must not give up first.
+        maxStalledCount: this.#opts.maxAttempts,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 0 },
+      });
+      this.#worker.on('error', this.#opts.onError);
+      this.#worker.on('failed', (_job, error) => this.#opts.onError(error));
+    }
+    this.#timer = setInterval(() => this.#sweep(), this.#opts.sweepMs ?? 10_000);
+    this.#timer.unref();
+    this.notify();
+  }
+
+  /** Enqueues every waiting file; calls made while enqueueing are folded into one more pass. */
+  notify(): void {
+    if (this.#stopped || !this.#runner) return;
+    if (this.#enqueueing) {
+      this.#again = true;
+      return;
+    }
+    this.#enqueueing = this.#enqueueWaiting()
+      .catch(this.#opts.onError)
+      .finally(() => {
+        this.#enqueueing = null;
+        if (this.#again) {
+          this.#again = false;
+          this.notify();
+        }
+      });
+  }
+
+  abort(batchId: string, indices: number[]): void {
+    this.#abortHere({ batchId, indices });
+    this.#cancels.publish({ batchId, indices });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const run of this.#running.values()) run.controller.abort('shutdown');
+    await this.#enqueueing;
+    // Waits for the jobs in flight: each hands its file back (delayed until its lease expires).
+    await this.#worker?.close();
+    await this.#queue.close();
+    await this.#cancels.close();
+    await this.#connection.quit().catch(() => undefined);
+  }
+
+  #abortHere({ batchId, indices }: CancelMessage): void {
+    for (const index of indices) this.#running.get(key(batchId, index))?.controller.abort('cancel');
+  }
+
+  #sweep(): void {
+    this.#store
+      .recoverExpiredLeases(Date.now(), this.#opts.maxAttempts)
+      .then(() => this.notify(), this.#opts.onError);
+  }
+
+  async #enqueueWaiting(): Promise<void> {
+    let after: { batchId: string; index: number } | undefined;
+    for (;;) {
+      const files = await this.#store.listWaitingFiles({ limit: ENQUEUE_PAGE, ...(after && { after }) });
+      if (files.length === 0) return;
+      await this.#add(files);
+      if (files.length < ENQUEUE_PAGE || this.#stopped) return;
+      after = files.at(-1);
+    }
+  }
+
+  /** One job per file, delayed until its `notBefore`; a file that has its job already is skipped. */
+  async #add(files: WaitingFile[]): Promise<void> {
+    const now = Date.now();
+    await this.#queue.addBulk(
+      files.map((f) => ({
+        name: 'file',
+        data: { batchId: f.batchId, index: f.index },
+        opts: {
+          jobId: `${f.batchId}-${f.index}-${f.attempts}`,
+          delay: Math.max(0, (f.notBefore ?? now) + (f.notBefore === null ? 0 : AFTER_MS) - now),
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      })),
+    );
+  }
+
+  /**
+   * One job: claims its file and runs it, until the file is done or has to wait. A wait
+   * before any run (a duplicate delivery, a stall of a node still alive) delays this job; a
+   * wait after a run (a back-off, a run that did not end) is a new wait of the file, with
+   * the job id the sweep would give it, so the two never make two jobs.
+   */
+  async #process(job: Job<FileJob>, token: string | undefined): Promise<void> {
+    const { batchId, index } = job.data;
+    let ranAttempt: number | null = null;
+    for (;;) {
+      const claim: FileClaim = this.#stopped
+        ? ({ kind: 'wait', until: Date.now() + (ranAttempt === null ? 0 : this.#opts.leaseMs) } as const)
+        : await this.#claim(batchId, index);
+      if (claim.kind === 'none') return;
+      if (claim.kind === 'wait') {
+        if (ranAttempt === null) return this.#lookAgainAt(job, token, claim.until);
+        return this.#add([{ batchId, index, attempts: ranAttempt, notBefore: claim.until }]);
+      }
+      ranAttempt = claim.leased.file.attempts;
+      const controller = new AbortController();
+      const done = this.#runner!(claim.leased, controller.signal).catch(this.#opts.onError);
+      this.#running.set(key(batchId, index), { controller, done });
+      try {
+        await done;
+      } finally {
+        this.#running.delete(key(batchId, index));
+      }
+    }
+  }
+
+  #claim(batchId: string, index: number): Promise<FileClaim> {
+    this.#runs += 1;
+    return this.#store.claimFile({
+      batchId,
+      index,
+      // One owner per run: a run this node gave up on can never write over the next one.
+      owner: `${this.#opts.node}#${this.#instance}.${this.#runs}`,
+      node: this.#opts.node,
+      leaseMs: this.#opts.leaseMs,
+      now: Date.now(),
+      maxAttempts: this.#opts.maxAttempts,
+    });
+  }
+
+  /** Puts the job in BullMQ's delayed set until `at`, then it claims its file again. */
+  async #lookAgainAt(job: Job<FileJob>, token: string | undefined, at: number): Promise<never> {
+    await job.moveToDelayed(at + AFTER_MS, token);
+    throw new DelayedError();
+  }
+}
+
+function key(batchId: string, index: number): string {
+  return `${batchId}:${index}`;
+}
