@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
-import { LocalEventBus } from './events/local/local-event-bus.js';
+import { AppError } from './core/errors.js';
+import type { JobQueue } from './core/ports.js';
+import { shownUrl } from './core/urls.js';
+import { createEventBus } from './events/index.js';
+import { redisProblem } from './events/redis/reachable.js';
+import { BullmqJobQueue } from './queue/bullmq/bullmq-job-queue.js';
 import { LocalJobQueue } from './queue/local/local-job-queue.js';
 import { Aggregator } from './service/aggregator.js';
 import { BatchService } from './service/batch-service.js';
@@ -50,7 +55,19 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     databaseUrl: config.databaseUrl || undefined,
     dataDir: config.dataDir,
   });
-  await store.migrate();
+  await ready(`the database (${shownUrl(config.databaseUrl) || 'SQLite in the data folder'})`, () =>
+    store.migrate(),
+  ).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
+  if (config.redisUrl !== '') {
+    const problem = await redisProblem(config.redisUrl);
+    if (problem !== null) {
+      await store.close();
+      throw new AppError('NOT_READY', `Redis at ${shownUrl(config.redisUrl)} cannot be reached: ${problem}`);
+    }
+  }
   const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
   await storage.init();
 
@@ -68,11 +85,15 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
 
   const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
-  const bus = new LocalEventBus();
   let app: FastifyInstance | null = null;
   const logError = (error: unknown): void => {
     app?.log.error({ err: error }, 'background task failed');
   };
+  const bus = createEventBus({
+    redisUrl: config.redisUrl,
+    prefix: `${config.redisPrefix}:`,
+    onError: (error) => app?.log.warn({ err: error }, 'live events over Redis'),
+  });
   const aggregator = new Aggregator({
     store,
     storage,
@@ -84,13 +105,24 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     bus.publish(events);
     aggregator.onEvents(events);
   });
-  const queue = new LocalJobQueue(store, {
-    concurrency: config.concurrency,
-    leaseMs: config.leaseMs,
-    maxAttempts: config.maxAttempts,
-    node: config.nodeId,
-    onError: logError,
-  });
+  const queue: JobQueue =
+    config.queue === 'bullmq'
+      ? new BullmqJobQueue(store, {
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
+          concurrency: config.concurrency,
+          node: config.nodeId,
+          leaseMs: config.leaseMs,
+          maxAttempts: config.maxAttempts,
+          onError: logError,
+        })
+      : new LocalJobQueue(store, {
+          concurrency: config.concurrency,
+          leaseMs: config.leaseMs,
+          maxAttempts: config.maxAttempts,
+          node: config.nodeId,
+          onError: logError,
+        });
   const service = new BatchService({
     store,
     storage,
@@ -179,4 +211,14 @@ function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?:
     allowChildProcess: true,
     env: { [COMMANDS_ENV]: commandsToEnv(config.commands), PATH: process.env.PATH ?? '/usr/bin:/bin' },
   };
+}
+
+/** Runs a start-up step that needs a service; its failure stops the start-up with one line. */
+async function ready(what: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    throw new AppError('NOT_READY', `${what} cannot be reached or prepared: ${reason}`, { cause: error });
+  }
 }

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './api-client.js';
 import { batchCommands } from './batch-commands.js';
-import { serveCommand } from './serve.js';
+import { serveCommand, workerCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -18,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   program.addCommand(submitCommand());
   program.addCommand(serveCommand());
+  program.addCommand(workerCommand());
   for (const command of batchCommands()) program.addCommand(command);
   try {
     await program.parseAsync(argv);

@@ -91,6 +91,7 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
       `${source.databaseUrl ?? ENV_NAMES.databaseUrl}: must be a postgres:// URL or empty (SQLite)`,
     );
   }
+  problems.push(...scaleOutProblems(config, source));
   const commands = readCommands(config.commandsFile, source.commandsFile, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -120,6 +121,27 @@ function readCommands(file: string, source: string | undefined, problems: string
     for (const problem of error.problems) problems.push(`${source ?? ENV_NAMES.commandsFile}: ${problem}`);
     return [];
   }
+}
+
+/**
+ * Combinations that cannot work across nodes: BullMQ needs Redis and a database every node
+ * shares (SQLite is one process's file).
+ */
+function scaleOutProblems(config: Config, source: Partial<Record<ConfigKey, string>>): string[] {
+  const name = (key: ConfigKey) => source[key] ?? ENV_NAMES[key];
+  const problems: string[] = [];
+  if (config.redisUrl !== '' && !/^rediss?:\/\//.test(config.redisUrl)) {
+    problems.push(`${name('redisUrl')}: must be a redis:// or rediss:// URL, or empty`);
+  }
+  if (config.queue === 'bullmq') {
+    if (config.redisUrl === '') problems.push(`${name('queue')}: bullmq needs ${name('redisUrl')}`);
+    if (config.databaseUrl === '') {
+      problems.push(
+        `${name('queue')}: bullmq needs PostgreSQL (${name('databaseUrl')}): SQLite cannot be shared by several nodes`,
+      );
+    }
+  }
+  return problems;
 }
 
 function describe(message: string, key: ConfigKey): string {

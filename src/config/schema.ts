@@ -31,6 +31,19 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'postgres://… for PostgreSQL; empty for SQLite in the data folder.',
     }),
+    queue: Type.Enum(['local', 'bullmq'], {
+      default: 'local',
+      description: 'local: the database is the queue (one server); bullmq: BullMQ on Redis (several nodes).',
+    }),
+    redisUrl: Type.String({
+      default: '',
+      description: 'redis://… for BullMQ and for live events between nodes; empty: one process.',
+    }),
+    redisPrefix: Type.String({
+      pattern: '^[A-Za-z0-9_.-]+$',
+      default: 'filemill',
+      description: 'Prefix of every Redis key and channel, so deployments can share a Redis.',
+    }),
     concurrency: Type.Integer({
       minimum: 0,
       maximum: 256,
@@ -113,6 +126,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   port: 'FILEMILL_PORT',
   dataDir: 'FILEMILL_DATA_DIR',
   databaseUrl: 'FILEMILL_DATABASE_URL',
+  queue: 'FILEMILL_QUEUE',
+  redisUrl: 'FILEMILL_REDIS_URL',
+  redisPrefix: 'FILEMILL_REDIS_PREFIX',
   concurrency: 'FILEMILL_CONCURRENCY',
   maxFilesPerBatch: 'FILEMILL_MAX_FILES',
   maxFileBytes: 'FILEMILL_MAX_FILE_BYTES',

@@ -6,16 +6,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 
-/** `url` without its password, for messages. */
-export function shownUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
+export { shownUrl } from '../../src/core/urls.js';
+import { shownUrl } from '../../src/core/urls.js';
 
 /** Stands in for the suite `title` when `service` at `url` did not answer, for `problem`. */
 export function itNeedsService(title: string, service: string, url: string, problem: string): void {

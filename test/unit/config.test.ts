@@ -39,6 +39,37 @@ describe('loadConfig', () => {
       },
     );
   });
+  it('refuses combinations that cannot work across nodes, naming the variables', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ env });
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    assert.deepEqual(problems({ FILEMILL_QUEUE: 'bullmq' }), [
+      'FILEMILL_QUEUE: bullmq needs FILEMILL_REDIS_URL',
+      'FILEMILL_QUEUE: bullmq needs PostgreSQL (FILEMILL_DATABASE_URL): SQLite cannot be shared by several nodes',
+    ]);
+    assert.deepEqual(problems({ FILEMILL_QUEUE: 'bullmq', FILEMILL_REDIS_URL: 'redis://127.0.0.1:6379' }), [
+      'FILEMILL_QUEUE: bullmq needs PostgreSQL (FILEMILL_DATABASE_URL): SQLite cannot be shared by several nodes',
+    ]);
+    assert.deepEqual(problems({ FILEMILL_REDIS_URL: 'http://127.0.0.1:6379' }), [
+      'FILEMILL_REDIS_URL: must be a redis:// or rediss:// URL, or empty',
+    ]);
+    assert.match(problems({ FILEMILL_REDIS_PREFIX: 'a:b' }).join(), /^FILEMILL_REDIS_PREFIX: /);
+    const node = loadConfig({
+      env: {
+        FILEMILL_QUEUE: 'bullmq',
+        FILEMILL_REDIS_URL: 'redis://127.0.0.1:6379',
+        FILEMILL_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+        FILEMILL_CONCURRENCY: '0',
+      },
+    });
+    assert.deepEqual([node.queue, node.redisPrefix, node.concurrency], ['bullmq', 'filemill', 0]);
+  });
   it('refuses a database URL that is not PostgreSQL', () => {
     assert.throws(() => loadConfig({ env: { FILEMILL_DATABASE_URL: 'mysql://x' } }), /FILEMILL_DATABASE_URL/);
   });

@@ -1,0 +1,182 @@
+/**
+ * Several nodes, as separate OS processes on one machine: an API node and a second API node
+ * (`serve --concurrency 0`), two worker nodes (`filemill worker`), sharing a fresh
+ * PostgreSQL database, a Redis prefix of their own and one data folder. A worker node killed
+ * with SIGKILL mid-batch costs nothing: every file ends once, each node did some; the event
+ * stream read from one API node and resumed on the other has no gap and no repeat; a cancel
+ * sent to an API node reaches the file running on a worker node.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { redisProblem } from '../../src/events/redis/reachable.js';
+import { postgresProblem, TEST_DATABASE_URL } from '../store/postgres-support.js';
+import { itNeedsService } from '../support/services.js';
+import './support/env.js';
+import { allFiles, getJson, postJson, submit, waitForBatch } from './support/server.js';
+import { readSse, type SseEvent } from './support/sse.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REDIS_URL = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+interface Node {
+  name: string;
+  child: ChildProcess;
+  /** The API's address (API nodes only). */
+  url: string;
+  output(): string;
+}
+
+/** Starts `filemill <command>` from the sources; resolves once it says it runs. */
+function startNode(name: string, command: 'serve' | 'worker', env: Record<string, string>): Promise<Node> {
+  const args = ['--import', 'tsx', 'src/cli/run.ts', command];
+  if (command === 'serve') args.push('--port', '0', '--concurrency', '0');
+  else args.push('--concurrency', '1');
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, FILEMILL_NODE_ID: name, FILEMILL_LOG_LEVEL: 'warn' },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const url = /filemill (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? '';
+      if (url || /filemill worker /.test(output)) resolve({ name, child, url, output: () => output });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it ran:\n${output}`)));
+  });
+}
+
+async function stopNode(node: Node): Promise<void> {
+  if (node.child.exitCode !== null || node.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => node.child.once('exit', resolve));
+  node.child.kill('SIGTERM');
+  await exited;
+}
+
+function assertGapFree(events: SseEvent[]): void {
+  events.forEach((event, i) => assert.equal(event.id, i + 1, `seq ${i + 1} is there, once`));
+}
+
+const problem =
+  (await postgresProblem()) ?? ((await redisProblem(REDIS_URL)) && `Redis: ${await redisProblem(REDIS_URL)}`);
+
+if (problem !== null) {
+  describe('several nodes', () =>
+    itNeedsService('runs nodes over PostgreSQL and Redis', 'a service', REDIS_URL, problem));
+} else {
+  describe('several nodes (BullMQ on Redis, PostgreSQL, a shared data folder)', () => {
+    const database = `filemill_nodes_${randomBytes(5).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    let dataDir: string;
+    let env: Record<string, string>;
+    const nodes: Node[] = [];
+    let api: Node;
+    let api2: Node;
+    let worker1: Node;
+    let worker2: Node;
+
+    before(async () => {
+      await admin.connect();
+      await admin.query(`create database ${database}`);
+      dataDir = await mkdtemp(join(tmpdir(), 'filemill-nodes-'));
+      const databaseUrl = new URL(TEST_DATABASE_URL);
+      databaseUrl.pathname = `/${database}`;
+      env = {
+        FILEMILL_QUEUE: 'bullmq',
+        FILEMILL_REDIS_URL: REDIS_URL,
+        FILEMILL_REDIS_PREFIX: `fmtest${randomBytes(4).toString('hex')}`,
+        FILEMILL_DATABASE_URL: databaseUrl.toString(),
+        FILEMILL_DATA_DIR: dataDir,
+        // A dead node's file is taken again after its lease (plus BullMQ's stall check).
+        FILEMILL_LEASE_MS: '3000',
+      };
+      // One node migrates first; the others find the schema in place.
+      api = await startNode('api-1', 'serve', env);
+      [api2, worker1, worker2] = await Promise.all([
+        startNode('api-2', 'serve', env),
+        startNode('worker-1', 'worker', env),
+        startNode('worker-2', 'worker', env),
+      ]);
+      nodes.push(api, api2, worker1, worker2);
+    });
+
+    after(async () => {
+      await Promise.all(nodes.map(stopNode));
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('finishes every file exactly once when a worker node is killed mid-batch, and streams it without gap', async () => {
+      const files = Array.from({ length: 8 }, (_, i) => ({ name: `f${i}.txt`, data: `file ${i}` }));
+      const { status, body } = await submit(api.url, files, { processor: 'sleep', settings: '{"ms": 1200}' });
+      assert.equal(status, 202);
+      const id = body.id as string;
+
+      // Worker 1 has finished a file and runs another: now it dies, as a power cut would.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const ofWorker1 = (await allFiles(api.url, id)).filter((f: any) => f.node === 'worker-1');
+        const busy = ofWorker1.some((f: any) => f.status === 'running');
+        if (busy && ofWorker1.some((f: any) => f.status === 'succeeded')) break;
+        assert.ok(Date.now() < deadline, 'worker-1 should have finished one file and run another');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const first = await readSse(`${api2.url}/api/batches/${id}/events`, { until: (e) => e.length >= 5 });
+      worker1.child.kill('SIGKILL');
+
+      // The rest of the stream, from the other API node, resumed where the first one stopped.
+      const rest = await readSse(`${api.url}/api/batches/${id}/events`, {
+        headers: { 'last-event-id': String(first.events.at(-1)!.id) },
+        timeoutMs: 120_000,
+      });
+      const events = [...first.events, ...rest.events];
+      assertGapFree(events);
+      assert.equal(events.at(-1)!.data.type, 'batch.completed');
+      assert.equal(
+        events.filter((e) => e.data.type === 'file.succeeded').length,
+        8,
+        'each file succeeds once',
+      );
+
+      const batch = (await getJson(`${api.url}/api/batches/${id}`)).body;
+      assert.equal(batch.status, 'completed');
+      assert.equal(batch.counts.succeeded, 8);
+      const list = await allFiles(api.url, id);
+      const byNode = new Set(list.map((f: any) => f.node));
+      assert.deepEqual([...byNode].sort(), ['worker-1', 'worker-2'], 'both worker nodes did some');
+      assert.ok(
+        list.some((f: any) => f.attempts === 2 && f.node === 'worker-2'),
+        'the dead node’s file ran again',
+      );
+    });
+
+    it('stops a file running on a worker node when an API node is told to cancel', async () => {
+      const { body } = await submit(api2.url, [{ name: 'slow.txt', data: 'slow' }], {
+        processor: 'sleep',
+        settings: '{"ms": 60000}',
+      });
+      await waitForBatch(api2.url, body.id, (b) => b.counts.running === 1, 60_000);
+      const asked = Date.now();
+      const cancelled = await postJson(`${api2.url}/api/batches/${body.id}/cancel`);
+      assert.equal(cancelled.status, 200);
+      const batch = await waitForBatch(api2.url, body.id, undefined, 30_000);
+      assert.equal(batch.status, 'cancelled');
+      const [file] = await allFiles(api2.url, body.id);
+      assert.equal(file.status, 'cancelled');
+      assert.equal(file.node, 'worker-2');
+      process.stdout.write(
+        `# cancel across nodes: batch cancelled ${Date.now() - asked} ms after the request\n`,
+      );
+    });
+  });
+}
