@@ -20,6 +20,8 @@
  *    (about 300 pages in all), pages per second through a server over HTTP, beside the limit
  *    measured the same way as in 6, before and after the server run (the faster kept, since
  *    the machine is shared), and their ratio.
+ * 9. scale (only when asked: `npm run bench scale`; needs PostgreSQL and Redis): 40 photos on
+ *    1 and 2 worker nodes behind an API node, and what the BullMQ path adds per file.
  * 8. doc: doc-analyze (preset full) on the same PDFs as 6, measured as 6; the limit adds the
  *    batch aggregate, run once in the bench's process.
  */
@@ -38,6 +40,7 @@ import { createRegistry } from '../src/processors/registry.js';
 import { resolveSettings } from '../src/processors/settings.js';
 import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
+import { startCluster } from './nodes.js';
 import { startServer, waitFinal } from './server-process.js';
 import { streamBatch } from './stream-upload.js';
 
@@ -307,6 +310,56 @@ async function cliBench() {
   }
 }
 
+/**
+ * Scale-out: the same 40 photos (preset web) through an API node and 1, then 2, worker nodes
+ * of one worker process each (BullMQ, PostgreSQL), submit to batch end; and the time per tiny
+ * file through one worker node against the local queue (one worker process each), which is
+ * what the BullMQ path adds to a file.
+ */
+async function scaleBench() {
+  const photos = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => photoJpeg(1600 + ((i * 17) % 400), 1200 + ((i * 13) % 300), i + 1)),
+  );
+  const files = photos.map((data, i) => ({ name: `p/IMG_${i}.jpg`, data }));
+  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3a6' } })
+    .png()
+    .toBuffer();
+  const tinies = Array.from({ length: 100 }, (_, i) => ({ name: `t/${i}.png`, data: tiny }));
+  const timeBatch = async (url: string, batch: typeof files) => {
+    await waitFinal(url, (await submit(url, batch.slice(0, 2), { processor: 'image', preset: 'web' })).id);
+    const started = performance.now();
+    const { id } = await submit(url, batch, { processor: 'image', preset: 'web' });
+    const result = await waitFinal(url, id);
+    if (result.status !== 'completed') throw new Error(`the batch ended ${result.status}`);
+    return performance.now() - started;
+  };
+  const onNodes = async (workers: number, batch: typeof files) => {
+    const cluster = await startCluster(workers, 1);
+    try {
+      return await timeBatch(cluster.url, batch);
+    } finally {
+      await cluster.stop();
+    }
+  };
+  const oneNodeMs = await onNodes(1, files);
+  const twoNodesMs = await onNodes(2, files);
+  const bullmqTinyMs = await onNodes(1, tinies);
+  const localTinyMs = await withServer({ FILEMILL_CONCURRENCY: '1', FILEMILL_MAX_FILES: '1000' }, (url) =>
+    timeBatch(url, tinies),
+  );
+  return {
+    photos: files.length,
+    oneWorkerNodeMs: Math.round(oneNodeMs),
+    twoWorkerNodesMs: Math.round(twoNodesMs),
+    speedUp: round(oneNodeMs / twoNodesMs),
+    tinyFiles: tinies.length,
+    perFileMs: { bullmq: round(bullmqTinyMs / tinies.length), local: round(localTinyMs / tinies.length) },
+    /** What the BullMQ path (job, claim in PostgreSQL, Redis round trips) adds to each file. */
+    bullmqExtraPerFileMs: round((bullmqTinyMs - localTinyMs) / tinies.length),
+    target: { speedUp: 1.8 },
+  };
+}
+
 /** The first 100 corpus PDFs by name, or null when there is no corpus. */
 async function corpusPdfs(): Promise<{ corpus: string; names: string[] } | null> {
   const corpus = join(process.env.FILEMILL_CORPUS ?? 'corpus-data', 'pdfs');
@@ -532,6 +585,7 @@ if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
 if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');
+if (only === 'scale') results.scale = await scaleBench();
 if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', 'full');
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
