@@ -13,34 +13,17 @@ import { createEventBus, RedisEventBus } from '../../src/events/index.js';
 import { itNeedsService } from '../support/services.js';
 import { batchId, event, openSockets, ready, record, seqs, until, useBuses } from './contract/helpers.js';
 import { describeEventBus } from './event-bus.contract.js';
+import { redisProblem } from '../../src/events/redis/reachable.js';
 
 const url = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `filemill-test-${randomBytes(6).toString('hex')}:`;
-
-/** Null when Redis answers, else why not. */
-async function unreachable(): Promise<string | null> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 3000, retryStrategy: () => null });
-  // The connection's own error (ECONNREFUSED …) says more than connect()'s "Connection is closed".
-  let cause: Error | undefined;
-  client.on('error', (error: Error) => (cause = error));
-  try {
-    await client.connect();
-    await client.ping();
-    return null;
-  } catch (error) {
-    const reason = cause ?? error;
-    return reason instanceof Error ? reason.message || reason.name : String(reason);
-  } finally {
-    client.disconnect();
-  }
-}
 
 /** A raw connection for what a bus would not send; closed by the caller. */
 function rawClient(): Redis {
   return new Redis(url, { lazyConnect: true });
 }
 
-const problem = await unreachable();
+const problem = await redisProblem(url);
 
 if (problem === null) {
   describeEventBus('redis', () => new RedisEventBus({ url, prefix }), { crossInstance: true });

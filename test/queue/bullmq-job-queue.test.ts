@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { BullmqJobQueue } from '../../src/queue/bullmq/bullmq-job-queue.js';
 import { createPostgresMetadataStore } from '../../src/store/index.js';
 import { makeBatch } from '../store/contract/fixtures.js';
+import { redisProblem as redisUnreachable } from '../../src/events/redis/reachable.js';
 import { TEST_DATABASE_URL, TestSchemas, postgresProblem, shown } from '../store/postgres-support.js';
 import {
   FakeRunner,
@@ -32,24 +33,8 @@ const nodeScript = new URL('./support/bullmq-node.ts', import.meta.url).pathname
 
 /** Null when Redis answers, else why not. */
 async function redisProblem(): Promise<string | null> {
-  const client = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  let cause = '';
-  client.on('error', (error: Error) => void (cause ||= error.message));
-  try {
-    await client.connect();
-    await client.ping();
-    return null;
-  } catch (error) {
-    const message = error instanceof Error ? error.message || error.name : String(error);
-    return `Redis not reachable at ${shown(redisUrl)}: ${cause || message}`;
-  } finally {
-    client.disconnect();
-  }
+  const why = await redisUnreachable(redisUrl);
+  return why && `Redis not reachable at ${shown(redisUrl)}: ${why}`;
 }
 
 /** Deletes every key under `prefix`. */
