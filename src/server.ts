@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { AppError } from './core/errors.js';
-import type { JobQueue } from './core/ports.js';
+import type { JobQueue, MetadataStore } from './core/ports.js';
 import { shownUrl } from './core/urls.js';
 import { createEventBus } from './events/index.js';
 import { redisProblem } from './events/redis/reachable.js';
@@ -49,25 +49,38 @@ export interface StartOptions {
   closeGraceMs?: number;
 }
 
-export async function startFilemill(config: Config, opts: StartOptions = {}): Promise<Filemill> {
+/**
+ * The configured store, migrated (or, with `migrate: false`, only reached).
+ * @throws AppError NOT_READY, in one line, when the database cannot be reached or migrated.
+ */
+export async function openReadyStore(config: Config, migrate = config.migrate): Promise<MetadataStore> {
   await mkdir(config.dataDir, { recursive: true });
-  const store = await openMetadataStore({
+  const store = openMetadataStore({
     databaseUrl: config.databaseUrl || undefined,
     dataDir: config.dataDir,
   });
-  await ready(`the database (${shownUrl(config.databaseUrl) || 'SQLite in the data folder'})`, () =>
-    store.migrate(),
+  await ready(`the database (${describeDatabase(config)})`, () =>
+    migrate ? store.migrate() : store.ping(),
   ).catch(async (error: unknown) => {
     await store.close().catch(() => undefined);
     throw error;
   });
+  return store;
+}
+
+/** The database as the log and messages name it, without a password. */
+export function describeDatabase(config: Config): string {
+  return shownUrl(config.databaseUrl) || 'SQLite in the data folder';
+}
+
+export async function startFilemill(config: Config, opts: StartOptions = {}): Promise<Filemill> {
   if (config.redisUrl !== '') {
     const problem = await redisProblem(config.redisUrl);
     if (problem !== null) {
-      await store.close();
       throw new AppError('NOT_READY', `Redis at ${shownUrl(config.redisUrl)} cannot be reached: ${problem}`);
     }
   }
+  const store = await openReadyStore(config);
   const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
   await storage.init();
 

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './api-client.js';
 import { batchCommands } from './batch-commands.js';
-import { serveCommand, workerCommand } from './serve.js';
+import { migrateCommand, serveCommand, workerCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -19,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(submitCommand());
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());
+  program.addCommand(migrateCommand());
   for (const command of batchCommands()) program.addCommand(command);
   try {
     await program.parseAsync(argv);

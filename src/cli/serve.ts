@@ -1,6 +1,7 @@
 /**
  * `filemill serve`: the HTTP API with its workers; `filemill worker`: a worker node (no HTTP
- * API) taking files from the shared queue. Both run until SIGINT/SIGTERM.
+ * API) taking files from the shared queue. Both run until SIGINT/SIGTERM. `filemill migrate`
+ * applies the database's migrations and exits.
  */
 import { Command, Option } from 'commander';
 import { AppError } from '../core/errors.js';
@@ -35,6 +36,27 @@ export function workerCommand(): Command {
     });
 }
 
+export function migrateCommand(): Command {
+  return new Command('migrate')
+    .description(
+      'Apply the database migrations (FILEMILL_DATABASE_URL, or SQLite in the data folder) and exit',
+    )
+    .addOption(new Option('--data-dir <path>', 'data folder (FILEMILL_DATA_DIR, default ./data)'))
+    .action(async (flags: Flags) => {
+      const config = await cliConfig({ dataDir: flags.dataDir });
+      const { describeDatabase, openReadyStore } = await import('../server.js');
+      const store = await openReadyStore(config, true).catch(oneLine);
+      await store.close();
+      process.stderr.write(`filemill: ${describeDatabase(config)} is up to date\n`);
+    });
+}
+
+/** A service that is not there (database, Redis): one line, not a stack trace. */
+function oneLine(error: unknown): never {
+  if (error instanceof AppError) throw new CliError(`${error.code}: ${error.message}`);
+  throw error;
+}
+
 function withEngineOptions(command: Command): Command {
   return command
     .addOption(new Option('--data-dir <path>', 'data folder (FILEMILL_DATA_DIR, default ./data)'))
@@ -52,11 +74,7 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
   });
   // Loaded on demand: the other commands start without the server's modules.
   const { startFilemill } = await import('../server.js');
-  const filemill = await startFilemill(config, { listen: api }).catch((error: unknown) => {
-    // A service that is not there (database, Redis): one line, not a stack trace.
-    if (error instanceof AppError) throw new CliError(`${error.code}: ${error.message}`);
-    throw error;
-  });
+  const filemill = await startFilemill(config, { listen: api }).catch(oneLine);
   process.stderr.write(
     api
       ? `filemill ${filemill.url} — data in ${config.dataDir}\n`

@@ -41,10 +41,20 @@ export function parseBytes(text: string): number {
   return factor === undefined ? NaN : Math.round(Number(m[1]) * factor);
 }
 
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  '1': true,
+  false: false,
+  no: false,
+  '0': false,
+};
+
 function convert(key: ConfigKey, raw: string): unknown {
   if (BYTE_SETTINGS.has(key)) return parseBytes(raw);
   const type = (ConfigSchema.properties[key] as { type?: string }).type;
   if (type === 'integer' || type === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  if (type === 'boolean') return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
   return raw;
 }
 

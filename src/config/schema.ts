@@ -31,6 +31,11 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'postgres://… for PostgreSQL; empty for SQLite in the data folder.',
     }),
+    migrate: Type.Boolean({
+      default: true,
+      description:
+        'Apply database migrations at start (safe when several nodes start at once); false: only check.',
+    }),
     queue: Type.Enum(['local', 'bullmq'], {
       default: 'local',
       description: 'local: the database is the queue (one server); bullmq: BullMQ on Redis (several nodes).',
@@ -126,6 +131,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   port: 'FILEMILL_PORT',
   dataDir: 'FILEMILL_DATA_DIR',
   databaseUrl: 'FILEMILL_DATABASE_URL',
+  migrate: 'FILEMILL_MIGRATE',
   queue: 'FILEMILL_QUEUE',
   redisUrl: 'FILEMILL_REDIS_URL',
   redisPrefix: 'FILEMILL_REDIS_PREFIX',

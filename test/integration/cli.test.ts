@@ -141,3 +141,42 @@ describe('filemill batch commands', () => {
     assert.match(usage.stderr, /whole number/);
   });
 });
+
+describe('filemill migrate, serve and worker against services that are not there', () => {
+  it('migrates the database and says so; an unreachable one, or a bad combination, is one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'filemill-migrate-'));
+    try {
+      const migrated = await runCli(['migrate', '--data-dir', dir]);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.match(migrated.stderr, /^filemill: SQLite in the data folder is up to date\n$/);
+      assert.ok((await listTree(dir)).includes('filemill.db'), 'the SQLite database was made');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const down = await runCli(['migrate'], {
+      FILEMILL_DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/x',
+    });
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stderr,
+      /^filemill: NOT_READY: the database \(postgres:\/\/nobody@127\.0\.0\.1:1\/x\) cannot be reached or prepared: .*ECONNREFUSED.*\n$/,
+    );
+    assert.ok(!down.stderr.includes('secret'), 'no password in the message');
+    const noRedis = await runCli(['worker'], {
+      FILEMILL_QUEUE: 'bullmq',
+      FILEMILL_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      FILEMILL_REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    assert.equal(noRedis.code, 1);
+    assert.match(
+      noRedis.stderr,
+      /^filemill: NOT_READY: Redis at redis:\/\/127\.0\.0\.1:1 cannot be reached: .*ECONNREFUSED.*\n$/,
+    );
+    const sqlite = await runCli(['worker'], {
+      FILEMILL_QUEUE: 'bullmq',
+      FILEMILL_REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+    assert.equal(sqlite.code, 2);
+    assert.match(sqlite.stderr, /FILEMILL_QUEUE: bullmq needs PostgreSQL \(FILEMILL_DATABASE_URL\)/);
+  });
+});

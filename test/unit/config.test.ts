@@ -69,6 +69,9 @@ describe('loadConfig', () => {
       },
     });
     assert.deepEqual([node.queue, node.redisPrefix, node.concurrency], ['bullmq', 'filemill', 0]);
+    assert.equal(loadConfig({ env: { FILEMILL_MIGRATE: 'no' } }).migrate, false);
+    assert.equal(loadConfig({ env: {} }).migrate, true);
+    assert.match(problems({ FILEMILL_MIGRATE: 'maybe' }).join(), /^FILEMILL_MIGRATE: must be boolean/);
   });
   it('refuses a database URL that is not PostgreSQL', () => {
     assert.throws(() => loadConfig({ env: { FILEMILL_DATABASE_URL: 'mysql://x' } }), /FILEMILL_DATABASE_URL/);
