@@ -25,7 +25,7 @@ import { ProcessPool } from './worker/process-pool.js';
 import { VERSION } from './version.js';
 import { COMMANDS_ENV, commandsToEnv } from './processors/commands/config.js';
 import { registryWithCommands } from './processors/registry.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -34,6 +34,7 @@ export interface Filemill {
   app: FastifyInstance;
   service: BatchService;
   pool: ProcessPool;
+  metrics: Metrics;
   /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
   url: string;
   close(): Promise<void>;
@@ -196,6 +197,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     app,
     service,
     pool,
+    metrics,
     url,
     close() {
       closing ??= (async () => {

@@ -75,14 +75,24 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
   // Loaded on demand: the other commands start without the server's modules.
   const { startFilemill } = await import('../server.js');
   const filemill = await startFilemill(config, { listen: api }).catch(oneLine);
+  const { startWorkerListener } = await import('../http/worker-listener.js');
+  const listener =
+    !api && config.workerPort > 0
+      ? await startWorkerListener({
+          host: config.host,
+          port: config.workerPort,
+          node: config.nodeId,
+          metrics: filemill.metrics,
+        })
+      : null;
   process.stderr.write(
     api
       ? `filemill ${filemill.url} — data in ${config.dataDir}\n`
-      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}\n`,
+      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}${listener ? `, health and metrics on ${listener.url}` : ''}\n`,
   );
   const stop = (): void => {
     process.stderr.write('filemill: stopping…\n');
-    filemill.close().then(
+    Promise.all([listener?.close(), filemill.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -36,6 +36,12 @@ export const ConfigSchema = Type.Object(
       description:
         'Apply database migrations at start (safe when several nodes start at once); false: only check.',
     }),
+    workerPort: Type.Integer({
+      minimum: 0,
+      maximum: 65_535,
+      default: 0,
+      description: 'A worker node answers /healthz and /metrics on this port (0: no listener).',
+    }),
     queue: Type.Enum(['local', 'bullmq'], {
       default: 'local',
       description: 'local: the database is the queue (one server); bullmq: BullMQ on Redis (several nodes).',
@@ -132,6 +138,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   dataDir: 'FILEMILL_DATA_DIR',
   databaseUrl: 'FILEMILL_DATABASE_URL',
   migrate: 'FILEMILL_MIGRATE',
+  workerPort: 'FILEMILL_WORKER_PORT',
   queue: 'FILEMILL_QUEUE',
   redisUrl: 'FILEMILL_REDIS_URL',
   redisPrefix: 'FILEMILL_REDIS_PREFIX',

@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,13 +48,22 @@ function startNode(name: string, command: 'serve' | 'worker', env: Record<string
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const url = /filemill (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? '';
-      if (url || /filemill worker /.test(output)) resolve({ name, child, url, output: () => output });
+      const url = /(?:filemill|metrics on) (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? '';
+      if (url || /filemill worker .*\n/.test(output)) resolve({ name, child, url, output: () => output });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it ran:\n${output}`)));
   });
+}
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function stopNode(node: Node): Promise<void> {
@@ -104,7 +115,7 @@ if (problem !== null) {
       [api2, worker1, worker2] = await Promise.all([
         startNode('api-2', 'serve', env),
         startNode('worker-1', 'worker', env),
-        startNode('worker-2', 'worker', env),
+        startNode('worker-2', 'worker', { ...env, FILEMILL_WORKER_PORT: String(await freePort()) }),
       ]);
       nodes.push(api, api2, worker1, worker2);
     });
@@ -158,6 +169,19 @@ if (problem !== null) {
         list.some((f: any) => f.attempts === 2 && f.node === 'worker-2'),
         'the dead node’s file ran again',
       );
+    });
+
+    it('has worker nodes answer /healthz and /metrics on their own port, and nothing else', async () => {
+      assert.match(worker2.url, /^http:/, 'worker-2 says where it listens');
+      const health = await getJson(`${worker2.url}/healthz`);
+      assert.deepEqual(health.body, { status: 'ok', node: 'worker-2' });
+      const metrics = await (await fetch(`${worker2.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /^filemill_files_finished_total\{processor="sleep",status="succeeded",code=""\} \d+$/m,
+      );
+      assert.equal((await fetch(`${worker2.url}/api/batches`)).status, 404, 'no API on a worker node');
+      assert.equal(worker1.url, '', 'worker-1 has no listener');
     });
 
     it('stops a file running on a worker node when an API node is told to cancel', async () => {
