@@ -1,43 +1,21 @@
 /**
  * Nodes of a scaled-out filemill for the scale bench: a fresh PostgreSQL database and Redis
  * prefix, an API node (`serve --concurrency 0`) and worker nodes (`worker`), all from the
- * built `bin/filemill.js`, sharing one data folder.
+ * build, sharing one data folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { spawnFilemill, stopProcess } from './server-process.js';
 
-const BIN = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
 const DATABASE_URL = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Cluster {
   url: string;
   stop(): Promise<void>;
-}
-
-function start(
-  command: 'serve' | 'worker',
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, command, ...args], {
-    env: { ...process.env, FILEMILL_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const url = /filemill (http:\/\/\S+)/.exec(text)?.[1];
-      if (url || /filemill worker /.test(text)) resolve({ child, url: url ?? '' });
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${text}`)));
-  });
 }
 
 /** An API node and `workers` worker nodes of `processes` worker processes each. */
@@ -57,28 +35,23 @@ export async function startCluster(workers: number, processes: number): Promise<
     FILEMILL_DATA_DIR: dataDir,
     FILEMILL_MAX_FILES: '1000',
   };
-  const api = await start('serve', ['--port', '0', '--concurrency', '0'], {
+  const api = await spawnFilemill(['serve', '--port', '0', '--concurrency', '0'], {
     ...env,
     FILEMILL_NODE_ID: 'api',
   });
   const nodes = [api];
   for (let i = 0; i < workers; i++) {
     nodes.push(
-      await start('worker', ['--concurrency', String(processes)], { ...env, FILEMILL_NODE_ID: `w${i}` }),
+      await spawnFilemill(['worker', '--concurrency', String(processes)], {
+        ...env,
+        FILEMILL_NODE_ID: `w${i}`,
+      }),
     );
   }
   return {
     url: api.url,
     async stop() {
-      await Promise.all(
-        nodes.map(
-          ({ child }) =>
-            new Promise<void>((done) => {
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(nodes.map(({ child }) => stopProcess(child)));
       await admin.query(`drop database if exists ${database} with (force)`);
       await admin.end();
       await rm(dataDir, { recursive: true, force: true });

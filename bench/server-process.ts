@@ -16,8 +16,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+/**
+ * Starts `filemill <args>` from the build; resolves with the process and the address it
+ * printed (empty for a worker node without a listener) once it says it runs.
+ */
+export function spawnFilemill(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, FILEMILL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -25,24 +32,32 @@ export function startServer(dataDir: string, env: Record<string, string> = {}): 
     let text = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const match = /filemill (http:\/\/\S+)/.exec(text);
-      if (!match) return;
-      resolve({
-        child,
-        url: match[1]!,
-        rss: async () => {
-          const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-          return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-        },
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
+      const url = /filemill (http:\/\/\S+)/.exec(text)?.[1];
+      if (url || /filemill worker .*\n/.test(text)) resolve({ child, url: url ?? '' });
     });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
+    child.once('exit', (code) => reject(new Error(`filemill ${args[0]} exited with ${code}: ${text}`)));
   });
+}
+
+/** SIGTERMs `child` and resolves once it has exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const { child, url } = await spawnFilemill(['serve', '--port', '0', '--data-dir', dataDir], env);
+  return {
+    child,
+    url,
+    rss: async () => {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    },
+    stop: () => stopProcess(child),
+  };
 }
 
 export async function waitFinal(url: string, id: string): Promise<Record<string, any>> {
