@@ -294,6 +294,12 @@ export interface JobQueue {
   notify(): void;
   /** Stops the runs of these files wherever they run (their runners see `signal` abort). */
   abort(batchId: string, indices: number[]): void;
+  /**
+   * Drops what the queue holds for files cancelled while they waited (the batch's, with
+   * `indices` null). Only an optimisation: a file's state is the store's, and a job of a
+   * cancelled file finds nothing to do.
+   */
+  forget(batchId: string, indices: number[] | null): void;
   /** Stops taking files and waits for the runs in flight to end. */
   stop(): Promise<void>;
 }

@@ -176,6 +176,7 @@ export class BatchService {
     else await this.getFile(id, index);
     const { running } = await this.store.cancel(id, index, this.now());
     if (running.length > 0) this.queue.abort(id, running);
+    this.queue.forget(id, index === null ? null : [index]);
     return this.getBatch(id);
   }
 

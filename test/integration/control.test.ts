@@ -106,7 +106,11 @@ describe('cancel and retry', () => {
       const batch = await waitForBatch(server.url, id, undefined, 10_000);
       const [file] = await allFiles(server.url, id);
       assert.ok(['succeeded', 'cancelled'].includes(file.status), file.status);
-      assert.equal(batch.status, file.status === 'succeeded' ? 'completed' : 'cancelled');
+      // A cancel flagged while the file ran ends the batch `cancelled` even when the run
+      // finished in that instant and keeps its result (API.md: succeeded files keep their
+      // outputs); one that came after the end finds the batch completed.
+      if (file.status === 'cancelled') assert.equal(batch.status, 'cancelled');
+      else assert.ok(['completed', 'cancelled'].includes(batch.status), batch.status);
 
       const { events, ended } = await readSse(`${server.url}/api/batches/${id}/events`);
       assert.ok(ended);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue } from '../../src/queue/bullmq/bullmq-job-queue.js';
 import { createPostgresMetadataStore } from '../../src/store/index.js';
@@ -92,6 +93,42 @@ if (problem === null) {
   describeJobQueue('bullmq', openHarness);
 
   describe('BullmqJobQueue', () => {
+    it('drops the waiting jobs of cancelled files from Redis', async () => {
+      const harness = await openHarness();
+      const { store } = harness;
+      const errors: unknown[] = [];
+      // A node that runs nothing: every file's job stays waiting.
+      const api = harness.newQueue({ concurrency: 0, node: 'node-a', onError: (e) => void errors.push(e) });
+      const jobs = new Queue('files', { connection: { url: redisUrl }, prefix: harness.prefix });
+      const waitingOf = async (batchId: string) =>
+        (await jobs.getJobs(['waiting', 'delayed'])).filter((job) => job.data.batchId === batchId).length;
+      try {
+        api.start(new FakeRunner(store, () => 'succeed').run);
+        const one = makeBatch({ createdAt: Date.now(), files: 3 });
+        const other = makeBatch({ createdAt: Date.now() + 1, files: 2 });
+        await store.createBatch(one);
+        await store.createBatch(other);
+        api.notify();
+        await waitFor(
+          'five waiting jobs',
+          async () => (await waitingOf(one.id)) === 3 && (await waitingOf(other.id)) === 2,
+        );
+
+        await store.cancel(one.id, 1, Date.now());
+        api.forget(one.id, [1]);
+        await waitFor('file 1’s job gone', async () => (await waitingOf(one.id)) === 2);
+        await store.cancel(one.id, null, Date.now());
+        api.forget(one.id, null);
+        await waitFor('the batch’s jobs gone', async () => (await waitingOf(one.id)) === 0);
+        assert.equal(await waitingOf(other.id), 2, 'another batch keeps its jobs');
+        assert.deepEqual(errors, []);
+      } finally {
+        await jobs.close();
+        await api.stop();
+        await harness.close();
+      }
+    });
+
     it('reaches a run on another node when told to abort it, over Redis', async () => {
       const harness = await openHarness();
       const { store } = harness;

@@ -153,6 +153,28 @@ export class BullmqJobQueue implements JobQueue {
     this.#cancels.publish({ batchId, indices });
   }
 
+  forget(batchId: string, indices: number[] | null): void {
+    this.#removeWaiting(batchId, indices).catch(this.#opts.onError);
+  }
+
+  /** Removes the waiting and delayed jobs of these files (a job that runs is left to its run). */
+  async #removeWaiting(batchId: string, indices: number[] | null): Promise<void> {
+    const wanted = indices === null ? null : new Set(indices);
+    for (const state of ['waiting', 'delayed', 'prioritized'] as const) {
+      let start = 0;
+      for (;;) {
+        const jobs = await this.#queue.getJobs([state], start, start + ENQUEUE_PAGE - 1);
+        const ours = jobs.filter(
+          (job) => job?.data.batchId === batchId && (wanted?.has(job.data.index) ?? true),
+        );
+        await Promise.all(ours.map((job) => job.remove().catch(() => undefined)));
+        if (jobs.length < ENQUEUE_PAGE) break;
+        // What was removed from this page shifts the next one towards it.
+        start += ENQUEUE_PAGE - ours.length;
+      }
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);

@@ -72,6 +72,9 @@ export class LocalJobQueue implements JobQueue {
       });
   }
 
+  /** The database is this queue: a cancelled file is no longer runnable there. */
+  forget(): void {}
+
   abort(batchId: string, indices: number[]): void {
     for (const index of indices) this.running.get(key(batchId, index))?.controller.abort('cancel');
   }
