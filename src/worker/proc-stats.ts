@@ -18,10 +18,17 @@ export function parseVmRss(status: string): number | null {
   return match ? Number(match[1]) * 1024 : null;
 }
 
+/**
+ * The fields of a `/proc/<pid>/stat` line after the command name, from field 3 (the state)
+ * on. The name (field 2) may hold spaces and parentheses: count from the last ')'.
+ */
+function fieldsAfterName(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Parses user + system CPU from a `/proc/<pid>/stat` line, in milliseconds. */
 export function parseCpuMs(stat: string): number | null {
-  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = fieldsAfterName(stat);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
@@ -50,7 +57,7 @@ export async function readCpuMs(pid: number): Promise<number | null> {
 
 /** Parses the parent pid and process-group id from a `/proc/<pid>/stat` line. */
 export function parseLineage(stat: string): { ppid: number; pgrp: number } | null {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = fieldsAfterName(stat);
   const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
   return Number.isInteger(ppid) && Number.isInteger(pgrp) ? { ppid, pgrp } : null;
@@ -81,7 +88,7 @@ function readSync(path: string): string | null {
 /** The one-letter state of `/proc/<pid>/stat` (`R`, `S`, `T` stopped, `Z` zombie, …), or null. */
 function stateOf(pid: number): string | null {
   const stat = readSync(`/proc/${pid}/stat`);
-  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+  return stat === null ? null : fieldsAfterName(stat)[0] || null;
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));

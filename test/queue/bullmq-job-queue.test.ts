@@ -17,7 +17,8 @@ import { BullmqJobQueue } from '../../src/queue/bullmq/bullmq-job-queue.js';
 import { createPostgresMetadataStore } from '../../src/store/index.js';
 import { makeBatch } from '../store/contract/fixtures.js';
 import { redisProblem as redisUnreachable } from '../../src/events/redis/reachable.js';
-import { TEST_DATABASE_URL, TestSchemas, postgresProblem, shown } from '../store/postgres-support.js';
+import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from '../store/postgres-support.js';
+import { shownUrl as shown } from '../../src/core/urls.js';
 import {
   FakeRunner,
   batchEnds,

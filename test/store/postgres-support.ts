@@ -8,9 +8,6 @@ import pg from 'pg';
 export const TEST_DATABASE_URL =
   process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** The URL without its password, for messages. */
-export { shownUrl as shown } from '../support/services.js';
-
 /** Null when the database answers, else why not. */
 export async function postgresProblem(url: string = TEST_DATABASE_URL): Promise<string | null> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
