@@ -4,6 +4,7 @@
  * failed, retried after a back-off, or cancelled).
  */
 import { retryDelayMs } from '../core/backoff.js';
+import { retryWhileUnreachable } from '../core/unreachable.js';
 import type { FileOutcome, FileRunner, LeasedFile, MetadataStore, BlobStorage } from '../core/ports.js';
 import type { ProcessPool, TaskResult } from '../worker/process-pool.js';
 import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
@@ -98,7 +99,12 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
       if (lost) return;
       // A run stopped by a shutdown is left to lease recovery at the next start.
       if (signal.aborted && signal.reason === 'shutdown') return;
-      await store.completeFile(file.batchId, file.index, owner, outcome, Date.now());
+      // The result is in hand: a database away for a moment must not cost the run. Past the
+      // lease another node may have taken the file, and the lease guard refuses this write.
+      await retryWhileUnreachable(
+        () => store.completeFile(file.batchId, file.index, owner, outcome, Date.now()),
+        { until: Date.now() + opts.leaseMs, onFirstRetry: (error) => opts.onError(error, leased) },
+      );
       record(opts.metrics, leased.processor, outcome);
     } finally {
       clearInterval(heartbeat);

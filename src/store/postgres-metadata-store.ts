@@ -53,9 +53,13 @@ export function createPostgresMetadataStore(opts: PostgresMetadataStoreOptions):
     types,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
   });
-  // An idle connection dropped by the server must not crash the process; the pool
-  // discards it and the next query opens a new one.
+  // A connection dropped under us (a database restart, a network failure) must not crash
+  // the process. While idle in the pool its error reaches the pool, which discards it; while
+  // checked out it reaches only the client, where pg-pool listens no more — so every client
+  // gets a listener of its own. The query in flight fails; on release the pool sees the
+  // connection is dead and drops it, and the next query opens a new one.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyMetadataStore({
     db,

@@ -7,75 +7,28 @@
  * sent to an API node reaches the file running on a worker node.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { redisProblem } from '../../src/events/redis/reachable.js';
-import { postgresProblem, TEST_DATABASE_URL } from '../store/postgres-support.js';
+import { postgresProblem } from '../store/postgres-support.js';
 import { itNeedsService } from '../support/services.js';
 import './support/env.js';
 import { allFiles, getJson, postJson, submit, waitForBatch } from './support/server.js';
-import { readSse, type SseEvent } from './support/sse.js';
+import {
+  assertGapFree,
+  createDatabase,
+  freePort,
+  startNode,
+  stopNode,
+  type Node,
+  type TestDatabase,
+} from './support/nodes.js';
+import { readSse } from './support/sse.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-interface Node {
-  name: string;
-  child: ChildProcess;
-  /** The API's address (API nodes only). */
-  url: string;
-  output(): string;
-}
-
-/** Starts `filemill <command>` from the sources; resolves once it says it runs. */
-function startNode(name: string, command: 'serve' | 'worker', env: Record<string, string>): Promise<Node> {
-  const args = ['--import', 'tsx', 'src/cli/run.ts', command];
-  if (command === 'serve') args.push('--port', '0', '--concurrency', '0');
-  else args.push('--concurrency', '1');
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env, FILEMILL_NODE_ID: name, FILEMILL_LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const url = /(?:filemill|metrics on) (http:\/\/[\d.:]+)/.exec(output)?.[1] ?? '';
-      if (url || /filemill worker .*\n/.test(output)) resolve({ name, child, url, output: () => output });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${name} exited (${code}) before it ran:\n${output}`)));
-  });
-}
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function stopNode(node: Node): Promise<void> {
-  if (node.child.exitCode !== null || node.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => node.child.once('exit', resolve));
-  node.child.kill('SIGTERM');
-  await exited;
-}
-
-function assertGapFree(events: SseEvent[]): void {
-  events.forEach((event, i) => assert.equal(event.id, i + 1, `seq ${i + 1} is there, once`));
-}
 
 const problem =
   (await postgresProblem()) ?? ((await redisProblem(REDIS_URL)) && `Redis: ${await redisProblem(REDIS_URL)}`);
@@ -85,8 +38,7 @@ if (problem !== null) {
     itNeedsService('runs nodes over PostgreSQL and Redis', 'a service', REDIS_URL, problem));
 } else {
   describe('several nodes (BullMQ on Redis, PostgreSQL, a shared data folder)', () => {
-    const database = `filemill_nodes_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    let database: TestDatabase;
     let dataDir: string;
     let env: Record<string, string>;
     const nodes: Node[] = [];
@@ -96,16 +48,13 @@ if (problem !== null) {
     let worker2: Node;
 
     before(async () => {
-      await admin.connect();
-      await admin.query(`create database ${database}`);
+      database = await createDatabase();
       dataDir = await mkdtemp(join(tmpdir(), 'filemill-nodes-'));
-      const databaseUrl = new URL(TEST_DATABASE_URL);
-      databaseUrl.pathname = `/${database}`;
       env = {
         FILEMILL_QUEUE: 'bullmq',
         FILEMILL_REDIS_URL: REDIS_URL,
         FILEMILL_REDIS_PREFIX: `fmtest${randomBytes(4).toString('hex')}`,
-        FILEMILL_DATABASE_URL: databaseUrl.toString(),
+        FILEMILL_DATABASE_URL: database.url.toString(),
         FILEMILL_DATA_DIR: dataDir,
         // A dead node's file is taken again after its lease (plus BullMQ's stall check).
         FILEMILL_LEASE_MS: '3000',
@@ -122,8 +71,7 @@ if (problem !== null) {
 
     after(async () => {
       await Promise.all(nodes.map(stopNode));
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     });
 

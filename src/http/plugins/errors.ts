@@ -2,10 +2,15 @@
  * One error handler for the whole API: every error leaves as
  * `{ error: { code, message, details? } }` with its status. An error we did not make
  * (a bug, a driver failure) is logged in full and leaves as a bare `INTERNAL`: no stack,
- * no server path reaches a client.
+ * no server path reaches a client. A service that cannot be reached (the database away for a
+ * moment) is `NOT_READY` with `Retry-After`: the request may succeed if tried again.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import { isUnreachable } from '../../core/unreachable.js';
+
+/** What a client refused for an unreachable service is told to wait before trying again. */
+const RETRY_AFTER_S = 5;
 
 export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: details ? { code, message, details } : { code, message } };
@@ -51,6 +56,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (known) {
       if (known.status === 413) reply.header('connection', 'close');
       return reply.status(known.status).send(known.body);
+    }
+    if (isUnreachable(error)) {
+      // Not a bug: the database (or another service) is away. Clients may come back shortly.
+      request.log.warn({ err: error }, 'a service is not reachable');
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send(errorBody('NOT_READY', 'A service the server depends on is not reachable; try again shortly.'));
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply

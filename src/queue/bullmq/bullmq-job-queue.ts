@@ -21,11 +21,15 @@
  *   file whose job was lost (an API node that died between commit and enqueue, a job BullMQ
  *   gave up on) is taken all the same.
  * - Cancel: `abort` publishes on a channel every node subscribes to (cancel-channel.ts).
+ * - Outages: after Redis comes back (emptied by a restart, maybe) every waiting file is
+ *   enqueued again at once; a job whose claim finds the database unreachable looks again a
+ *   second later; a run whose result cannot be written yet keeps trying within its lease.
  */
 import { randomBytes } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
+import { isUnreachable } from '../../core/unreachable.js';
 import { CancelChannel, type CancelMessage } from './cancel-channel.js';
 
 export interface BullmqJobQueueOptions {
@@ -73,6 +77,8 @@ const QUEUE_NAME = 'files';
 const ENQUEUE_PAGE = 500;
 /** A delayed look comes this long after the time the store named, so that time has passed. */
 const AFTER_MS = 50;
+/** How soon a job whose claim found the database unreachable tries again. */
+const CLAIM_AGAIN_MS = 1000;
 
 export class BullmqJobQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
@@ -102,6 +108,9 @@ export class BullmqJobQueue implements JobQueue {
     // BullMQ's blocking reads need commands that wait for a reconnect rather than fail.
     this.#connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', opts.onError);
+    // A Redis that restarted without persistence lost every job: the database still knows
+    // which files wait, so each (re)connection enqueues them again (ids make it idempotent).
+    this.#connection.on('ready', () => this.notify());
     this.#queue = new Queue<FileJob>(QUEUE_NAME, { connection: this.#connection, prefix: this.#prefix });
     this.#queue.on('error', opts.onError);
     this.#cancels = new CancelChannel(opts.redisUrl, `${this.#prefix}:${QUEUE_NAME}:cancel`, opts.onError);
@@ -237,7 +246,12 @@ export class BullmqJobQueue implements JobQueue {
     for (;;) {
       const claim: FileClaim = this.#stopped
         ? ({ kind: 'wait', until: Date.now() + (ranAttempt === null ? 0 : this.#opts.leaseMs) } as const)
-        : await this.#claim(batchId, index);
+        : await this.#claim(batchId, index).catch((error: unknown): FileClaim => {
+            // The database is away: this job looks again shortly instead of failing.
+            if (!isUnreachable(error)) throw error;
+            this.#opts.onError(error);
+            return { kind: 'wait', until: Date.now() + CLAIM_AGAIN_MS };
+          });
       if (claim.kind === 'none') return;
       if (claim.kind === 'wait') {
         if (ranAttempt === null) return this.#lookAgainAt(job, token, claim.until);

@@ -58,3 +58,32 @@ export async function readSse(
   }
   return { status: response.status, events, ended };
 }
+
+/**
+ * Reads a batch's stream to its end event as a browser's EventSource would: a stream that
+ * breaks or ends early, or a server that refuses for a while, is asked again with
+ * `Last-Event-ID` after a pause. Every event read, in order.
+ */
+export async function followSseToEnd(
+  url: string,
+  isEnd: (event: SseEvent) => boolean,
+  timeoutMs = 120_000,
+): Promise<SseEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  const events: SseEvent[] = [];
+  while (!(events.length > 0 && isEnd(events.at(-1)!))) {
+    if (Date.now() > deadline) throw new Error(`the stream had not ended after ${timeoutMs} ms`);
+    const last = events.at(-1)?.id;
+    try {
+      const read = await readSse(url, {
+        ...(last !== undefined && { headers: { 'last-event-id': String(last) } }),
+        timeoutMs: deadline - Date.now(),
+      });
+      if (read.status === 200) events.push(...read.events);
+    } catch {
+      // A dropped connection, a server not answering: ask again, as EventSource does.
+    }
+    if (!(events.length > 0 && isEnd(events.at(-1)!))) await new Promise((r) => setTimeout(r, 300));
+  }
+  return events;
+}
