@@ -29,6 +29,11 @@ import { createMetrics, type Metrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
+/**
+ * An upload with no batch whose last byte is older than this was cut short (its node died):
+ * swept. An upload being received is written to continuously, so it is never this old.
+ */
+const ORPHAN_AGE_MS = 60 * 60_000;
 
 export interface Filemill {
   app: FastifyInstance;
@@ -161,10 +166,16 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
 
-  // Embedded SQLite has one server: every lease in it belongs to a previous, dead run.
-  const recoverBefore = store.kind === 'sqlite' ? Number.MAX_SAFE_INTEGER : Date.now();
+  // Embedded SQLite has one server: every lease in it, and every upload without a batch,
+  // belongs to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
+  // be running files and receiving uploads now: only what they have left alone long is theirs
+  // no more.
+  const onlyServer = store.kind === 'sqlite';
+  const recoverBefore = onlyServer ? Number.MAX_SAFE_INTEGER : Date.now();
   const recovered = await store.recoverExpiredLeases(recoverBefore, config.maxAttempts);
-  const orphans = await service.sweepOrphans();
+  const orphans = await service.sweepOrphans(
+    onlyServer ? Number.MAX_SAFE_INTEGER : Date.now() - ORPHAN_AGE_MS,
+  );
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
@@ -172,7 +183,11 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     app.log.info({ commands: config.commands.map((c) => `${c.name}: ${c.binary}`) }, 'operator commands');
   }
 
-  const sweep = setInterval(() => void service.sweepExpired().catch(logError), config.sweepIntervalMs);
+  const sweep = setInterval(() => {
+    service.sweepExpired().catch(logError);
+    // Left by an API node that died mid-upload (uploads here are written to meanwhile).
+    service.sweepOrphans(Date.now() - ORPHAN_AGE_MS).catch(logError);
+  }, config.sweepIntervalMs);
   sweep.unref();
   queue.start(
     createFileRunner({

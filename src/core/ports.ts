@@ -267,6 +267,11 @@ export interface BlobStorage {
   delete(prefix: BlobKey): Promise<void>;
   /** The top-level prefixes present (batch ids), to find orphans. */
   listPrefixes(): Promise<string[]>;
+  /**
+   * When anything under `prefix` was last written (epoch ms), or null when nothing is there:
+   * an upload still being received is written to all the time.
+   */
+  lastWrite(prefix: BlobKey): Promise<number | null>;
   /** Makes every blob under `prefix`, and their names, durable (fsync). */
   sync(prefix: BlobKey): Promise<void>;
   /** A filesystem path for `key`, for the sandboxed worker to read. */

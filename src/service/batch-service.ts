@@ -214,12 +214,21 @@ export class BatchService {
    * Deletes stored files that belong to no batch: an upload cut short by a crash. Only safe
    * when no upload is in progress, i.e. at start-up.
    */
-  async sweepOrphans(): Promise<number> {
+  /**
+   * Deletes what storage holds for batches that do not exist — uploads cut short by a crash —
+   * when last written before `writtenBefore`. An upload being received, here or on another
+   * node sharing the data folder, has no batch yet either, but is written to as it arrives.
+   */
+  async sweepOrphans(writtenBefore: number): Promise<number> {
     const prefixes = await this.storage.listPrefixes();
     const existing = await this.store.existingBatchIds(prefixes);
-    const orphans = prefixes.filter((p) => !existing.has(p));
-    for (const prefix of orphans) await this.storage.delete(prefix);
-    return orphans.length;
+    let deleted = 0;
+    for (const prefix of prefixes.filter((p) => !existing.has(p))) {
+      if (((await this.storage.lastWrite(prefix)) ?? 0) >= writtenBefore) continue;
+      await this.storage.delete(prefix);
+      deleted += 1;
+    }
+    return deleted;
   }
 }
 

@@ -1,9 +1,14 @@
 /**
  * Retention: finished batches older than FILEMILL_RETENTION_DAYS are deleted with their
- * files by the sweep; running ones are kept whatever their age.
+ * files by the sweep; running ones are kept whatever their age. What an upload cut short
+ * left (files without a batch) is deleted at the next start of the one server, and by the
+ * sweep once nobody has written to it for an hour — never while it is still being received.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   getJson,
   listTree,
@@ -41,5 +46,54 @@ describe('retention', () => {
       blobs.join('\n'),
     );
     assert.ok(blobs.length > 0);
+  });
+});
+
+/** Sets the times of `dir` and everything under it. */
+async function setWrittenAt(dir: string, when: Date): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const path of [...entries.map((e) => join(e.parentPath, e.name)), dir]) await utimes(path, when, when);
+}
+
+/** Files of an upload that never became a batch, as a node that died mid-upload leaves them. */
+async function leftUpload(dataDir: string, id: string, writtenAt = new Date()): Promise<void> {
+  const dir = join(dataDir, 'blobs', id, 'in');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, '0'), 'half an upload');
+  await setWrittenAt(join(dataDir, 'blobs', id), writtenAt);
+}
+
+describe('uploads cut short', () => {
+  it('are deleted at the next start of an embedded server, whatever their age', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'filemill-orphans-'));
+    await leftUpload(dataDir, 'b_cut_short');
+    const server = await startTestServer({}, dataDir);
+    try {
+      assert.deepEqual(await readdir(join(dataDir, 'blobs')), []);
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('are swept once left alone for an hour, not while still written to (by another node, say)', async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    try {
+      const batch = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor: 'copy' });
+      await waitForBatch(server.url, batch.body.id);
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      await setWrittenAt(join(server.dataDir, 'blobs', batch.body.id), twoHoursAgo);
+      await leftUpload(server.dataDir, 'b_stale', twoHoursAgo);
+      await leftUpload(server.dataDir, 'b_receiving');
+
+      const deleted = await server.filemill.service.sweepOrphans(Date.now() - 3_600_000);
+      assert.equal(deleted, 1);
+      assert.deepEqual(
+        (await readdir(join(server.dataDir, 'blobs'))).sort(),
+        [batch.body.id, 'b_receiving'].sort(),
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

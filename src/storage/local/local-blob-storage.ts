@@ -77,6 +77,23 @@ export class LocalBlobStorage implements BlobStorage {
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   }
 
+  async lastWrite(prefix: BlobKey): Promise<number | null> {
+    const top = this.localPath(prefix);
+    const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => null);
+    if (!entries) return null;
+    const paths = [top, ...entries.map((e) => join(e.parentPath, e.name))];
+    // A file removed meanwhile (a rename of its `.part`) counts for nothing.
+    const times = await Promise.all(
+      paths.map((path) =>
+        stat(path).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
+    return Math.max(...times);
+  }
+
   async sync(prefix: BlobKey): Promise<void> {
     // Every file and the folders holding their names, all at once: the filesystem's journal
     // commits concurrent fsyncs together, where one after another each waits for the disk.
