@@ -20,10 +20,11 @@
  *    (about 300 pages in all), pages per second through a server over HTTP, beside the limit
  *    measured the same way as in 6, before and after the server run (the faster kept, since
  *    the machine is shared), and their ratio.
- * 9. scale (only when asked: `npm run bench scale`; needs PostgreSQL and Redis): 40 photos on
- *    1 and 2 worker nodes behind an API node, and what the BullMQ path adds per file.
  * 8. doc: doc-analyze (preset full) on the same PDFs as 6, measured as 6; the limit adds the
  *    batch aggregate, run once in the bench's process.
+ * 9. scale (only when asked: `npm run bench scale`; needs PostgreSQL and Redis): 40 photos on
+ *    1 and 2 worker nodes behind an API node, beside what two plain processes gain over one
+ *    here (medians of three), and what the BullMQ path adds per file.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -312,10 +313,21 @@ async function cliBench() {
 
 /**
  * Scale-out: the same 40 photos (preset web) through an API node and 1, then 2, worker nodes
- * of one worker process each (BullMQ, PostgreSQL), submit to batch end; and the time per tiny
+ * of one worker process each (BullMQ, PostgreSQL), submit to batch end, against what two plain
+ * processes gain over one on this machine for the same work; and the time per tiny
  * file through one worker node against the local queue (one worker process each), which is
  * what the BullMQ path adds to a file.
  */
+const SCALE_ROUNDS = 3;
+
+/** The median of `rounds` measures taken one after the other. */
+async function medianOf(rounds: number, measure: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) values.push(await measure());
+  values.sort((a, b) => a - b);
+  return values[Math.floor(values.length / 2)]!;
+}
+
 async function scaleBench() {
   const photos = await Promise.all(
     Array.from({ length: 40 }, (_, i) => photoJpeg(1600 + ((i * 17) % 400), 1200 + ((i * 13) % 300), i + 1)),
@@ -325,13 +337,17 @@ async function scaleBench() {
     .png()
     .toBuffer();
   const tinies = Array.from({ length: 100 }, (_, i) => ({ name: `t/${i}.png`, data: tiny }));
+  // This machine's other services take the odd slice of its two cores: each figure is the
+  // median of three batches (one cluster, warmed up once), not one draw.
   const timeBatch = async (url: string, batch: typeof files) => {
     await waitFinal(url, (await submit(url, batch.slice(0, 2), { processor: 'image', preset: 'web' })).id);
-    const started = performance.now();
-    const { id } = await submit(url, batch, { processor: 'image', preset: 'web' });
-    const result = await waitFinal(url, id);
-    if (result.status !== 'completed') throw new Error(`the batch ended ${result.status}`);
-    return performance.now() - started;
+    return medianOf(SCALE_ROUNDS, async () => {
+      const started = performance.now();
+      const { id } = await submit(url, batch, { processor: 'image', preset: 'web' });
+      const result = await waitFinal(url, id);
+      if (result.status !== 'completed') throw new Error(`the batch ended ${result.status}`);
+      return performance.now() - started;
+    });
   };
   const onNodes = async (workers: number, batch: typeof files) => {
     const cluster = await startCluster(workers, 1);
@@ -343,6 +359,7 @@ async function scaleBench() {
   };
   const oneNodeMs = await onNodes(1, files);
   const twoNodesMs = await onNodes(2, files);
+  const ceiling = await parallelCeiling(files.map((f) => f.data));
   const bullmqTinyMs = await onNodes(1, tinies);
   const localTinyMs = await withServer({ FILEMILL_CONCURRENCY: '1', FILEMILL_MAX_FILES: '1000' }, (url) =>
     timeBatch(url, tinies),
@@ -352,12 +369,51 @@ async function scaleBench() {
     oneWorkerNodeMs: Math.round(oneNodeMs),
     twoWorkerNodesMs: Math.round(twoNodesMs),
     speedUp: round(oneNodeMs / twoNodesMs),
+    /**
+     * The same photos through the image processor's own `run` in one plain process, then in
+     * two at once, no filemill at all: what two processes gain on this machine's two cores.
+     */
+    machine: {
+      oneProcessMs: Math.round(ceiling.oneMs),
+      twoProcessesMs: Math.round(ceiling.twoMs),
+      speedUp: round(ceiling.oneMs / ceiling.twoMs),
+    },
+    /** How much of the machine's own speed-up the scale-out keeps. */
+    ofMachineSpeedUp: round(oneNodeMs / twoNodesMs / (ceiling.oneMs / ceiling.twoMs)),
     tinyFiles: tinies.length,
     perFileMs: { bullmq: round(bullmqTinyMs / tinies.length), local: round(localTinyMs / tinies.length) },
     /** What the BullMQ path (job, claim in PostgreSQL, Redis round trips) adds to each file. */
     bullmqExtraPerFileMs: round((bullmqTinyMs - localTinyMs) / tinies.length),
     target: { speedUp: 1.8 },
   };
+}
+
+/** The photos through preset `web` by the image processor's `run`, in one process, then in two. */
+async function parallelCeiling(photos: Buffer[]): Promise<{ oneMs: number; twoMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-ceiling-'));
+  try {
+    const { settings } = resolveSettings(imageProcessor, 'web', {});
+    const tasks = await Promise.all(
+      photos.map(async (data, i) => {
+        const inputPath = join(dir, `in-${i}.jpg`);
+        await writeFile(inputPath, data);
+        return {
+          input: {
+            inputPath,
+            outputPath: join(dir, `out-${i}`),
+            contentType: 'image/jpeg',
+            name: `${i}.jpg`,
+          },
+          settings,
+        };
+      }),
+    );
+    const oneMs = await medianOf(SCALE_ROUNDS, async () => (await onEveryCore('image', tasks, 1)).ms);
+    const twoMs = await medianOf(SCALE_ROUNDS, async () => (await onEveryCore('image', tasks, 2)).ms);
+    return { oneMs, twoMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The first 100 corpus PDFs by name, or null when there is no corpus. */
@@ -462,18 +518,19 @@ interface DirectTask {
 
 /**
  * The limit a processor can reach on this machine: `tasks` run through its own `run` in one
- * plain child process per core (bench/processor-direct.ts), no server. Module loading happens
+ * plain child process per core (or `processes`) (bench/processor-direct.ts), no server. Module loading happens
  * before the clock starts. Returns the time and each task's `details` (null when it failed).
  */
 async function onEveryCore(
   processor: string,
   tasks: readonly DirectTask[],
+  processes = cores,
 ): Promise<{ ms: number; details: (Record<string, unknown> | null)[] }> {
   const script = fileURLToPath(new URL('./processor-direct.ts', import.meta.url));
   const children: ChildProcess[] = [];
   const answer = (child: ChildProcess) =>
     new Promise<{ details?: Record<string, unknown> | null }>((resolve) => child.once('message', resolve));
-  for (let i = 0; i < cores; i++) children.push(fork(script, [], { stdio: 'ignore' }));
+  for (let i = 0; i < processes; i++) children.push(fork(script, [], { stdio: 'ignore' }));
   await Promise.all(children.map(answer));
   await Promise.all(
     children.map((child) => {
