@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { AppError } from './core/errors.js';
+import { throttleUnreachable } from './core/outage-log.js';
 import type { JobQueue, MetadataStore } from './core/ports.js';
 import { shownUrl } from './core/urls.js';
 import { createEventBus } from './events/index.js';
@@ -105,13 +106,22 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
   let app: FastifyInstance | null = null;
-  const logError = (error: unknown): void => {
-    app?.log.error({ err: error }, 'background task failed');
+  // While Redis or the database is away every connection reports every reconnect: the log
+  // gets the first report of each address, then one every 30 s.
+  const reportUnreachable = (error: unknown, leftOut: number): void => {
+    app?.log.warn({ err: error, leftOut }, 'a service is not reachable; retrying');
   };
+  const logError = throttleUnreachable({
+    unreachable: reportUnreachable,
+    other: (error) => app?.log.error({ err: error }, 'background task failed'),
+  });
   const bus = createEventBus({
     redisUrl: config.redisUrl,
     prefix: `${config.redisPrefix}:`,
-    onError: (error) => app?.log.warn({ err: error }, 'live events over Redis'),
+    onError: throttleUnreachable({
+      unreachable: reportUnreachable,
+      other: (error) => app?.log.warn({ err: error }, 'live events over Redis'),
+    }),
   });
   const aggregator = new Aggregator({
     store,
