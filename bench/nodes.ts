@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createDatabase } from '../test/integration/support/nodes.js';
 import { spawnFilemill, stopProcess } from './server-process.js';
 
-const DATABASE_URL = process.env.FILEMILL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Cluster {
@@ -20,18 +19,13 @@ export interface Cluster {
 
 /** An API node and `workers` worker nodes of `processes` worker processes each. */
 export async function startCluster(workers: number, processes: number): Promise<Cluster> {
-  const database = `filemill_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const url = new URL(DATABASE_URL);
-  url.pathname = `/${database}`;
+  const database = await createDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'filemill-bench-nodes-'));
   const env = {
     FILEMILL_QUEUE: 'bullmq',
     FILEMILL_REDIS_URL: REDIS_URL,
     FILEMILL_REDIS_PREFIX: `fmbench${randomBytes(4).toString('hex')}`,
-    FILEMILL_DATABASE_URL: url.toString(),
+    FILEMILL_DATABASE_URL: database.url.toString(),
     FILEMILL_DATA_DIR: dataDir,
     FILEMILL_MAX_FILES: '1000',
   };
@@ -52,8 +46,7 @@ export async function startCluster(workers: number, processes: number): Promise<
     url: api.url,
     async stop() {
       await Promise.all(nodes.map(({ child }) => stopProcess(child)));
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
