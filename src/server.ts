@@ -144,6 +144,11 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
           leaseMs: config.leaseMs,
           maxAttempts: config.maxAttempts,
           onError: logError,
+          onJobLost: (jobId) =>
+            app?.log.warn(
+              { jobId },
+              'the BullMQ job of a running file is gone from Redis (did Redis restart without its data?); the run goes on under its lease in the database',
+            ),
         })
       : new LocalJobQueue(store, {
           concurrency: config.concurrency,

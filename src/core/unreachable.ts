@@ -23,15 +23,19 @@ const NETWORK_CODES = new Set([
  */
 const POSTGRES_UNAVAILABLE = /^(?:08...|57P0[1-3]|53300)$/;
 
-/** What node-postgres throws itself when a connection ends under it or cannot be had in time. */
-const POSTGRES_CLIENT_MESSAGES =
-  /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+/**
+ * What the clients throw themselves, with no code: node-postgres when a connection ends under
+ * it or cannot be had in time; ioredis for a command on a closed connection or one that
+ * outlived its reconnect attempts.
+ */
+const CLIENT_MESSAGES =
+  /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed\.|Reached the max retries per request limit)/;
 
 export function isUnreachable(error: unknown): boolean {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code))) return true;
-    if (POSTGRES_CLIENT_MESSAGES.test(cause.message)) return true;
+    if (CLIENT_MESSAGES.test(cause.message)) return true;
     // An AggregateError (a host with several addresses) and wrapped errors carry the reason inside.
     if (cause instanceof AggregateError && cause.errors.some((e) => isUnreachable(e))) return true;
     cause = cause.cause;

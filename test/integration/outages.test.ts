@@ -126,6 +126,14 @@ if (problem !== null) {
       await assertAllSucceededOnce(id, stream);
       const late = await waitForBatch(api.url, during.body.id, undefined, 60_000);
       assert.equal(late.status, 'completed');
+      // Expected trouble is reported as such (warnings, once), not as errors.
+      for (const node of nodes) {
+        const errors = node
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"level":50'));
+        assert.deepEqual(errors, [], `${node.name} logged no error`);
+      }
       for (const node of nodes) assert.equal(node.child.exitCode, null, `${node.name} is still running`);
     });
 

@@ -11,6 +11,8 @@ describe('isUnreachable', () => {
     assert.equal(isUnreachable(new Error('Connection terminated unexpectedly')), true);
     assert.equal(isUnreachable(new AggregateError([withCode('ECONNREFUSED')], '')), true);
     assert.equal(isUnreachable(new Error('wrapped', { cause: withCode('ETIMEDOUT') })), true);
+    assert.equal(isUnreachable(new Error('Connection is closed.')), true);
+    assert.equal(isUnreachable(new Error('Reached the max retries per request limit (which is 20).')), true);
   });
 
   it("knows PostgreSQL's connection-class and shutdown states", () => {

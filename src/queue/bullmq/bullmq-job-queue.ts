@@ -64,6 +64,12 @@ export interface BullmqJobQueueOptions {
    */
   sweepMs?: number;
   onError: (error: unknown) => void;
+  /**
+   * Told, once per job, that BullMQ lost a job under a run (Redis restarted without its data):
+   * the run goes on under its lease in the database, so this is news, not an error.
+   * @defaultValue onError
+   */
+  onJobLost?: (jobId: string) => void;
 }
 
 /** What a job carries: the file it is for. */
@@ -77,6 +83,10 @@ const QUEUE_NAME = 'files';
 const ENQUEUE_PAGE = 500;
 /** A delayed look comes this long after the time the store named, so that time has passed. */
 const AFTER_MS = 50;
+/** BullMQ's messages for a job whose keys are gone from Redis, and the job's id. */
+const JOB_LOST = /^(?:Missing key for job|Missing lock for job|could not renew lock for job) ([^\s.]+)/;
+/** Lost jobs remembered, so that each is reported once. */
+const MAX_LOST_JOBS_KEPT = 10_000;
 /** How soon a job whose claim found the database unreachable tries again. */
 const CLAIM_AGAIN_MS = 1000;
 
@@ -91,6 +101,7 @@ export class BullmqJobQueue implements JobQueue {
   readonly #connection: Redis;
   readonly #queue: Queue<FileJob>;
   readonly #cancels: CancelChannel;
+  readonly #lostJobs = new Set<string>();
   #worker: Worker<FileJob> | null = null;
   #runner: FileRunner | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -131,8 +142,8 @@ export class BullmqJobQueue implements JobQueue {
         removeOnComplete: { count: 0 },
         removeOnFail: { count: 0 },
       });
-      this.#worker.on('error', this.#opts.onError);
-      this.#worker.on('failed', (_job, error) => this.#opts.onError(error));
+      this.#worker.on('error', (error) => this.#workerError(error));
+      this.#worker.on('failed', (_job, error) => this.#workerError(error));
     }
     this.#timer = setInterval(() => this.#sweep(), this.#opts.sweepMs ?? 10_000);
     this.#timer.unref();
@@ -194,6 +205,20 @@ export class BullmqJobQueue implements JobQueue {
     await this.#queue.close();
     await this.#cancels.close();
     await this.#connection.quit().catch(() => undefined);
+  }
+
+  /**
+   * BullMQ's complaints about a job gone from Redis — each lock renewal, then the end of the
+   * run — come down to one report per job; anything else is an error.
+   */
+  #workerError(error: Error): void {
+    const jobId = JOB_LOST.exec(error.message)?.[1];
+    if (jobId === undefined) return this.#opts.onError(error);
+    if (this.#lostJobs.has(jobId)) return;
+    if (this.#lostJobs.size >= MAX_LOST_JOBS_KEPT) this.#lostJobs.clear();
+    this.#lostJobs.add(jobId);
+    if (this.#opts.onJobLost) this.#opts.onJobLost(jobId);
+    else this.#opts.onError(error);
   }
 
   #abortHere({ batchId, indices }: CancelMessage): void {
