@@ -10,13 +10,17 @@ export const SNIFF_BYTES = 4100;
 /**
  * The MIME type recognised in `head` (the file's first 4100 bytes), or null when unknown.
  * Binary formats by their signatures (file-type); what has none is text when its head is
- * UTF-8 without control characters: `text/html` when it opens like an HTML document, else
- * `text/plain` (Markdown included: nothing in its bytes tells it apart).
+ * UTF-8 without control characters: `image/svg+xml` when it opens like an SVG drawing,
+ * `text/html` like an HTML document, else `text/plain` (Markdown included: nothing in its
+ * bytes tells it apart). An SVG is named as what it is, so that a processor that does not
+ * take it says so in those words, not as "text/plain".
  */
 export async function sniffContentType(head: Uint8Array): Promise<string | null> {
   if (head.length === 0) return null;
   try {
     const type = await fileTypeFromBuffer(head);
+    // file-type knows XML by its declaration only; an SVG is XML with an `<svg>` root.
+    if (type?.mime === 'application/xml') return textType(head) === SVG ? SVG : type.mime;
     if (type) return type.mime;
   } catch {
     // A damaged header can make a format's detector throw: that is "unknown", not an error.
@@ -29,6 +33,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** C0 controls other than tab, line feed, form feed and carriage return; and DEL. */
 const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
 const HTML_START = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i;
+const SVG = 'image/svg+xml';
+/** An SVG drawing: its root element after an optional XML declaration, comments and doctype. */
+const SVG_START = /^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*|<!doctype\s+svg[^>]*>\s*)*<svg[\s>]/i;
 
 function textType(head: Uint8Array): string | null {
   let text: string;
@@ -39,7 +46,9 @@ function textType(head: Uint8Array): string | null {
     return null;
   }
   if (CONTROL.test(text)) return null;
-  return HTML_START.test(text.replace(/^\uFEFF/, '')) ? 'text/html' : 'text/plain';
+  const start = text.replace(/^\uFEFF/, '');
+  if (SVG_START.test(start)) return SVG;
+  return HTML_START.test(start) ? 'text/html' : 'text/plain';
 }
 
 function decodeAllowingCut(head: Uint8Array): string {

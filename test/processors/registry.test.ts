@@ -54,6 +54,8 @@ describe('registry', () => {
 });
 
 describe('sniffContentType', () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+
   it('recognises images by their bytes', async () => {
     const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
       .jpeg()
@@ -73,7 +75,6 @@ describe('sniffContentType', () => {
   });
 
   it('tells UTF-8 text from HTML, even when the head ends inside a character', async () => {
-    const encode = (text: string) => new TextEncoder().encode(text);
     assert.equal(await sniffContentType(encode('hello, world\n# A heading\tand a tab')), 'text/plain');
     assert.equal(await sniffContentType(encode('\uFEFFÉté à Paris — 東京')), 'text/plain');
     const cut = encode(`${'a'.repeat(4098)}東`).subarray(0, 4100);
@@ -81,5 +82,13 @@ describe('sniffContentType', () => {
     assert.equal(await sniffContentType(encode('<!DOCTYPE html><html><title>x</title>')), 'text/html');
     assert.equal(await sniffContentType(encode('  <!-- generated -->\n<html lang="en">')), 'text/html');
     assert.equal(await sniffContentType(encode('<p>a fragment is text</p>')), 'text/plain');
+  });
+
+  it('names an SVG drawing as one, with or without its XML declaration', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>';
+    assert.equal(await sniffContentType(encode(svg)), 'image/svg+xml');
+    const declared = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- Inkscape -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n${svg}`;
+    assert.equal(await sniffContentType(encode(declared)), 'image/svg+xml');
+    assert.equal(await sniffContentType(encode('<?xml version="1.0"?><feed/>')), 'application/xml');
   });
 });
