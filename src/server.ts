@@ -147,7 +147,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
           onJobLost: (jobId) =>
             app?.log.warn(
               { jobId },
-              'the BullMQ job of a running file is gone from Redis (did Redis restart without its data?); the run goes on under its lease in the database',
+              'the BullMQ job of a running file is gone from Redis or its lock taken (Redis restarted without its data, or this node stalled past its lock); the run goes on under its lease in the database',
             ),
         })
       : new LocalJobQueue(store, {

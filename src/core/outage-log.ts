@@ -36,8 +36,17 @@ export function throttleUnreachable(opts: ThrottleOptions): (error: unknown) => 
   };
 }
 
-/** `host:port` of a failed connection, or its code when it names none. */
+/**
+ * What failed: `host:port` of the connection (in an AggregateError, its first address), else
+ * the message's start, which tells the clients apart ("Connection terminated" is PostgreSQL's,
+ * "Connection is closed" Redis's), so that one service's outage never hides another's.
+ */
 function addressOf(error: unknown): string {
-  const { address, port, code } = error as { address?: unknown; port?: unknown; code?: unknown };
-  return typeof address === 'string' ? `${address}:${String(port)}` : String(code ?? 'unknown');
+  const inner = error instanceof AggregateError ? (error.errors as unknown[]) : [];
+  for (const candidate of [error, ...inner]) {
+    const { address, port } = candidate as { address?: unknown; port?: unknown };
+    if (typeof address === 'string') return `${address}:${String(port)}`;
+  }
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return `${String(code ?? '')} ${String(message ?? '').slice(0, 30)}`;
 }

@@ -3,6 +3,7 @@
  * the ports meet. HTTP and the CLI call this; it calls the store, storage and queue.
  */
 import { AppError } from '../core/errors.js';
+import { isUnreachable, neverReached } from '../core/unreachable.js';
 import { hashToken, newBatchId, newToken } from '../core/ids.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import type {
@@ -75,6 +76,7 @@ export class BatchService {
   async submit(parts: AsyncIterable<UploadPart>, owner: string | null = null): Promise<Submitted> {
     const id = newBatchId(this.now());
     const token = newToken();
+    let committing = false;
     try {
       const staged = await stageUpload(id, parts, this.storage, this.limits, (fields) => {
         // Fail fast on the common order (fields first) before any byte is stored.
@@ -87,6 +89,7 @@ export class BatchService {
       const types = await Promise.all(staged.files.map((f) => sniffContentType(f.head)));
       const files = planFiles(staged.files, types, descriptor, settings);
       await this.storage.sync(id);
+      committing = true;
       const batch = await this.store.createBatch({
         id,
         processor: descriptor.name,
@@ -102,7 +105,10 @@ export class BatchService {
       this.metrics?.bytesReceived.inc(batch.inputBytes);
       return { batch, token };
     } catch (error) {
-      await this.storage.delete(id);
+      // A connection lost under the commit leaves it unknown: the batch may exist. Its files
+      // stay for the orphan sweep, which deletes them only if it does not.
+      const maybeCommitted = committing && isUnreachable(error) && !neverReached(error);
+      if (!maybeCommitted) await this.storage.delete(id);
       throw error;
     }
   }
@@ -211,10 +217,6 @@ export class BatchService {
   }
 
   /**
-   * Deletes stored files that belong to no batch: an upload cut short by a crash. Only safe
-   * when no upload is in progress, i.e. at start-up.
-   */
-  /**
    * Deletes what storage holds for batches that do not exist — uploads cut short by a crash —
    * when last written before `writtenBefore`. An upload being received, here or on another
    * node sharing the data folder, has no batch yet either, but is written to as it arrives.
@@ -224,7 +226,10 @@ export class BatchService {
     const existing = await this.store.existingBatchIds(prefixes);
     let deleted = 0;
     for (const prefix of prefixes.filter((p) => !existing.has(p))) {
-      if (((await this.storage.lastWrite(prefix)) ?? 0) >= writtenBefore) continue;
+      // Gone meanwhile (null), or written to since: not ours to delete. An error reading it
+      // (a network mount's hiccup) is thrown, never taken for "old".
+      const lastWrite = await this.storage.lastWrite(prefix);
+      if (lastWrite === null || lastWrite >= writtenBefore) continue;
       await this.storage.delete(prefix);
       deleted += 1;
     }

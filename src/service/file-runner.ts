@@ -100,10 +100,15 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
       // A run stopped by a shutdown is left to lease recovery at the next start.
       if (signal.aborted && signal.reason === 'shutdown') return;
       // The result is in hand: a database away for a moment must not cost the run. Past the
-      // lease another node may have taken the file, and the lease guard refuses this write.
+      // lease another node may have taken the file, and the lease guard refuses this write. A
+      // shutdown does not wait: lease recovery runs the file again.
       await retryWhileUnreachable(
         () => store.completeFile(file.batchId, file.index, owner, outcome, Date.now()),
-        { until: Date.now() + opts.leaseMs, onFirstRetry: (error) => opts.onError(error, leased) },
+        {
+          until: Date.now() + opts.leaseMs,
+          onFirstRetry: (error) => opts.onError(error, leased),
+          stop: () => signal.aborted && signal.reason === 'shutdown',
+        },
       );
       record(opts.metrics, leased.processor, outcome);
     } finally {

@@ -50,6 +50,11 @@ export function createPostgresMetadataStore(opts: PostgresMetadataStoreOptions):
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: Math.max(2, opts.maxConnections ?? 10),
+    // A database that does not answer at all (a network that drops packets) fails a new
+    // connection in 10 s instead of the system's minutes of SYN retries; keep-alive probes
+    // find dead idle connections.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
     types,
     ...(opts.schema === undefined ? {} : { options: `-c search_path=${opts.schema}` }),
   });

@@ -7,6 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -76,6 +78,37 @@ describe('uploads cut short', () => {
     }
   });
 
+  it('are removed at once when the client goes away mid-file, and the server carries on', async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    try {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      const boundary = 'cutshort';
+      socket.write(
+        `POST /api/batches HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+          `Content-Length: 10000000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="processor"\r\n\r\ncopy\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.bin"\r\n\r\n`,
+      );
+      socket.write(Buffer.alloc(256 * 1024, 1));
+      const blobs = join(server.dataDir, 'blobs');
+      // The upload has reached storage: then the client goes away.
+      for (let i = 0; (await readdir(blobs)).length === 0; i++) {
+        assert.ok(i < 200, 'the upload should reach storage');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      socket.destroy();
+      for (let i = 0; (await readdir(blobs)).length > 0; i++) {
+        assert.ok(i < 400, 'what the upload stored should be removed');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const next = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor: 'copy' });
+      assert.equal(next.status, 202);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('are swept once left alone for an hour, not while still written to (by another node, say)', async () => {
     const server = await startTestServer({ concurrency: 1 });
     try {
@@ -93,6 +126,38 @@ describe('uploads cut short', () => {
         [batch.body.id, 'b_receiving'].sort(),
       );
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('an upload whose commit meets a database outage', () => {
+  const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+
+  it('is removed when the database was never reached, and left to the sweep when the commit may have happened', async () => {
+    const server = await startTestServer({ concurrency: 1 });
+    const { store } = server.filemill.service;
+    const createBatch = store.createBatch.bind(store);
+    try {
+      /** What storage holds after an upload whose commit failed with `error`. */
+      const leftAfter = async (error: Error): Promise<string[]> => {
+        store.createBatch = async () => {
+          throw error;
+        };
+        const refused = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor: 'copy' });
+        assert.equal(refused.status, 503);
+        assert.equal(refused.body.error.code, 'NOT_READY');
+        return readdir(join(server.dataDir, 'blobs'));
+      };
+      const refused = withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED');
+      assert.deepEqual(await leftAfter(refused), [], 'nothing can have been committed: nothing is left');
+      const left = await leftAfter(new Error('Connection terminated unexpectedly'));
+      assert.equal(left.length, 1, 'the batch may exist: its files wait for the sweep');
+      // The sweep decides once it is old: no batch was committed, so it goes.
+      await setWrittenAt(join(server.dataDir, 'blobs', left[0]!), new Date(Date.now() - 2 * 3_600_000));
+      assert.equal(await server.filemill.service.sweepOrphans(Date.now() - 3_600_000), 1);
+    } finally {
+      store.createBatch = createBatch;
       await server.close();
     }
   });

@@ -30,6 +30,22 @@ describe('throttleUnreachable', () => {
     ]);
   });
 
+  it('keeps apart failures that name no address but come from different clients', () => {
+    const logged: string[] = [];
+    const log = throttleUnreachable({
+      unreachable: (error) => logged.push((error as Error).message),
+      other: () => assert.fail('these are outages'),
+      everyMs: 1000,
+      now: () => 0,
+    });
+    log(new Error('Connection is closed.'));
+    log(new Error('Connection terminated unexpectedly'));
+    log(new Error('Connection is closed.'));
+    log(new AggregateError([refused(6379)], ''));
+    log(refused(6379));
+    assert.deepEqual(logged, ['Connection is closed.', 'Connection terminated unexpectedly', '']);
+  });
+
   it('passes every other error through', () => {
     const logged: unknown[] = [];
     const log = throttleUnreachable({

@@ -57,6 +57,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (known.status === 413) reply.header('connection', 'close');
       return reply.status(known.status).send(known.body);
     }
+    if (request.raw.socket?.destroyed) {
+      // The client went away mid-request (its upload fails with ECONNRESET, too): nobody to
+      // answer, and neither a bug nor an outage.
+      request.log.info({ err: error }, 'the client went away');
+      return reply.status(400).send(errorBody('INVALID_REQUEST', 'The request was cut short.'));
+    }
     if (isUnreachable(error)) {
       // Not a bug: the database (or another service) is away. Clients may come back shortly.
       request.log.warn({ err: error }, 'a service is not reachable');

@@ -79,19 +79,15 @@ export class LocalBlobStorage implements BlobStorage {
 
   async lastWrite(prefix: BlobKey): Promise<number | null> {
     const top = this.localPath(prefix);
-    const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => null);
+    const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(ifGone(null));
     if (!entries) return null;
-    const paths = [top, ...entries.map((e) => join(e.parentPath, e.name))];
-    // A file removed meanwhile (a rename of its `.part`) counts for nothing.
-    const times = await Promise.all(
-      paths.map((path) =>
-        stat(path).then(
-          (s) => s.mtimeMs,
-          () => 0,
-        ),
-      ),
-    );
-    return Math.max(...times);
+    let latest = (await stat(top).catch(ifGone(null)))?.mtimeMs ?? null;
+    for (const entry of entries) {
+      // A file removed meanwhile (a `.part` renamed into place) counts for nothing.
+      const info = await stat(join(entry.parentPath, entry.name)).catch(ifGone(null));
+      if (info && (latest === null || info.mtimeMs > latest)) latest = info.mtimeMs;
+    }
+    return latest;
   }
 
   async sync(prefix: BlobKey): Promise<void> {
@@ -129,4 +125,12 @@ class ByteCounter extends Transform {
     if (this.bytes > this.max) done(new BlobTooLargeError(this.max));
     else done(null, chunk);
   }
+}
+
+/** A rejection handler that turns "no such file" into `value` and throws anything else. */
+function ifGone<T>(value: T): (error: unknown) => T {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return value;
+    throw error;
+  };
 }
