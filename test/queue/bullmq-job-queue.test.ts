@@ -19,6 +19,8 @@ import { makeBatch } from '../store/contract/fixtures.js';
 import { redisProblem as redisUnreachable } from '../../src/events/redis/reachable.js';
 import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from '../store/postgres-support.js';
 import { shownUrl as shown } from '../../src/core/urls.js';
+import { freePort } from '../integration/support/nodes.js';
+import { OwnRedisServer, redisServerProblem } from '../support/redis-server.js';
 import {
   FakeRunner,
   batchEnds,
@@ -158,6 +160,48 @@ if (problem === null) {
       } finally {
         await Promise.all([api.stop(), worker.stop()]);
         await harness.close();
+      }
+    });
+
+    it('enqueues the waiting files again when Redis comes back empty, without waiting for its sweep', async (t) => {
+      const why = redisServerProblem();
+      if (why !== null) {
+        if (process.env.CI === 'true') assert.fail(why);
+        return t.skip(why);
+      }
+      const redis = new OwnRedisServer(await freePort());
+      await redis.start();
+      const harness = await openHarness();
+      const { store } = harness;
+      const errors: unknown[] = [];
+      const queue = new BullmqJobQueue(store, {
+        redisUrl: redis.url,
+        prefix: harness.prefix,
+        concurrency: 1,
+        node: 'node-a',
+        leaseMs: 30_000,
+        maxAttempts: 3,
+        // The sweep would enqueue the lost jobs too, but not within this test.
+        sweepMs: 3_600_000,
+        onError: (e) => void errors.push(e),
+      });
+      const runner = new FakeRunner(store, () => 'succeed', 800);
+      try {
+        const input = makeBatch({ createdAt: Date.now(), files: 3 });
+        await store.createBatch(input);
+        queue.start(runner.run);
+        await waitFor('the first run', () => runner.inFlight === 1);
+        // The two waiting jobs are lost with Redis's data; the database still has the files.
+        await redis.kill();
+        await redis.start();
+        await batchEnds(store, input.id);
+        assert.equal((await store.getBatch(input.id))?.status, 'completed');
+        await runner.settled();
+        for (let index = 0; index < 3; index++) assert.equal(runner.runsOf(input.id, index), 1);
+      } finally {
+        await queue.stop();
+        await harness.close();
+        await redis.kill();
       }
     });
 
