@@ -111,6 +111,36 @@ export async function leaseFile(
   };
 }
 
+/**
+ * The lease `owner` already holds on a running file, as `leaseFile` returned it, or null: for
+ * a claim tried again after its answer was lost (it may have committed).
+ */
+export async function heldLease(
+  trx: Kysely<Database>,
+  batchId: string,
+  index: number,
+  owner: string,
+): Promise<LeasedFile | null> {
+  const row = await trx
+    .selectFrom('batch_files')
+    .innerJoin('batches', 'batches.id', 'batch_files.batch_id')
+    .selectAll('batch_files')
+    .select(['batches.processor as batch_processor', 'batches.settings as batch_settings'])
+    .where('batch_files.batch_id', '=', batchId)
+    .where('batch_files.idx', '=', index)
+    .where('batch_files.status', '=', 'running')
+    .where('batch_files.lease_owner', '=', owner)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  const { batch_processor: processor, batch_settings: settings, ...file } = row;
+  return {
+    file: toFile(file),
+    processor,
+    settings: JSON.parse(settings) as Record<string, unknown>,
+    leaseOwner: owner,
+  };
+}
+
 export async function renewLease(
   ctx: StoreContext,
   batchId: string,

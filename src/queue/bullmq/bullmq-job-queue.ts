@@ -22,14 +22,15 @@
  *   gave up on) is taken all the same.
  * - Cancel: `abort` publishes on a channel every node subscribes to (cancel-channel.ts).
  * - Outages: after Redis comes back (emptied by a restart, maybe) every waiting file is
- *   enqueued again at once; a job whose claim finds the database unreachable looks again a
- *   second later; a run whose result cannot be written yet keeps trying within its lease.
+ *   enqueued again at once; a job whose claim finds the database unreachable tries again
+ *   (under the same owner, see #claim); a run whose result cannot be written yet keeps
+ *   trying within its lease.
  */
 import { randomBytes } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
-import { isUnreachable } from '../../core/unreachable.js';
+import { isUnreachable, retryWhileUnreachable } from '../../core/unreachable.js';
 import { CancelChannel, type CancelMessage } from './cancel-channel.js';
 
 export interface BullmqJobQueueOptions {
@@ -87,7 +88,7 @@ const AFTER_MS = 50;
 const JOB_LOST = /^(?:Missing key for job|Missing lock for job|could not renew lock for job) ([^\s.]+)/;
 /** Lost jobs remembered, so that each is reported once. */
 const MAX_LOST_JOBS_KEPT = 10_000;
-/** How soon a job whose claim found the database unreachable tries again. */
+/** How soon a job whose claims found the database unreachable for a whole lease looks again. */
 const CLAIM_AGAIN_MS = 1000;
 
 export class BullmqJobQueue implements JobQueue {
@@ -271,12 +272,7 @@ export class BullmqJobQueue implements JobQueue {
     for (;;) {
       const claim: FileClaim = this.#stopped
         ? ({ kind: 'wait', until: Date.now() + (ranAttempt === null ? 0 : this.#opts.leaseMs) } as const)
-        : await this.#claim(batchId, index).catch((error: unknown): FileClaim => {
-            // The database is away: this job looks again shortly instead of failing.
-            if (!isUnreachable(error)) throw error;
-            this.#opts.onError(error);
-            return { kind: 'wait', until: Date.now() + CLAIM_AGAIN_MS };
-          });
+        : await this.#claim(batchId, index);
       if (claim.kind === 'none') return;
       if (claim.kind === 'wait') {
         if (ranAttempt === null) return this.#lookAgainAt(job, token, claim.until);
@@ -294,18 +290,35 @@ export class BullmqJobQueue implements JobQueue {
     }
   }
 
-  #claim(batchId: string, index: number): Promise<FileClaim> {
+  /**
+   * Claims the file for a new run. While the database is away the claim is tried again under
+   * the same owner — one whose answer was lost may have committed, and then returns the lease
+   * it took — for up to a lease; then the job looks again a moment later instead of failing.
+   */
+  async #claim(batchId: string, index: number): Promise<FileClaim> {
     this.#runs += 1;
-    return this.#store.claimFile({
-      batchId,
-      index,
-      // One owner per run: a run this node gave up on can never write over the next one.
-      owner: `${this.#opts.node}#${this.#instance}.${this.#runs}`,
-      node: this.#opts.node,
-      leaseMs: this.#opts.leaseMs,
-      now: Date.now(),
-      maxAttempts: this.#opts.maxAttempts,
-    });
+    // One owner per run: a run this node gave up on can never write over the next one.
+    const owner = `${this.#opts.node}#${this.#instance}.${this.#runs}`;
+    const claim = (): Promise<FileClaim> =>
+      this.#store.claimFile({
+        batchId,
+        index,
+        owner,
+        node: this.#opts.node,
+        leaseMs: this.#opts.leaseMs,
+        now: Date.now(),
+        maxAttempts: this.#opts.maxAttempts,
+      });
+    try {
+      return await retryWhileUnreachable(claim, {
+        until: Date.now() + this.#opts.leaseMs,
+        onFirstRetry: this.#opts.onError,
+        stop: () => this.#stopped,
+      });
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      return { kind: 'wait', until: Date.now() + CLAIM_AGAIN_MS };
+    }
   }
 
   /** Puts the job in BullMQ's delayed set until `at`, then it claims its file again. */

@@ -76,6 +76,19 @@ export function describeClaims(factory: StoreFactory): void {
       assert.equal((await store().getFile(input.id, 0))?.attempts, 1);
     });
 
+    it('gives an owner that claims again (its answer lost) the lease it holds, without another attempt', async () => {
+      const input = makeBatch({ files: 1, settings: { quality: 60 } });
+      await store().createBatch(input);
+      const first = leased(await claimFile(store(), input.id, 0, T0 + 1));
+      const again = leased(await claimFile(store(), input.id, 0, T0 + 2));
+      assert.deepEqual(again, first);
+      assert.equal((await store().getFile(input.id, 0))?.attempts, 1);
+      assert.deepEqual(await claimFile(store(), input.id, 0, T0 + 3, 'job-runner-2'), {
+        kind: 'wait',
+        until: T0 + 1 + LEASE_MS,
+      });
+    });
+
     it('finds nothing to run in a finished, cancelled or missing file', async () => {
       const input = makeBatch({ files: 3, refused: [1] });
       await store().createBatch(input);
