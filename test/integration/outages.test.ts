@@ -23,6 +23,7 @@ import {
   freePort,
   startNode,
   stopNode,
+  stopsWithin,
   type Node,
   type TestDatabase,
 } from './support/nodes.js';
@@ -47,6 +48,7 @@ if (problem !== null) {
     let dataDir: string;
     const nodes: Node[] = [];
     let api: Node;
+    let env: Record<string, string>;
 
     before(async () => {
       redis = new OwnRedisServer(await freePort());
@@ -56,7 +58,7 @@ if (problem !== null) {
       const viaProxy = new URL(database.url);
       viaProxy.host = `127.0.0.1:${await proxy.listen()}`;
       dataDir = await mkdtemp(join(tmpdir(), 'filemill-outages-'));
-      const env = {
+      env = {
         FILEMILL_QUEUE: 'bullmq',
         FILEMILL_REDIS_URL: redis.url,
         FILEMILL_DATABASE_URL: viaProxy.toString(),
@@ -135,6 +137,17 @@ if (problem !== null) {
         assert.deepEqual(errors, [], `${node.name} logged no error`);
       }
       for (const node of nodes) assert.equal(node.child.exitCode, null, `${node.name} is still running`);
+    });
+
+    it('stops a worker node while Redis is away, without waiting for it', async () => {
+      const spare = await startNode('spare', 'worker', env);
+      await redis.kill();
+      try {
+        // It gives up on Redis after its grace (10 s); its files would be recovered by lease.
+        assert.ok(await stopsWithin(spare, 60_000), 'the node exits');
+      } finally {
+        await redis.start();
+      }
     });
 
     it('loses nothing when PostgreSQL is unreachable for a few seconds, and says so meanwhile', async () => {

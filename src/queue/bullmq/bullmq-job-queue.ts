@@ -27,6 +27,7 @@
  *   trying within its lease.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
@@ -88,6 +89,8 @@ const AFTER_MS = 50;
 const JOB_LOST = /^(?:Missing key for job|Missing lock for job|could not renew lock for job) ([^\s.]+)/;
 /** Lost jobs remembered, so that each is reported once. */
 const MAX_LOST_JOBS_KEPT = 10_000;
+/** How long a stop waits for the jobs in flight and Redis before it cuts the connections. */
+const STOP_GRACE_MS = 10_000;
 /** How soon a job whose claims found the database unreachable for a whole lease looks again. */
 const CLAIM_AGAIN_MS = 1000;
 
@@ -200,6 +203,20 @@ export class BullmqJobQueue implements JobQueue {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     for (const run of this.#running.values()) run.controller.abort('shutdown');
+    const closed = this.#close().then(
+      () => true,
+      () => true,
+    );
+    if (await Promise.race([closed, delay(STOP_GRACE_MS, false)])) return;
+    // Redis is away: what waits on it would wait for ever. The connections are cut, which
+    // fails those commands; the files in flight are recovered by their leases.
+    // Not awaited: a client cut while it waits to reconnect never says it ended.
+    for (const cut of [this.#worker?.disconnect(), this.#queue.disconnect()]) cut?.catch(() => undefined);
+    this.#cancels.disconnect();
+    this.#connection.disconnect();
+  }
+
+  async #close(): Promise<void> {
     await this.#enqueueing;
     // Waits for the jobs in flight: each hands its file back (delayed until its lease expires).
     await this.#worker?.close();
