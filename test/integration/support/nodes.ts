@@ -61,10 +61,8 @@ export async function stopNode(node: Node): Promise<void> {
 
 /** Asks the node to stop (SIGTERM); true if it exited within `ms`, else it is killed. */
 export async function stopsWithin(node: Node, ms: number): Promise<boolean> {
-  if (node.child.exitCode !== null || node.child.signalCode !== null) return true;
-  const exited = new Promise<boolean>((resolve) => node.child.once('exit', () => resolve(true)));
-  node.child.kill('SIGTERM');
-  const inTime = await Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  const stopped = stopNode(node).then(() => true);
+  const inTime = await Promise.race([stopped, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
   if (!inTime) node.child.kill('SIGKILL');
   return inTime;
 }

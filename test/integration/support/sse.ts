@@ -71,19 +71,20 @@ export async function followSseToEnd(
 ): Promise<SseEvent[]> {
   const deadline = Date.now() + timeoutMs;
   const events: SseEvent[] = [];
-  while (!(events.length > 0 && isEnd(events.at(-1)!))) {
-    if (Date.now() > deadline) throw new Error(`the stream had not ended after ${timeoutMs} ms`);
-    const last = events.at(-1)?.id;
+  for (;;) {
+    const last = events.at(-1);
     try {
       const read = await readSse(url, {
-        ...(last !== undefined && { headers: { 'last-event-id': String(last) } }),
+        ...(last !== undefined && { headers: { 'last-event-id': String(last.id) } }),
         timeoutMs: deadline - Date.now(),
       });
       if (read.status === 200) events.push(...read.events);
     } catch {
       // A dropped connection, a server not answering: ask again, as EventSource does.
     }
-    if (!(events.length > 0 && isEnd(events.at(-1)!))) await new Promise((r) => setTimeout(r, 300));
+    const newest = events.at(-1);
+    if (newest !== undefined && isEnd(newest)) return events;
+    if (Date.now() > deadline) throw new Error(`the stream had not ended after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 300));
   }
-  return events;
 }
