@@ -185,12 +185,16 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   // belongs to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
   // be running files and receiving uploads now: only what they have left alone long is theirs
   // no more.
+  // Which leases and uploads count as dead is a comparison, not a clock: what recovery
+  // records happens now.
   const onlyServer = store.kind === 'sqlite';
-  const recoverBefore = onlyServer ? Number.MAX_SAFE_INTEGER : Date.now();
-  const recovered = await store.recoverExpiredLeases(recoverBefore, config.maxAttempts);
-  const orphans = await service.sweepOrphans(
-    onlyServer ? Number.MAX_SAFE_INTEGER : Date.now() - ORPHAN_AGE_MS,
-  );
+  const now = Date.now();
+  const recovered = await store.recoverExpiredLeases({
+    expiredBefore: onlyServer ? Number.MAX_SAFE_INTEGER : now,
+    now,
+    maxAttempts: config.maxAttempts,
+  });
+  const orphans = await service.sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS);
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);

@@ -71,7 +71,9 @@ export function batchCommands(): Command[] {
       print(o.json, page, () =>
         page.items.length === 0
           ? 'no batches'
-          : page.items.map((b) => `${describeBatch(b)}  ${b.createdAt}`).join('\n'),
+          : page.items
+              .map((b) => `${describeBatch(b)}  ${b.createdAt ?? 'created at an unknown time'}`)
+              .join('\n'),
       );
     });
 

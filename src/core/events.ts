@@ -51,7 +51,8 @@ export interface BatchEvent {
 }
 
 /** An event as clients receive it over SSE and WebSocket: `at` as ISO-8601. */
-export type WireEvent = Omit<BatchEvent, 'at'> & { at: string };
+/** `at` is null only for a damaged stored time (see core/time.ts): the stream goes on. */
+export type WireEvent = Omit<BatchEvent, 'at'> & { at: string | null };
 
 /**
  * The event type that reports a file entering `status`. A file back in the queue (a manual

@@ -53,6 +53,15 @@ export interface LeasedFile {
 export type FileClaim =
   { kind: 'leased'; leased: LeasedFile } | { kind: 'wait'; until: number } | { kind: 'none' };
 
+/** Which leases `recoverExpiredLeases` takes back, and when it does. */
+export interface RecoverLeasesOptions {
+  /** Leases that expired before this time (epoch ms) are dead; may be any number. */
+  expiredBefore: number;
+  /** The time the recovery is recorded at (epoch ms): the real clock. */
+  now: number;
+  maxAttempts: number;
+}
+
 /** Which file `claimFile` takes, for whom, and how recovery of an expired lease counts. */
 export interface ClaimFileOptions {
   batchId: string;
@@ -196,11 +205,14 @@ export interface MetadataStore {
     now: number,
   ): Promise<boolean>;
   /**
-   * Files `running` whose lease expired before `now` (their runner died): cancelled if a
-   * cancel was requested; else back to `queued` while attempts < `maxAttempts`; else
-   * `failed` with `WORKER_CRASHED`. Returns how many files it moved.
+   * Files `running` whose lease expired before `opts.expiredBefore` (their runner died):
+   * cancelled if a cancel was requested; else back to `queued` while attempts < `maxAttempts`;
+   * else `failed` with `WORKER_CRASHED`. The moves are recorded at `opts.now`, the real clock:
+   * which leases count as expired is a separate question from what time it is (the one server
+   * of an embedded database, starting, takes every lease as expired). Returns how many files
+   * it moved.
    */
-  recoverExpiredLeases(now: number, maxAttempts: number): Promise<number>;
+  recoverExpiredLeases(opts: RecoverLeasesOptions): Promise<number>;
 
   /**
    * Cancels one file (`index`) or the whole batch (null): queued and retrying files become

@@ -5,6 +5,7 @@
 import type { Batch, BatchFile, BatchStatus, Counts, FileStatus } from './model.js';
 import type { FileError } from './errors.js';
 import { batchProgress, estimateRemainingMs } from './progress.js';
+import { iso } from './time.js';
 
 export interface BatchView {
   id: string;
@@ -18,7 +19,8 @@ export interface BatchView {
   etaMs: number | null;
   inputBytes: number;
   outputBytes: number;
-  createdAt: string;
+  /** Null only when the stored time is damaged (see core/time.ts). */
+  createdAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -55,10 +57,6 @@ export function publicSettings(settings: Record<string, unknown>): Record<string
   return Object.fromEntries(Object.entries(settings).filter(([key]) => !WRITE_ONLY_SETTINGS.includes(key)));
 }
 
-export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 export function toBatchView(batch: Batch, now: number): BatchView {
   return {
     id: batch.id,
@@ -72,7 +70,7 @@ export function toBatchView(batch: Batch, now: number): BatchView {
     etaMs: estimateRemainingMs(batch.counts, batch.totalFiles, batch.runningProgress, batch.startedAt, now),
     inputBytes: batch.inputBytes,
     outputBytes: batch.outputBytes,
-    createdAt: new Date(batch.createdAt).toISOString(),
+    createdAt: iso(batch.createdAt),
     startedAt: iso(batch.startedAt),
     finishedAt: iso(batch.finishedAt),
   };

@@ -42,7 +42,7 @@ export const BatchSchema = Type.Object({
   etaMs: Nullable(Type.Integer()),
   inputBytes: Type.Integer(),
   outputBytes: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp,
   startedAt: Timestamp,
   finishedAt: Timestamp,
 });

@@ -15,6 +15,7 @@ import {
 import { isFinalBatch, isFinalFile, type Batch, type BatchStatus } from '../core/model.js';
 import type { NewBatch } from '../core/ports.js';
 import { batchProgress, estimateRemainingMs } from '../core/progress.js';
+import { assertPlausibleTime } from '../core/time.js';
 import { inTransaction, type StoreContext } from './dialect.js';
 import { countsOf, toEvent, toEventRow } from './rows.js';
 import type { BatchRow, Database } from './schema.js';
@@ -104,6 +105,8 @@ export class EventLog {
     at: number,
   ): void {
     if (entries.length === 0) return;
+    // The last guard before the log: a stream serves every `at` to clients as a date.
+    assertPlausibleTime(at, 'the time of an event');
     const counts = countsOf(row);
     const running = Number(runningProgress ?? 0);
     const progress = batchProgress(counts, row.total_files, running);

@@ -19,6 +19,7 @@ import type {
   MetadataStore,
   NewBatch,
   Page,
+  RecoverLeasesOptions,
   WaitingFile,
 } from '../core/ports.js';
 import { cancel, retry } from './batch-control.js';
@@ -40,6 +41,7 @@ import {
   toFile,
 } from './rows.js';
 import type { Database } from './schema.js';
+import { assertPlausibleTime } from '../core/time.js';
 
 /** How many file rows one INSERT carries: well under SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 200;
@@ -87,6 +89,7 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async createBatch(batch: NewBatch): Promise<Batch> {
+    assertPlausibleTime(batch.createdAt, 'a batch creation time');
     const counts = initialCounts(batch.files);
     const status = deriveBatchStatus(counts, batch.files.length, false, false);
     // A batch whose every file was refused at submission is finished at once.
@@ -180,16 +183,18 @@ export class KyselyMetadataStore implements MetadataStore {
     return rows.map(toFile);
   }
 
-  claimNextFile(opts: {
+  async claimNextFile(opts: {
     owner: string;
     node: string;
     leaseMs: number;
     now: number;
   }): Promise<LeasedFile | null> {
+    assertPlausibleTime(opts.now, 'the time of a claim');
     return runs.claimNextFile(this.#ctx, opts);
   }
 
-  claimFile(opts: ClaimFileOptions): Promise<FileClaim> {
+  async claimFile(opts: ClaimFileOptions): Promise<FileClaim> {
+    assertPlausibleTime(opts.now, 'the time of a claim');
     return claimFile(this.#ctx, opts);
   }
 
@@ -200,38 +205,49 @@ export class KyselyMetadataStore implements MetadataStore {
     return listWaitingFiles(this.#ctx, opts);
   }
 
-  renewLease(
+  async renewLease(
     batchId: string,
     index: number,
     owner: string,
     expiresAt: number,
   ): Promise<'ok' | 'lost' | 'cancel'> {
+    assertPlausibleTime(expiresAt, 'a lease expiry');
     return runs.renewLease(this.#ctx, batchId, index, owner, expiresAt);
   }
 
-  setProgress(batchId: string, index: number, owner: string, progress: number, now: number): Promise<void> {
+  async setProgress(
+    batchId: string,
+    index: number,
+    owner: string,
+    progress: number,
+    now: number,
+  ): Promise<void> {
+    assertPlausibleTime(now, 'the time of a progress report');
     return runs.setProgress(this.#ctx, batchId, index, owner, progress, now);
   }
 
-  completeFile(
+  async completeFile(
     batchId: string,
     index: number,
     owner: string,
     outcome: FileOutcome,
     now: number,
   ): Promise<boolean> {
+    assertPlausibleTime(now, 'the time a run ended');
     return runs.completeFile(this.#ctx, batchId, index, owner, outcome, now);
   }
 
-  recoverExpiredLeases(now: number, maxAttempts: number): Promise<number> {
-    return recoverExpiredLeases(this.#ctx, now, maxAttempts);
+  recoverExpiredLeases(opts: RecoverLeasesOptions): Promise<number> {
+    return recoverExpiredLeases(this.#ctx, opts);
   }
 
-  cancel(batchId: string, index: number | null, now: number): Promise<{ running: number[] }> {
+  async cancel(batchId: string, index: number | null, now: number): Promise<{ running: number[] }> {
+    assertPlausibleTime(now, 'the time of a cancel');
     return cancel(this.#ctx, batchId, index, now);
   }
 
-  retry(batchId: string, indices: number[] | null, now: number): Promise<number> {
+  async retry(batchId: string, indices: number[] | null, now: number): Promise<number> {
+    assertPlausibleTime(now, 'the time of a retry');
     return retry(this.#ctx, batchId, indices, now);
   }
 

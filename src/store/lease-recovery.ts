@@ -4,6 +4,8 @@
  * in its own transaction that logs the move like any other file state change.
  */
 import type { FileStatus } from '../core/model.js';
+import type { RecoverLeasesOptions } from '../core/ports.js';
+import { assertPlausibleTime } from '../core/time.js';
 import { applyBatchChange, move } from './batch-counters.js';
 import type { StoreContext } from './dialect.js';
 import type { Kysely } from 'kysely';
@@ -14,14 +16,14 @@ import type { Database } from './schema.js';
 
 export async function recoverExpiredLeases(
   ctx: StoreContext,
-  now: number,
-  maxAttempts: number,
+  { expiredBefore, now, maxAttempts }: RecoverLeasesOptions,
 ): Promise<number> {
+  assertPlausibleTime(now, 'the time of a lease recovery');
   const expired = await ctx.db
     .selectFrom('batch_files')
     .select(['batch_id', 'idx'])
     .where('status', '=', 'running')
-    .where('lease_expires_at', '<', now)
+    .where('lease_expires_at', '<', expiredBefore)
     .orderBy('batch_id')
     .orderBy('idx')
     .execute();
@@ -29,17 +31,15 @@ export async function recoverExpiredLeases(
   // One transaction per file: a long one over many batches would hold batch rows that
   // runners finishing their own files are waiting for.
   for (const file of expired) {
-    if (await recoverOne(ctx, file.batch_id, file.idx, now, maxAttempts)) moved += 1;
+    if (await recoverOne(ctx, file, { expiredBefore, now, maxAttempts })) moved += 1;
   }
   return moved;
 }
 
 async function recoverOne(
   ctx: StoreContext,
-  batchId: string,
-  index: number,
-  now: number,
-  maxAttempts: number,
+  { batch_id: batchId, idx: index }: { batch_id: string; idx: number },
+  { expiredBefore, now, maxAttempts }: RecoverLeasesOptions,
 ): Promise<boolean> {
   return inLoggedTransaction(ctx, async (trx, log) => {
     // Re-read under the lock: the runner may have renewed or finished since the scan.
@@ -49,7 +49,7 @@ async function recoverOne(
       .where('batch_id', '=', batchId)
       .where('idx', '=', index)
       .where('status', '=', 'running')
-      .where('lease_expires_at', '<', now)
+      .where('lease_expires_at', '<', expiredBefore)
       .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
       .executeTakeFirst();
     if (current === undefined) return false;

@@ -7,6 +7,7 @@ import { AppError, isErrorCode, type FileError } from '../core/errors.js';
 import type { BatchEvent, EventFile, EventType } from '../core/events.js';
 import { emptyCounts, type Batch, type BatchFile, type Counts, type FileStatus } from '../core/model.js';
 import type { NewBatch, NewFile } from '../core/ports.js';
+import { isPlausibleTime } from '../core/time.js';
 import type { BatchRow, EventRow, FileRow, Flag } from './schema.js';
 
 /** The counter column of each file status. */
@@ -21,6 +22,26 @@ export const COUNT_COLUMNS = {
 
 export function flag(value: boolean): Flag {
   return value ? 1 : 0;
+}
+
+/** Damaged times already reported: each once per process, and not without bound. */
+const reportedTimes = new Set<string>();
+const MAX_REPORTED_TIMES = 1000;
+
+/**
+ * A stored time as read back: itself when plausible, else null (unknown), with a warning in
+ * the log the first time — so one damaged row never takes down a list, a report or a stream.
+ * Start-up repairs such rows (migration 0002); this is the guard for anything it missed.
+ */
+function storedTime(value: number | null, where: string): number | null {
+  if (value === null || isPlausibleTime(value)) return value;
+  if (!reportedTimes.has(where) && reportedTimes.size < MAX_REPORTED_TIMES) {
+    reportedTimes.add(where);
+    process.emitWarning(`a stored time is not plausible and is shown as unknown: ${where} = ${value}`, {
+      code: 'FILEMILL_DAMAGED_TIME',
+    });
+  }
+  return null;
 }
 
 function parseJson<T>(text: string | null): T | null {
@@ -53,9 +74,10 @@ export function toBatch(row: BatchRow, runningProgress: number | string | null):
     // A SQL sum: null over no rows, and possibly a string where a driver widens it.
     runningProgress: Number(runningProgress ?? 0),
     aggregate: parseJson<unknown>(row.aggregate),
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
+    // A non-null column: the view shows an implausible one as unknown (core/time.ts iso()).
+    createdAt: storedTime(row.created_at, `batch ${row.id} created_at`) ?? row.created_at,
+    startedAt: storedTime(row.started_at, `batch ${row.id} started_at`),
+    finishedAt: storedTime(row.finished_at, `batch ${row.id} finished_at`),
   };
 }
 
@@ -85,8 +107,8 @@ export function toFile(row: FileRow): BatchFile {
     details: parseJson<Record<string, unknown>>(row.details),
     node: row.node,
     cancelRequested: row.cancel_requested === 1,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
+    startedAt: storedTime(row.started_at, `file ${row.batch_id}/${row.idx} started_at`),
+    finishedAt: storedTime(row.finished_at, `file ${row.batch_id}/${row.idx} finished_at`),
   };
 }
 
@@ -122,7 +144,9 @@ export function toEventRow(event: BatchEvent): EventRow {
 export function toEvent(row: EventRow): BatchEvent {
   const payload = JSON.parse(row.payload) as EventPayload;
   // Only this store writes the log, and only types of EVENT_TYPES.
-  return { seq: row.seq, type: row.type as EventType, batchId: row.batch_id, at: row.at, ...payload };
+  // A non-null column: the wire shows an implausible one as unknown (core/time.ts iso()).
+  const at = storedTime(row.at, `event ${row.batch_id}#${row.seq} at`) ?? row.at;
+  return { seq: row.seq, type: row.type as EventType, batchId: row.batch_id, at, ...payload };
 }
 
 // ---------------------------------------------------------------------------------------

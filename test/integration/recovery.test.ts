@@ -9,12 +9,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allFiles, submit, TEST_PROCESSORS, waitForBatch } from './support/server.js';
+import { allFiles, getJson, submit, TEST_PROCESSORS, waitForBatch } from './support/server.js';
+import { readSse } from './support/sse.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts `filemill serve` as its own process and resolves with its URL once it listens. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function serve(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -36,6 +40,7 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
         FILEMILL_TEST_PROCESSORS: TEST_PROCESSORS,
         FILEMILL_LOG_LEVEL: 'warn',
         FILEMILL_RETRY_BASE_MS: '50',
+        ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -89,5 +94,51 @@ describe('a server killed with SIGKILL mid-batch', () => {
     assert.equal(rows.filter((f) => f.attempts === 1).length, 3);
     const zip = await fetch(`${second.url}${body.resultsUrl}`);
     assert.equal(zip.status, 200);
+  });
+
+  it('reads to the end after kills that used up a file’s attempts: stream, list and reports', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'filemill-recovery-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const env = { FILEMILL_MAX_ATTEMPTS: '2' };
+    let server = await serve(dataDir, env);
+    const { body } = await submit(server.url, [{ name: 'slow.txt', data: 'slow' }], {
+      processor: 'sleep',
+      settings: '{"ms": 60000}',
+    });
+    // Killed while its only file runs, twice: the second recovery finds its attempts used.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await waitForBatch(server.url, body.id, (b) => b.counts.running === 1);
+      const killed = server.child;
+      killed.kill('SIGKILL');
+      await new Promise((r) => killed.once('exit', r));
+      server = await serve(dataDir, env);
+      const restarted = server.child;
+      cleanup.push(() => void restarted.kill('SIGKILL'));
+    }
+    const batch = await waitForBatch(server.url, body.id);
+    assert.equal(batch.status, 'failed');
+    assert.ok(Date.parse(batch.finishedAt) > Date.parse(batch.createdAt));
+    const [file] = await allFiles(server.url, body.id);
+    assert.equal(file?.error?.code, 'WORKER_CRASHED');
+    assert.equal(file?.attempts, 2);
+
+    const list = await getJson(`${server.url}/api/batches`);
+    assert.deepEqual(
+      list.body.items.map((b: { id: string }) => b.id),
+      [body.id],
+    );
+    for (const path of ['report.json', 'report.csv', 'results.zip', 'files']) {
+      const response = await fetch(`${server.url}/api/batches/${body.id}/${path}`);
+      assert.equal(response.status, 200, path);
+    }
+    // The whole log, from seq 1, ends with the batch's end; every time is a real one.
+    const read = await readSse(`${server.url}${body.eventsUrl}`, { timeoutMs: 10_000 });
+    assert.ok(read.ended, 'the server ends the stream of a finished batch');
+    assert.deepEqual(
+      read.events.map((e) => e.id),
+      read.events.map((_, i) => i + 1),
+    );
+    assert.equal(read.events.at(-1)?.data.type, 'batch.failed');
+    for (const event of read.events) assert.ok(Date.parse(event.data.at) >= Date.parse(batch.createdAt));
   });
 });

@@ -244,8 +244,9 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   #sweep(): void {
+    const now = Date.now();
     this.#store
-      .recoverExpiredLeases(Date.now(), this.#opts.maxAttempts)
+      .recoverExpiredLeases({ expiredBefore: now, now, maxAttempts: this.#opts.maxAttempts })
       .then(() => this.notify(), this.#opts.onError);
   }
 

@@ -46,8 +46,9 @@ export class LocalJobQueue implements JobQueue {
     this.runner = runner;
     const pollMs = this.opts.pollMs ?? 1000;
     this.timer = setInterval(() => {
+      const now = Date.now();
       this.store
-        .recoverExpiredLeases(Date.now(), this.opts.maxAttempts)
+        .recoverExpiredLeases({ expiredBefore: now, now, maxAttempts: this.opts.maxAttempts })
         .then(() => this.notify(), this.opts.onError);
     }, pollMs);
     this.timer.unref();

@@ -5,10 +5,12 @@
  */
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as repairTimes from './0002-repair-times.js';
 
 /** Name → migration. Append only: a released migration is never edited. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
+  '0002-repair-times': repairTimes,
 });
 
 /**

@@ -18,6 +18,7 @@ import {
   typesOf,
   useStore,
   type StoreFactory,
+  recoverAt,
 } from './fixtures.js';
 
 export function describeEvents(factory: StoreFactory): void {
@@ -189,7 +190,7 @@ export function describeEvents(factory: StoreFactory): void {
       const retrying = { kind: 'retrying', error: timeout, notBefore: T0 + 10_000 } as const;
       await store().completeFile(id, 1, second.leaseOwner, retrying, T0 + 40);
       assert.equal((await claim(store(), T0 + 50, 'doomed-runner')).file.index, 2);
-      assert.equal(await store().recoverExpiredLeases(T0 + 50 + LEASE_MS + 1, 3), 1);
+      assert.equal(await store().recoverExpiredLeases(recoverAt(T0 + 50 + LEASE_MS + 1, 3)), 1);
       const later = T0 + LEASE_MS + 100;
       assert.deepEqual(await store().cancel(id, null, later), { running: [] });
       await store().cancel(id, null, later + 1);
@@ -197,7 +198,7 @@ export function describeEvents(factory: StoreFactory): void {
       await runNext(store(), failed(), later + 10);
       await runNext(store(), succeeded(), later + 20);
       await claim(store(), later + 30, 'lost-runner');
-      assert.equal(await store().recoverExpiredLeases(later + 30 + LEASE_MS + 1, 1), 1);
+      assert.equal(await store().recoverExpiredLeases(recoverAt(later + 30 + LEASE_MS + 1, 1)), 1);
 
       const events = await eventLog(store(), id);
       assertNumbered(events);
@@ -265,7 +266,7 @@ export function describeEvents(factory: StoreFactory): void {
       await claim(store(), T0, 'dead-runner');
       assert.deepEqual(await store().cancel(input.id, null, T0 + 10), { running: [0, 1] });
       await store().completeFile(input.id, ending.file.index, ending.leaseOwner, failed(), T0 + 20);
-      assert.equal(await store().recoverExpiredLeases(T0 + LEASE_MS + 1, 3), 1);
+      assert.equal(await store().recoverExpiredLeases(recoverAt(T0 + LEASE_MS + 1, 3)), 1);
       // Nothing after the end: a second cancel, a late report, a retry of nothing.
       await store().cancel(input.id, null, T0 + LEASE_MS + 2);
       assert.equal(

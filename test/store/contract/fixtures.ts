@@ -8,7 +8,14 @@ import { afterEach, beforeEach } from 'node:test';
 import type { BatchEvent, EventType } from '../../../src/core/events.js';
 import { newBatchId } from '../../../src/core/ids.js';
 import { emptyCounts, type Batch, type Counts } from '../../../src/core/model.js';
-import type { FileOutcome, LeasedFile, MetadataStore, NewBatch, NewFile } from '../../../src/core/ports.js';
+import type {
+  FileOutcome,
+  LeasedFile,
+  MetadataStore,
+  NewBatch,
+  NewFile,
+  RecoverLeasesOptions,
+} from '../../../src/core/ports.js';
 
 /** Makes a new, migrated store on an empty database. */
 export type StoreFactory = () => Promise<MetadataStore>;
@@ -16,6 +23,11 @@ export type StoreFactory = () => Promise<MetadataStore>;
 /** An arbitrary fixed time (ms): the store must take time only from its arguments. */
 export const T0 = 1_700_000_000_000;
 export const LEASE_MS = 30_000;
+
+/** A periodic lease recovery at `now`: leases expired by then are dead, and it happens then. */
+export function recoverAt(now: number, maxAttempts: number): RecoverLeasesOptions {
+  return { expiredBefore: now, now, maxAttempts };
+}
 
 /** Registers a fresh store for each test of the enclosing `describe`; returns its getter. */
 export function useStore(factory: StoreFactory): () => MetadataStore {

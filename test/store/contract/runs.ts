@@ -15,6 +15,7 @@ import {
   succeeded,
   useStore,
   type StoreFactory,
+  recoverAt,
 } from './fixtures.js';
 
 export function describeRuns(factory: StoreFactory): void {
@@ -138,7 +139,7 @@ export function describeRuns(factory: StoreFactory): void {
       assert.equal(await store().renewLease(input.id, 0, 'owner-b', T0 + 2 * LEASE_MS), 'lost');
       assert.equal(await store().renewLease(input.id, 7, 'owner-a', T0 + 2 * LEASE_MS), 'lost');
       // The renewed lease outlives the first one: recovery leaves the file alone.
-      assert.equal(await store().recoverExpiredLeases(T0 + LEASE_MS + 1, 3), 0);
+      assert.equal(await store().recoverExpiredLeases(recoverAt(T0 + LEASE_MS + 1, 3)), 0);
       await store().cancel(input.id, 0, T0 + 10);
       assert.equal(await store().renewLease(input.id, 0, leased.leaseOwner, T0 + 3 * LEASE_MS), 'cancel');
       await store().completeFile(input.id, 0, leased.leaseOwner, { kind: 'cancelled' }, T0 + 20);

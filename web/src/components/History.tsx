@@ -59,7 +59,11 @@ export function History() {
                   {b.preset ? ` (${b.preset})` : ''}
                 </td>
                 <td>
-                  <time dateTime={b.createdAt}>{new Date(b.createdAt).toLocaleString()}</time>
+                  {b.createdAt === null ? (
+                    'unknown'
+                  ) : (
+                    <time dateTime={b.createdAt}>{new Date(b.createdAt).toLocaleString()}</time>
+                  )}
                 </td>
               </tr>
             ))}
