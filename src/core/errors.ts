@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   OUTPUT_TOO_LARGE: { status: 507, description: 'The output is larger than allowed.' },
   COMMAND_FAILED: { status: 500, description: 'The operator command exited with an error.' },
   NOT_READY: { status: 503, description: 'A dependency of the server is not reachable.' },
+  STORAGE_FULL: {
+    status: 507,
+    description: 'The data folder is (nearly) full: new uploads wait until space is freed.',
+  },
   INTERNAL: { status: 500, description: 'An unexpected error; the server log has the details.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -104,6 +104,11 @@ export type FileOutcome =
     }
   /** A transient failure with attempts left: the file waits until `notBefore`, then runs again. */
   | { kind: 'retrying'; error: FileError; notBefore: number }
+  /**
+   * The run could not end for a reason outside the file (the disk is full): the file goes back
+   * to `queued` and the run does not count as an attempt. `error` says why it waits.
+   */
+  | { kind: 'requeued'; error: FileError }
   | { kind: 'cancelled' };
 
 export interface Page<T> {
@@ -194,8 +199,8 @@ export interface MetadataStore {
   /**
    * Records how a run ended, only if the file is still `running` under `owner`. A file
    * whose cancel was requested ends `cancelled` whatever the outcome, except `succeeded`
-   * (a run that finished in the same instant keeps its result). Returns false when the
-   * guard did not match (nothing changed).
+   * (a run that finished in the same instant keeps its result). `requeued` gives back the
+   * attempt the claim counted. Returns false when the guard did not match (nothing changed).
    */
   completeFile(
     batchId: string,

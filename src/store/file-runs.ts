@@ -230,6 +230,20 @@ function outcomeUpdate(outcome: FileOutcome, now: number): { status: FileStatus;
           not_before: outcome.notBefore,
         },
       };
+    case 'requeued':
+      // The run gives back the attempt its claim counted: the file was never at fault. The
+      // error stays, so a client sees why the file waits; the next claim clears it.
+      return {
+        status: 'queued',
+        values: {
+          attempts: (eb) => eb('attempts', '-', 1),
+          progress: 0,
+          node: null,
+          started_at: null,
+          error_code: outcome.error.code,
+          error_message: outcome.error.message,
+        },
+      };
     case 'cancelled':
       return { status: 'cancelled', values: { error_code: null, error_message: null, finished_at: now } };
   }

@@ -6,9 +6,11 @@ import { describe, it } from 'node:test';
 import {
   LEASE_MS,
   T0,
+  assertNumbered,
   claim,
   consistentBatch,
   counts,
+  eventLog,
   failed,
   makeBatch,
   runNext,
@@ -129,6 +131,53 @@ export function describeRuns(factory: StoreFactory): void {
       assert.equal(second.file.attempts, 2);
       batch = await consistentBatch(store(), input.id);
       assert.deepEqual(batch.counts, counts({ running: 1 }));
+    });
+
+    it('puts a run that met a full disk back in the queue, giving back its attempt, and logs it as file.retrying', async () => {
+      const input = makeBatch({ files: 2 });
+      await store().createBatch(input);
+      const first = await claim(store(), T0);
+      const error = { code: 'STORAGE_FULL', message: 'The disk is full.' } as const;
+      const ok = await store().completeFile(
+        input.id,
+        0,
+        first.leaseOwner,
+        { kind: 'requeued', error },
+        T0 + 100,
+      );
+      assert.equal(ok, true);
+      const waiting = await store().getFile(input.id, 0);
+      assert.equal(waiting?.status, 'queued');
+      assert.equal(waiting?.attempts, 0, 'the run cost no attempt');
+      assert.equal(waiting?.progress, 0);
+      assert.deepEqual(waiting?.error, error, 'it says why it waits');
+      assert.equal(waiting?.finishedAt, null);
+      const batch = await consistentBatch(store(), input.id);
+      assert.deepEqual(batch.counts, counts({ queued: 2 }));
+      assert.equal(batch.status, 'running');
+      assert.equal(await store().renewLease(input.id, 0, first.leaseOwner, T0 + 200), 'lost');
+
+      const events = await eventLog(store(), input.id);
+      assertNumbered(events);
+      const last = events.at(-1);
+      assert.equal(last?.type, 'file.retrying');
+      assert.deepEqual(last?.file, { index: 0, name: waiting?.name, status: 'queued', progress: 0, error });
+
+      const again = await claim(store(), T0 + 300, 'r2');
+      assert.equal(again.file.index, 0);
+      assert.equal(again.file.attempts, 1, 'the next run is its first attempt');
+      assert.equal(again.file.error, null);
+    });
+
+    it('ends a requeued run cancelled when a cancel was requested', async () => {
+      const input = makeBatch({ files: 1 });
+      await store().createBatch(input);
+      const leased = await claim(store(), T0);
+      await store().cancel(input.id, null, T0 + 50);
+      const error = { code: 'STORAGE_FULL', message: 'The disk is full.' } as const;
+      await store().completeFile(input.id, 0, leased.leaseOwner, { kind: 'requeued', error }, T0 + 100);
+      assert.equal((await store().getFile(input.id, 0))?.status, 'cancelled');
+      assert.equal((await consistentBatch(store(), input.id)).status, 'cancelled');
     });
 
     it('renews a lease for its owner only, and tells the owner when a cancel was requested', async () => {
