@@ -322,8 +322,42 @@ export interface JobQueue {
    * cancelled file finds nothing to do.
    */
   forget(batchId: string, indices: number[] | null): void;
+  /**
+   * Takes no new file until `resume` (the disk is full): runs in flight go on. Idempotent.
+   * Files that wait meanwhile stay in the store, as always.
+   */
+  pause(): void;
+  /** Takes files again after `pause`, looking for them at once. Idempotent. */
+  resume(): void;
   /** Stops taking files and waits for the runs in flight to end. */
   stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Free space
+
+/** Free space of the filesystem holding the data folder, in bytes, and whether that is "full". */
+export interface SpaceReading {
+  freeBytes: number;
+  totalBytes: number;
+  /** Free space is below the configured minimum. */
+  full: boolean;
+}
+
+/**
+ * Watches the free space of the data folder: below a threshold the server refuses uploads
+ * (`STORAGE_FULL`) and its queue takes no file until space is back.
+ */
+export interface SpaceWatch {
+  /** Reads the free space now (and notices a change of state). @throws when it cannot be read */
+  check(): Promise<SpaceReading>;
+  /** @throws AppError STORAGE_FULL when free space is below the threshold now. */
+  assertRoom(): Promise<void>;
+  /**
+   * Frees the space held back for the database (if any), after one of its writes failed for
+   * want of space; it is held again once the disk no longer counts as full.
+   */
+  releaseReserve(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------

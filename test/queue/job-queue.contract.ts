@@ -22,7 +22,7 @@ export interface JobQueueHarness {
 export type JobQueueFactory = () => Promise<JobQueueHarness>;
 
 /** What the fake runner does with one run: end it, or hold it until its signal aborts. */
-type Behaviour = 'succeed' | 'fail' | 'retry' | 'hold' | 'throw';
+type Behaviour = 'succeed' | 'fail' | 'retry' | 'requeue' | 'hold' | 'throw';
 
 /** The back-off of a run that ends `retrying`, in ms. */
 const RETRY_AFTER_MS = 300;
@@ -67,28 +67,30 @@ export class FakeRunner {
       }
       const outcome = signal.aborted
         ? ({ kind: 'cancelled' } as const)
-        : behaviour === 'retry'
-          ? ({
-              kind: 'retrying',
-              error: { code: 'WORKER_CRASHED', message: 'The worker stopped.' },
-              notBefore: Date.now() + RETRY_AFTER_MS,
-            } as const)
-          : behaviour === 'fail'
+        : behaviour === 'requeue'
+          ? ({ kind: 'requeued', error: { code: 'STORAGE_FULL', message: 'The disk is full.' } } as const)
+          : behaviour === 'retry'
             ? ({
-                kind: 'failed',
-                error: { code: 'CORRUPT_INPUT', message: 'The file is damaged.' },
-                durationMs: 1,
-                cpuMs: 1,
-                details: null,
+                kind: 'retrying',
+                error: { code: 'WORKER_CRASHED', message: 'The worker stopped.' },
+                notBefore: Date.now() + RETRY_AFTER_MS,
               } as const)
-            : ({
-                kind: 'succeeded',
-                outputBytes: 10,
-                outputType: 'image/webp',
-                durationMs: 1,
-                cpuMs: 1,
-                details: null,
-              } as const);
+            : behaviour === 'fail'
+              ? ({
+                  kind: 'failed',
+                  error: { code: 'CORRUPT_INPUT', message: 'The file is damaged.' },
+                  durationMs: 1,
+                  cpuMs: 1,
+                  details: null,
+                } as const)
+              : ({
+                  kind: 'succeeded',
+                  outputBytes: 10,
+                  outputType: 'image/webp',
+                  durationMs: 1,
+                  cpuMs: 1,
+                  details: null,
+                } as const);
       await this.store.completeFile(batchId, index, leased.leaseOwner, outcome, Date.now());
     } finally {
       this.inFlight -= 1;
@@ -225,6 +227,38 @@ export function describeJobQueue(
       assert.equal(file?.attempts, 3);
       await runner.settled();
       assert.equal(runner.runsOf(batchId, 0), 3);
+      assert.deepEqual(errors, []);
+    });
+
+    test('takes no file while paused, lets the run in flight end, and runs the waiting files after resume', async () => {
+      let queue: JobQueue | null = null;
+      // As the real runner on a full disk: the run pauses the queue and puts its file back.
+      const runner = new FakeRunner(store(), (l, call) => {
+        if (l.file.index !== 0 || call !== 1) return 'succeed';
+        queue?.pause();
+        return 'requeue';
+      });
+      queue = node(1, runner);
+      const batchId = await submit(3);
+      queue.notify();
+      await waitFor('file 0 back in the queue', async () => {
+        const file = await store().getFile(batchId, 0);
+        return runner.calls.length === 1 && file?.status === 'queued';
+      });
+      queue.notify();
+      // Paused: given time and a notify, it still takes nothing.
+      await new Promise((r) => setTimeout(r, 800));
+      await runner.settled();
+      assert.equal(runner.calls.length, 1);
+      assert.deepEqual((await store().getBatch(batchId))?.counts.queued, 3);
+
+      queue.resume();
+      await batchEnds(store(), batchId);
+      assert.equal((await store().getBatch(batchId))?.status, 'completed');
+      const file = await store().getFile(batchId, 0);
+      assert.equal(file?.attempts, 1, 'the run that was put back cost no attempt');
+      await runner.settled();
+      assert.equal(runner.runsOf(batchId, 0), 2);
       assert.deepEqual(errors, []);
     });
 

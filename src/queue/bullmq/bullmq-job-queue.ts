@@ -20,6 +20,9 @@
  * - A sweep every `sweepMs` recovers expired leases and enqueues every waiting file, so that a
  *   file whose job was lost (an API node that died between commit and enqueue, a job BullMQ
  *   gave up on) is taken all the same.
+ * - Pause (the disk is full): the BullMQ worker of this node fetches no job and a job whose
+ *   run ended claims no more; waiting files keep their jobs (or get them from the sweep and
+ *   at `resume`).
  * - Cancel: `abort` publishes on a channel every node subscribes to (cancel-channel.ts).
  * - Outages: after Redis comes back (emptied by a restart, maybe) every waiting file is
  *   enqueued again at once; a job whose claim finds the database unreachable tries again
@@ -114,6 +117,7 @@ export class BullmqJobQueue implements JobQueue {
   #enqueueing: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  #paused = false;
 
   constructor(store: MetadataStore, opts: BullmqJobQueueOptions) {
     this.#store = store;
@@ -146,6 +150,8 @@ export class BullmqJobQueue implements JobQueue {
         removeOnComplete: { count: 0 },
         removeOnFail: { count: 0 },
       });
+      // Paused before it started (a server started on a full disk).
+      if (this.#paused) this.#worker.pause(true).catch(this.#opts.onError);
       this.#worker.on('error', (error) => this.#workerError(error));
       this.#worker.on('failed', (_job, error) => this.#workerError(error));
     }
@@ -170,6 +176,21 @@ export class BullmqJobQueue implements JobQueue {
           this.notify();
         }
       });
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    // Locally, and without waiting for the jobs in flight: they end their runs as usual.
+    this.#worker?.pause(true).catch(this.#opts.onError);
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#worker?.resume().catch(this.#opts.onError);
+    // A job that stopped at the pause left its file without one; enqueue them all again.
+    this.notify();
   }
 
   abort(batchId: string, indices: number[]): void {
@@ -288,6 +309,13 @@ export class BullmqJobQueue implements JobQueue {
     const { batchId, index } = job.data;
     let ranAttempt: number | null = null;
     for (;;) {
+      // Paused: a job fetched just before waits a moment in the delayed set (the paused worker
+      // fetches it only after `resume`); after its run, the file (back in the queue, or done)
+      // is enqueued again at `resume`.
+      if (this.#paused) {
+        if (ranAttempt === null) return this.#lookAgainAt(job, token, Date.now() + CLAIM_AGAIN_MS);
+        return;
+      }
       const claim: FileClaim = this.#stopped
         ? ({ kind: 'wait', until: Date.now() + (ranAttempt === null ? 0 : this.#opts.leaseMs) } as const)
         : await this.#claim(batchId, index);

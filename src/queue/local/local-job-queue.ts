@@ -34,6 +34,7 @@ export class LocalJobQueue implements JobQueue {
   private pumping = false;
   private again = false;
   private stopped = false;
+  private paused = false;
 
   constructor(
     private readonly store: MetadataStore,
@@ -73,6 +74,16 @@ export class LocalJobQueue implements JobQueue {
       });
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.notify();
+  }
+
   /** The database is this queue: a cancelled file is no longer runnable there. */
   forget(): void {}
 
@@ -89,7 +100,7 @@ export class LocalJobQueue implements JobQueue {
 
   /** Takes files while there are free slots and runnable files. */
   private async pump(): Promise<void> {
-    while (!this.stopped && this.running.size < this.opts.concurrency) {
+    while (!this.stopped && !this.paused && this.running.size < this.opts.concurrency) {
       const leased = await this.store.claimNextFile({
         owner: this.owner,
         node: this.opts.node,
