@@ -3,7 +3,8 @@
  * files finished by outcome, how long files take, batches and bytes received — plus the
  * process's own figures. One registry per server, so tests can run several servers at once.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SpaceWatch } from './core/ports.js';
 
 export interface Metrics {
   registry: Registry;
@@ -43,4 +44,18 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** Adds `filemill_storage_free_bytes`, read when scraped: a dashboard can warn before uploads are refused. */
+export function watchSpace(metrics: Metrics, space: SpaceWatch): void {
+  new Gauge({
+    name: 'filemill_storage_free_bytes',
+    help: 'Free bytes on the filesystem of the data folder (uploads are refused below FILEMILL_MIN_FREE_BYTES).',
+    registers: [metrics.registry],
+    async collect() {
+      // A reading that fails leaves the last value.
+      const reading = await space.check().catch(() => null);
+      if (reading) this.set(reading.freeBytes);
+    },
+  });
 }

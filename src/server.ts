@@ -21,12 +21,13 @@ import { Aggregator } from './service/aggregator.js';
 import { BatchService } from './service/batch-service.js';
 import { createFileRunner } from './service/file-runner.js';
 import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
+import { StatfsSpaceWatch } from './storage/local/statfs-space-watch.js';
 import { openMetadataStore } from './store/index.js';
 import { ProcessPool } from './worker/process-pool.js';
 import { VERSION } from './version.js';
 import { COMMANDS_ENV, commandsToEnv } from './processors/commands/config.js';
 import { registryWithCommands } from './processors/registry.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, watchSpace, type Metrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -157,10 +158,13 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
           node: config.nodeId,
           onError: logError,
         });
+  const space = watchDiskSpace(config, queue, () => app, logError);
+  watchSpace(metrics, space);
   const service = new BatchService({
     store,
     storage,
     queue,
+    space,
     limits: {
       maxFiles: config.maxFilesPerBatch,
       maxFileBytes: config.maxFileBytes,
@@ -208,6 +212,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     service.sweepOrphans(Date.now() - ORPHAN_AGE_MS).catch(logError);
   }, config.sweepIntervalMs);
   sweep.unref();
+  // A server started on a full disk starts with its queue paused.
+  await space.start().catch(logError);
   queue.start(
     createFileRunner({
       store,
@@ -218,6 +224,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       retryBaseMs: config.retryBaseMs,
       metrics,
       processors,
+      space,
       onError: logError,
     }),
   );
@@ -236,6 +243,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        space.stop();
         const cut = setTimeout(() => app.server.closeAllConnections(), opts.closeGraceMs ?? 10_000);
         await app.close();
         clearTimeout(cut);
@@ -260,6 +268,41 @@ function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?:
     allowChildProcess: true,
     env: { [COMMANDS_ENV]: commandsToEnv(config.commands), PATH: process.env.PATH ?? '/usr/bin:/bin' },
   };
+}
+
+/**
+ * The free space of the data folder, read every 2 s: below `minFreeBytes` the queue takes no
+ * new file (running ones go on), until space is back. Each change is logged once. A part of
+ * the threshold is held as a reserve file, released when the disk is full, so the database
+ * has room to put files back in the queue and to delete batches.
+ */
+function watchDiskSpace(
+  config: Config,
+  queue: JobQueue,
+  app: () => FastifyInstance | null,
+  onError: (error: unknown) => void,
+): StatfsSpaceWatch {
+  return new StatfsSpaceWatch({
+    path: config.dataDir,
+    minFreeBytes: config.minFreeBytes,
+    // A quarter of the threshold, at most 64 MiB: ample for the database's bookkeeping.
+    reserve: {
+      path: join(config.dataDir, 'space-reserve'),
+      bytes: Math.min(Math.floor(config.minFreeBytes / 4), 64 * 1024 * 1024),
+    },
+    onFull: ({ freeBytes }) => {
+      queue.pause();
+      app()?.log.warn(
+        { freeBytes, minFreeBytes: config.minFreeBytes },
+        'the data folder is nearly full: uploads are refused and no new file starts until space is freed',
+      );
+    },
+    onRoom: ({ freeBytes }) => {
+      app()?.log.info({ freeBytes }, 'the data folder has space again: taking files and uploads');
+      queue.resume();
+    },
+    onError,
+  });
 }
 
 /** Runs a start-up step that needs a service; its failure stops the start-up with one line. */

@@ -77,6 +77,12 @@ export const ConfigSchema = Type.Object(
     }),
     maxInputPixels: Type.Integer({ minimum: 1, default: 100_000_000, description: 'Pixels per image.' }),
     maxOutputBytes: Type.Integer({ minimum: 1, default: 1 * GiB, description: 'Bytes per output file.' }),
+    minFreeBytes: Type.Integer({
+      minimum: 0,
+      default: 1 * GiB,
+      description:
+        'Free space the data folder keeps: below it uploads get 507 STORAGE_FULL and the queue takes no file (0: no check ahead).',
+    }),
     maxAttempts: Type.Integer({
       minimum: 1,
       maximum: 20,
@@ -150,6 +156,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   fileMemoryMb: 'FILEMILL_FILE_MEMORY_MB',
   maxInputPixels: 'FILEMILL_MAX_PIXELS',
   maxOutputBytes: 'FILEMILL_MAX_OUTPUT_BYTES',
+  minFreeBytes: 'FILEMILL_MIN_FREE_BYTES',
   maxAttempts: 'FILEMILL_MAX_ATTEMPTS',
   retryBaseMs: 'FILEMILL_RETRY_BASE_MS',
   leaseMs: 'FILEMILL_LEASE_MS',
@@ -169,4 +176,5 @@ export const BYTE_SETTINGS: ReadonlySet<ConfigKey> = new Set([
   'maxFileBytes',
   'maxBatchBytes',
   'maxOutputBytes',
+  'minFreeBytes',
 ]);

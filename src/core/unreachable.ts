@@ -76,6 +76,8 @@ export interface RetryWhileUnreachableOptions {
   onFirstRetry?: (error: unknown) => void;
   /** Asked before each pause: true stops the tries (a shutdown), throwing the last error. */
   stop?: () => boolean;
+  /** Other errors to wait out the same way (e.g. a full disk under the database). */
+  alsoRetry?: (error: unknown) => boolean;
 }
 
 /** Pauses between tries: short at first, so a blip costs little, then no more than this. */
@@ -96,7 +98,8 @@ export async function retryWhileUnreachable<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (!isUnreachable(error) || Date.now() + pause > opts.until || opts.stop?.()) throw error;
+      const worthIt = isUnreachable(error) || (opts.alsoRetry?.(error) ?? false);
+      if (!worthIt || Date.now() + pause > opts.until || opts.stop?.()) throw error;
       if (tries === 1) opts.onFirstRetry?.(error);
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, MAX_PAUSE_MS);

@@ -3,6 +3,7 @@
  * the ports meet. HTTP and the CLI call this; it calls the store, storage and queue.
  */
 import { AppError } from '../core/errors.js';
+import { isNoSpace } from '../core/no-space.js';
 import { isUnreachable, neverReached } from '../core/unreachable.js';
 import { hashToken, newBatchId, newToken } from '../core/ids.js';
 import type { Batch, BatchFile } from '../core/model.js';
@@ -13,6 +14,7 @@ import type {
   ListFilesQuery,
   MetadataStore,
   Page,
+  SpaceWatch,
 } from '../core/ports.js';
 import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
@@ -34,6 +36,8 @@ export interface BatchServiceOptions {
   now?: () => number;
   /** The processors offered. @defaultValue the built-in ones, no operator commands */
   processors?: ProcessorRegistry;
+  /** Free space of the data folder: uploads are refused (`STORAGE_FULL`) while it is low. */
+  space?: SpaceWatch;
 }
 
 export interface Submitted {
@@ -51,6 +55,7 @@ export class BatchService {
   private readonly metrics: Metrics | undefined;
   private readonly aggregator: BatchServiceOptions['aggregator'];
   private readonly registry: ProcessorRegistry;
+  readonly space: SpaceWatch | undefined;
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
@@ -63,6 +68,7 @@ export class BatchService {
     this.aggregator = opts.aggregator;
     this.now = opts.now ?? Date.now;
     this.registry = opts.processors ?? createRegistry();
+    this.space = opts.space;
   }
 
   processors(): ProcessorDescriptor[] {
@@ -77,6 +83,8 @@ export class BatchService {
     const id = newBatchId(this.now());
     const token = newToken();
     let committing = false;
+    // Refused before a byte is written: an upload on a full disk could only fail half-way.
+    await this.space?.assertRoom();
     try {
       const staged = await stageUpload(id, parts, this.storage, this.limits, (fields) => {
         // Fail fast on the common order (fields first) before any byte is stored.
@@ -109,8 +117,23 @@ export class BatchService {
       // stay for the orphan sweep, which deletes them only if it does not.
       const maybeCommitted = committing && isUnreachable(error) && !neverReached(error);
       if (!maybeCommitted) await this.storage.delete(id);
+      if (isNoSpace(error)) throw await this.refuseForSpace(id, committing, error);
       throw error;
     }
+  }
+
+  /**
+   * The disk filled under an upload anyway (the threshold is a guess at the next upload's
+   * size): its files are gone already; a batch whose commit went through but whose flush to
+   * disk did not is deleted too, so that nothing of a refused upload is left.
+   */
+  private async refuseForSpace(id: string, committing: boolean, cause: unknown): Promise<AppError> {
+    if (committing) await this.store.deleteBatch(id).catch(() => false);
+    return new AppError(
+      'STORAGE_FULL',
+      'The server ran out of disk space while receiving the files: nothing was kept. Try again once space is freed.',
+      { cause },
+    );
   }
 
   private resolve(fields: Map<string, string>): {
@@ -194,10 +217,35 @@ export class BatchService {
     return this.getBatch(id);
   }
 
-  /** Cancels what runs, then deletes the batch, its inputs and its outputs. */
+  /**
+   * Deletes the batch, its inputs and its outputs, cancelling what runs. The files go first:
+   * deleting is how space is freed on a full disk, and the database may need some of that
+   * space to write the cancel and the delete (SQLite appends to its WAL even to delete). A
+   * run stopped meanwhile may leave a folder behind: the second pass removes it.
+   */
   async delete(id: string): Promise<void> {
-    await this.cancel(id, null);
-    await this.store.deleteBatch(id);
+    await this.getBatch(id);
+    await this.storage.delete(id);
+    await this.space?.check().catch(() => undefined);
+    const deleteRows = async (): Promise<void> => {
+      await this.cancel(id, null);
+      await this.store.deleteBatch(id);
+    };
+    try {
+      // Once more with the space held back for the database, if its files were not enough.
+      await deleteRows().catch(async (error: unknown) => {
+        if (!isNoSpace(error) || !this.space) throw error;
+        await this.space.releaseReserve();
+        await deleteRows();
+      });
+    } catch (error) {
+      if (!isNoSpace(error)) throw error;
+      throw new AppError(
+        'STORAGE_FULL',
+        "The batch's files were deleted, but the disk is still too full to update the database; free some space and delete it again.",
+        { cause: error },
+      );
+    }
     await this.storage.delete(id);
   }
 
@@ -208,8 +256,9 @@ export class BatchService {
     for (;;) {
       const ids = await this.store.listFinishedBefore(before, 100);
       for (const id of ids) {
-        await this.store.deleteBatch(id);
+        // Files first, as in `delete`: on a full disk the rows need the space they free.
         await this.storage.delete(id);
+        await this.store.deleteBatch(id);
       }
       deleted += ids.length;
       if (ids.length < 100) return deleted;

@@ -1,12 +1,22 @@
 /**
  * Runs one leased file to its end: hands it to the sandboxed pool, keeps its lease alive,
  * records progress, and turns how the run ended into the file's next state (succeeded,
- * failed, retried after a back-off, or cancelled).
+ * failed, retried after a back-off, cancelled, or back in the queue for a full disk).
  */
 import { retryDelayMs } from '../core/backoff.js';
 import { retryWhileUnreachable } from '../core/unreachable.js';
-import type { FileOutcome, FileRunner, LeasedFile, MetadataStore, BlobStorage } from '../core/ports.js';
+import { isNoSpace } from '../core/no-space.js';
+import type {
+  BlobStorage,
+  FileOutcome,
+  FileRunner,
+  LeasedFile,
+  MetadataStore,
+  SpaceWatch,
+} from '../core/ports.js';
+import type { RunInput } from '../processors/processor.js';
 import type { ProcessPool, TaskResult } from '../worker/process-pool.js';
+import { storageFullFailure } from '../worker/outcomes.js';
 import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { Metrics } from '../metrics.js';
 import { refusal } from './classify.js';
@@ -24,6 +34,11 @@ export interface FileRunnerOptions {
   metrics?: Metrics;
   /** The processors offered. @defaultValue the built-in ones, no operator commands */
   processors?: ProcessorRegistry;
+  /**
+   * The free space of the data folder: a run that meets a full disk goes back to the queue
+   * without costing an attempt while it is full. Without it, such a run is a transient failure.
+   */
+  space?: SpaceWatch;
   onError: (error: unknown, leased: LeasedFile) => void;
 }
 
@@ -31,6 +46,35 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
   const { store, storage, pool } = opts;
   const progressIntervalMs = opts.progressIntervalMs ?? 250;
   const processors = opts.processors ?? createRegistry();
+
+  /** The run in a worker; a full disk met while making the output's folder is its result too. */
+  async function runInPool(
+    leased: LeasedFile,
+    aggregates: boolean,
+    signal: AbortSignal,
+    onProgress: (pct: number) => void,
+  ): Promise<TaskResult> {
+    const { file } = leased;
+    let input: RunInput;
+    try {
+      input = {
+        inputPath: storage.localPath(inputKey(file.batchId, file.index)),
+        outputPath: await storage.prepareWrite(outputKey(file.batchId, file.index)),
+        contentType: file.contentType,
+        name: file.name,
+        ...(aggregates && {
+          dataPath: await storage.prepareWrite(aggregateDataKey(file.batchId, file.index)),
+        }),
+      };
+    } catch (error) {
+      if (!isNoSpace(error)) throw error;
+      return { ok: false, ...storageFullFailure(), durationMs: 0, cpuMs: 0 };
+    }
+    return pool.run(
+      { processor: leased.processor, input, settings: leased.settings },
+      { signal, onProgress },
+    );
+  }
 
   return async function runFile(leased, signal) {
     const { file, leaseOwner: owner } = leased;
@@ -77,23 +121,8 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
       if (refused) {
         outcome = { kind: 'failed', error: refused, durationMs: 0, cpuMs: 0, details: null };
       } else {
-        const result = await pool.run(
-          {
-            processor: leased.processor,
-            input: {
-              inputPath: storage.localPath(inputKey(file.batchId, file.index)),
-              outputPath: await storage.prepareWrite(outputKey(file.batchId, file.index)),
-              contentType: file.contentType,
-              name: file.name,
-              ...(descriptor?.aggregates && {
-                dataPath: await storage.prepareWrite(aggregateDataKey(file.batchId, file.index)),
-              }),
-            },
-            settings: leased.settings,
-          },
-          { signal: stop.signal, onProgress },
-        );
-        outcome = toOutcome(result, file.attempts, opts);
+        const result = await runInPool(leased, descriptor?.aggregates ?? false, stop.signal, onProgress);
+        outcome = await requeueIfFull(toOutcome(result, file.attempts, opts), opts.space);
       }
       // A run stopped because its lease was lost belongs to someone else now.
       if (lost) return;
@@ -108,6 +137,13 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
           until: Date.now() + opts.leaseMs,
           onFirstRetry: (error) => opts.onError(error, leased),
           stop: () => signal.aborted && signal.reason === 'shutdown',
+          // The database on a full disk: the space held back for it, or space freed within the
+          // lease, saves the run.
+          alsoRetry: (error) => {
+            if (!isNoSpace(error)) return false;
+            opts.space?.releaseReserve().catch((e: unknown) => opts.onError(e, leased));
+            return true;
+          },
         },
       );
       record(opts.metrics, leased.processor, outcome);
@@ -148,6 +184,19 @@ function toOutcome(
     cpuMs: result.cpuMs,
     details: null,
   };
+}
+
+/**
+ * A run that met a full disk while the disk is still full (below the free-space threshold)
+ * goes back to the queue without costing an attempt — reading the space also pauses the
+ * queue. A disk with room again (the output alone was too large for what was left) leaves
+ * the outcome as it is: a retry that counts, and `STORAGE_FULL` once attempts are used.
+ */
+async function requeueIfFull(outcome: FileOutcome, space: SpaceWatch | undefined): Promise<FileOutcome> {
+  if (outcome.kind !== 'retrying' && outcome.kind !== 'failed') return outcome;
+  if (outcome.error.code !== 'STORAGE_FULL' || !space) return outcome;
+  const reading = await space.check().catch(() => null);
+  return reading?.full ? { kind: 'requeued', error: outcome.error } : outcome;
 }
 
 function record(metrics: Metrics | undefined, processor: string, outcome: FileOutcome): void {

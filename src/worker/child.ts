@@ -117,6 +117,9 @@ function errorCode(error: unknown): string | null {
   if (error instanceof Error && error.name === 'ProcessorError' && 'code' in error) {
     return typeof error.code === 'string' ? error.code : null;
   }
+  // A full disk is not the file's fault: the parent checks and puts the file back in the queue.
+  const errno = (error as { code?: unknown } | null)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return 'STORAGE_FULL';
   return null;
 }
 

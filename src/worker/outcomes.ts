@@ -4,7 +4,22 @@
  * cancel) are decided where they happen; this covers everything else.
  */
 import { isErrorCode, type FileError } from '../core/errors.js';
+import { saysNoSpace } from '../core/no-space.js';
 import { sanitiseMessage, type SanitiseContext } from './sanitise-message.js';
+
+/**
+ * The disk filled while the file was written (ENOSPC, EDQUOT; a library's "No space left on
+ * device"). Transient: the same run succeeds once there is space. Whether the disk really is
+ * full is checked by the runner, which then gives the attempt back (see file-runner.ts).
+ */
+export const storageFullFailure = (): Failure => ({
+  error: {
+    code: 'STORAGE_FULL',
+    message:
+      'The disk of the data folder filled up while the file was processed; it runs again once space is freed.',
+  },
+  transient: true,
+});
 
 /** A failure and whether another attempt may succeed. */
 export interface Failure {
@@ -17,11 +32,13 @@ const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Fatal process out o
 
 /**
  * A failure the child reported: a ProcessorError keeps its code, anything else is a
- * `PROCESSOR_ERROR` (or `MEMORY_LIMIT` when the allocator gave up). Never transient: the same
- * input and settings fail the same way.
+ * `PROCESSOR_ERROR` (or `MEMORY_LIMIT` when the allocator gave up). Never transient — the same
+ * input and settings fail the same way — except a full disk (`STORAGE_FULL`).
  */
 export function reportedFailure(code: string | null, message: string, ctx: SanitiseContext): Failure {
   const text = sanitiseMessage(message, ctx) || 'The processor failed without a message.';
+  // Whatever code a processor wrapped it in, a full disk is not a property of the file.
+  if (code === 'STORAGE_FULL' || saysNoSpace(message)) return storageFullFailure();
   if (code !== null && isErrorCode(code)) return { error: { code, message: text }, transient: false };
   if (OUT_OF_MEMORY.test(message)) {
     return {

@@ -53,3 +53,23 @@ describe('/proc parsers', () => {
     assert.equal(parseCpuMs(stat), 2800);
   });
 });
+
+describe('a full disk reported by the child', () => {
+  it('is STORAGE_FULL and transient, from the errno the child maps or from the message alone', () => {
+    const byCode = reportedFailure(
+      'STORAGE_FULL',
+      "ENOSPC: no space left on device, write '/data/b/out/1'",
+      {},
+    );
+    assert.equal(byCode.error.code, 'STORAGE_FULL');
+    assert.equal(byCode.transient, true);
+    assert.doesNotMatch(byCode.error.message, /\/data/);
+    const byMessage = reportedFailure(
+      'PROCESSOR_ERROR',
+      'VipsForeignSave: write failed: No space left on device',
+      {},
+    );
+    assert.equal(byMessage.error.code, 'STORAGE_FULL');
+    assert.equal(reportedFailure(null, 'The file is damaged.', {}).error.code, 'PROCESSOR_ERROR');
+  });
+});

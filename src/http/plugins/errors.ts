@@ -54,7 +54,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const known = toClientError(error);
     if (known) {
-      if (known.status === 413) reply.header('connection', 'close');
+      // Refused with the body unread (too large, no space to store it): the rest of it must not
+      // be read as the next request on this connection.
+      if (known.status === 413 || known.status === 507) reply.header('connection', 'close');
       return reply.status(known.status).send(known.body);
     }
     if (request.raw.socket?.destroyed) {

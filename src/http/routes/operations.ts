@@ -67,15 +67,31 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Store and storage reachable', hide: true } },
+    { schema: { summary: 'Store and storage reachable, storage not full', hide: true } },
     async (request, reply) => {
       const checks = await Promise.allSettled([service.store.ping(), service.storage.ping()]);
       const [store, storage] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
-      if (store === 'ok' && storage === 'ok') return { status: 'ok', store, storage, queue: 'ok' };
-      request.log.warn({ checks }, 'not ready');
-      return reply
-        .status(503)
-        .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage });
+      if (store !== 'ok' || storage !== 'ok') {
+        request.log.warn({ checks }, 'not ready');
+        return reply
+          .status(503)
+          .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage });
+      }
+      // Reachable but full: not ready for uploads, and the queue is paused until space returns.
+      const space = await service.space?.check().catch(() => null);
+      const free = space ? { freeBytes: space.freeBytes } : {};
+      if (space?.full) {
+        return reply.status(503).send({
+          ...errorBody(
+            'STORAGE_FULL',
+            'The data folder is out of disk space: uploads are refused and no file is started until space is freed.',
+          ),
+          store,
+          storage: 'full',
+          ...free,
+        });
+      }
+      return { status: 'ok', store, storage, queue: 'ok', ...free };
     },
   );
 };
