@@ -285,10 +285,11 @@ function watchDiskSpace(
   return new StatfsSpaceWatch({
     path: config.dataDir,
     minFreeBytes: config.minFreeBytes,
-    // A quarter of the threshold, at most 64 MiB: ample for the database's bookkeeping.
+    // A quarter of the threshold, at most 16 MiB: thousands of WAL pages, ample for putting
+    // runs back in the queue and deleting batches.
     reserve: {
       path: join(config.dataDir, 'space-reserve'),
-      bytes: Math.min(Math.floor(config.minFreeBytes / 4), 64 * 1024 * 1024),
+      bytes: Math.min(Math.floor(config.minFreeBytes / 4), 16 * 1024 * 1024),
     },
     onFull: ({ freeBytes }) => {
       queue.pause();
