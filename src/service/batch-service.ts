@@ -3,6 +3,7 @@
  * the ports meet. HTTP and the CLI call this; it calls the store, storage and queue.
  */
 import { AppError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints.js';
 import { isNoSpace } from '../core/no-space.js';
 import { isUnreachable, neverReached } from '../core/unreachable.js';
 import { hashToken, newBatchId, newToken } from '../core/ids.js';
@@ -98,6 +99,7 @@ export class BatchService {
       const files = planFiles(staged.files, types, descriptor, settings);
       await this.storage.sync(id);
       committing = true;
+      failpoint('upload.before-commit');
       const batch = await this.store.createBatch({
         id,
         processor: descriptor.name,
@@ -108,6 +110,7 @@ export class BatchService {
         createdAt: this.now(),
         files,
       });
+      failpoint('upload.after-commit');
       this.queue.notify();
       this.metrics?.batchesSubmitted.inc({ processor: descriptor.name });
       this.metrics?.bytesReceived.inc(batch.inputBytes);
@@ -213,6 +216,7 @@ export class BatchService {
   async retry(id: string, indices: number[] | null): Promise<Batch> {
     await this.getBatch(id);
     const queued = await this.store.retry(id, indices, this.now());
+    failpoint('retry.after-commit');
     if (queued > 0) this.queue.notify();
     return this.getBatch(id);
   }
@@ -256,8 +260,10 @@ export class BatchService {
     for (;;) {
       const ids = await this.store.listFinishedBefore(before, 100);
       for (const id of ids) {
-        // Files first, as in `delete`: on a full disk the rows need the space they free.
+        // Files first, as in `delete`: on a full disk the rows need the space they free. A
+        // crash between the two leaves the expired rows, which the next sweep deletes.
         await this.storage.delete(id);
+        failpoint('retention.between-deletes');
         await this.store.deleteBatch(id);
       }
       deleted += ids.length;

@@ -6,6 +6,7 @@
  * meanwhile) changes nothing, and logs nothing.
  */
 import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely';
+import { failpoint } from '../core/failpoints.js';
 import type { FileStatus } from '../core/model.js';
 import type { FileOutcome, LeasedFile } from '../core/ports.js';
 import { applyBatchChange, move, runningProgress } from './batch-counters.js';
@@ -257,7 +258,7 @@ export async function completeFile(
   outcome: FileOutcome,
   now: number,
 ): Promise<boolean> {
-  return inLoggedTransaction(ctx, async (trx, log) => {
+  const done = await inLoggedTransaction(ctx, async (trx, log) => {
     const current = await trx
       .selectFrom('batch_files')
       .select('cancel_requested')
@@ -281,6 +282,9 @@ export async function completeFile(
       now,
       files: [toEventFile(file)],
     });
+    failpoint('file.complete.before-commit');
     return true;
   });
+  if (done) failpoint('file.complete.after-commit');
+  return done;
 }
