@@ -1,19 +1,23 @@
 /**
  * `GET /api/batches/:id/events`: Server-Sent Events. Replays the log after `Last-Event-ID`
  * (or `?after=`), then goes live; a heartbeat comment every 15 s; ends after the batch's end
- * event. A client that stops reading is dropped (it resumes by seq) rather than buffered.
+ * event. Frames are written at the client's pace (a replay of a long log waits for the socket
+ * to drain); a client that stops reading is dropped (it resumes by seq) rather than buffered.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import { followEvents } from '../../service/follow-events.js';
 import { eventToWire } from '../event-wire.js';
 import { BatchParams, errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
 const HEARTBEAT_MS = 15_000;
-/** Bytes a client may leave unread before it is dropped. */
+/** Bytes a client may leave unread: past them, the stream waits for it to read. */
 const MAX_UNREAD_BYTES = 1024 * 1024;
+/** How long a client may leave those bytes unread before it is dropped. */
+const STALL_MS = 10_000;
 
 export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
@@ -48,13 +52,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       });
       res.write(': filemill events\n\n');
       const stop = new AbortController();
-      const heartbeat = setInterval(() => send(res, ': heartbeat\n\n', stop), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => void send(res, ': heartbeat\n\n', stop), HEARTBEAT_MS);
       res.on('close', () => stop.abort());
       try {
         const until = AbortSignal.any([stop.signal, closing]);
         for await (const event of followEvents(service.store, bus, id, after, until)) {
           const frame = `id: ${event.seq}\ndata: ${JSON.stringify(eventToWire(event))}\n\n`;
-          if (!send(res, frame, stop)) break;
+          if (!(await send(res, frame, stop))) break;
         }
       } catch (error) {
         request.log.error({ err: error }, 'event stream failed');
@@ -67,14 +71,22 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   );
 };
 
-/** Writes a frame; drops a client that has left too much unread. False once the stream is over. */
-function send(res: ServerResponse, frame: string, stop: AbortController): boolean {
+/**
+ * Writes a frame. Past `MAX_UNREAD_BYTES` unread, waits for the client to read them (so a
+ * replay goes at its pace and the server holds a bounded amount for it); one that reads
+ * none of it for `STALL_MS` is dropped. False once the stream is over.
+ */
+async function send(res: ServerResponse, frame: string, stop: AbortController): Promise<boolean> {
   if (stop.signal.aborted || res.destroyed) return false;
   res.write(frame);
-  if (res.writableLength > MAX_UNREAD_BYTES) {
-    res.destroy();
+  if (res.writableLength <= MAX_UNREAD_BYTES) return true;
+  const stalled = AbortSignal.timeout(STALL_MS);
+  try {
+    await once(res, 'drain', { signal: AbortSignal.any([stalled, stop.signal]) });
+    return true;
+  } catch {
+    if (stalled.aborted) res.destroy();
     stop.abort();
     return false;
   }
-  return true;
 }
