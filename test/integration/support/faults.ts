@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BATCH_END_TYPES } from '../../../src/core/events.js';
 import { startFilemillCli } from './cli.js';
@@ -100,10 +101,11 @@ export async function kill9(server: ServedProcess): Promise<void> {
   await waitFor('the killed server’s workers exit', async () => workers.every((pid) => !isAlive(pid)));
 }
 
+/** A process that still runs: not gone, and not a zombie waiting for init to reap it. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
