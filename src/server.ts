@@ -11,7 +11,7 @@ import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { AppError } from './core/errors.js';
 import { throttleUnreachable } from './core/outage-log.js';
-import type { JobQueue, MetadataStore } from './core/ports.js';
+import type { ApiKeyStore, JobQueue, MetadataStore } from './core/ports.js';
 import { shownUrl } from './core/urls.js';
 import { createEventBus } from './events/index.js';
 import { redisProblem } from './events/redis/reachable.js';
@@ -61,7 +61,10 @@ export interface StartOptions {
  * The configured store, migrated (or, with `migrate: false`, only reached).
  * @throws AppError NOT_READY, in one line, when the database cannot be reached or migrated.
  */
-export async function openReadyStore(config: Config, migrate = config.migrate): Promise<MetadataStore> {
+export async function openReadyStore(
+  config: Config,
+  migrate = config.migrate,
+): Promise<MetadataStore & ApiKeyStore> {
   await mkdir(config.dataDir, { recursive: true });
   const store = openMetadataStore({
     databaseUrl: config.databaseUrl || undefined,

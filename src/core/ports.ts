@@ -4,6 +4,7 @@
  * Times are epoch milliseconds, sizes bytes, durations milliseconds.
  */
 import type { Readable } from 'node:stream';
+import type { ApiKey, NewApiKey } from './api-keys.js';
 import type { FileError } from './errors.js';
 import type { BatchEvent } from './events.js';
 import type { Batch, BatchFile, BatchStatus, FileStatus } from './model.js';
@@ -255,6 +256,47 @@ export interface MetadataStore {
    * they can be relayed live. One listener; a later call replaces it.
    */
   onEvents(listener: (events: BatchEvent[]) => void): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// ApiKeyStore
+
+/**
+ * The operator's API keys (core/api-keys.ts), kept in the metadata database. A port of its
+ * own rather than more methods on `MetadataStore`: the batch service, the queues and the
+ * workers never need keys, while the CLI's `keys` commands and the server's authentication
+ * need nothing else; both ports are implemented by the same store class, on the same
+ * database. Keys are revoked, never deleted, so a key id stays valid as a batch's `owner`.
+ */
+export interface ApiKeyStore {
+  /**
+   * Stores a new key (its hash only) and returns its record.
+   * @throws AppError INVALID_REQUEST for a bad name or limit (core/api-keys.ts rules);
+   *   CONFLICT when a key of that name exists, revoked or not (nothing is stored).
+   */
+  createApiKey(key: NewApiKey): Promise<ApiKey>;
+  /** Every key, revoked ones too, oldest first (then by name). Never the key or its hash. */
+  listApiKeys(): Promise<ApiKey[]>;
+  /**
+   * Stops the key named `name` from working, from `now` (epoch ms). Revoking a revoked key
+   * changes nothing. Returns the record.
+   * @throws AppError NOT_FOUND when no key has that name.
+   */
+  revokeApiKey(name: string, now: number): Promise<ApiKey>;
+  /**
+   * The key whose hash is `hash` (`hashApiKey` of what a client presented), or null when
+   * there is none or it is revoked. The hashes are compared in constant time.
+   */
+  findApiKey(hash: string): Promise<ApiKey | null>;
+  /** Records that key `id` was used at `now` (epoch ms); an earlier `now` changes nothing. */
+  touchApiKey(id: string, now: number): Promise<void>;
+  /**
+   * Whether any key was ever created, revoked ones included: revoking the last key must not
+   * open the server to anyone. Keys are never deleted, so once true it stays true: a caller
+   * may keep a `true` for good and ask again only while the answer is false. One indexed
+   * probe of one row.
+   */
+  hasApiKeys(): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------

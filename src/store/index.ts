@@ -3,7 +3,7 @@
  * given (several machines), else SQLite in the data folder (one machine, nothing to install).
  */
 import { join } from 'node:path';
-import type { MetadataStore } from '../core/ports.js';
+import type { ApiKeyStore, MetadataStore } from '../core/ports.js';
 import { createPostgresMetadataStore } from './postgres-metadata-store.js';
 import { createSqliteMetadataStore } from './sqlite-metadata-store.js';
 
@@ -21,10 +21,11 @@ export interface OpenMetadataStoreOptions {
 }
 
 /**
- * Opens the configured store, not yet migrated: call `migrate()` at start-up.
+ * Opens the configured store (batches, and the API keys on the same database), not yet
+ * migrated: call `migrate()` at start-up.
  * @throws Error for a database URL of another kind (a typo must not fall back to SQLite).
  */
-export function openMetadataStore(opts: OpenMetadataStoreOptions): MetadataStore {
+export function openMetadataStore(opts: OpenMetadataStoreOptions): MetadataStore & ApiKeyStore {
   const url = opts.databaseUrl;
   if (url === undefined || url === '') {
     return createSqliteMetadataStore({ path: join(opts.dataDir, SQLITE_FILE_NAME) });

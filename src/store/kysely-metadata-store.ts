@@ -2,14 +2,16 @@
  * `MetadataStore` on Kysely: one implementation for SQLite and PostgreSQL, the few
  * differences between them passed in as data (`StoreDialect`). This module holds the batch
  * lifecycle and the reads; the queue operations live in file-runs.ts and lease-recovery.ts,
- * cancel and retry in batch-control.ts, the batch counters in batch-counters.ts and the
- * event log in event-log.ts.
+ * cancel and retry in batch-control.ts, the batch counters in batch-counters.ts, the
+ * event log in event-log.ts and the API keys (the `ApiKeyStore` port) in api-keys.ts.
  */
 import { sql, type Kysely } from 'kysely';
+import type { ApiKey, NewApiKey } from '../core/api-keys.js';
 import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/model.js';
 import type {
+  ApiKeyStore,
   ClaimFileOptions,
   FileClaim,
   FileOutcome,
@@ -22,6 +24,7 @@ import type {
   RecoverLeasesOptions,
   WaitingFile,
 } from '../core/ports.js';
+import * as apiKeys from './api-keys.js';
 import { cancel, retry } from './batch-control.js';
 import { runningProgress } from './batch-counters.js';
 import type { StoreContext, StoreDialect } from './dialect.js';
@@ -55,7 +58,7 @@ export interface KyselyMetadataStoreOptions {
   migrate: () => Promise<void>;
 }
 
-export class KyselyMetadataStore implements MetadataStore {
+export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly #ctx: StoreContext;
   readonly #migrate: () => Promise<void>;
@@ -298,6 +301,30 @@ export class KyselyMetadataStore implements MetadataStore {
   /** The listener runs after each commit; what it throws (or rejects with) is ignored. */
   onEvents(listener: (events: BatchEvent[]) => void): void {
     this.#listener = listener;
+  }
+
+  createApiKey(key: NewApiKey): Promise<ApiKey> {
+    return apiKeys.createApiKey(this.#db, key);
+  }
+
+  listApiKeys(): Promise<ApiKey[]> {
+    return apiKeys.listApiKeys(this.#db);
+  }
+
+  revokeApiKey(name: string, now: number): Promise<ApiKey> {
+    return apiKeys.revokeApiKey(this.#db, name, now);
+  }
+
+  findApiKey(hash: string): Promise<ApiKey | null> {
+    return apiKeys.findApiKey(this.#db, hash);
+  }
+
+  touchApiKey(id: string, now: number): Promise<void> {
+    return apiKeys.touchApiKey(this.#db, id, now);
+  }
+
+  hasApiKeys(): Promise<boolean> {
+    return apiKeys.hasApiKeys(this.#db);
   }
 }
 

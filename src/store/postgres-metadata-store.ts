@@ -6,7 +6,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { MetadataStore } from '../core/ports.js';
+import type { ApiKeyStore, MetadataStore } from '../core/ports.js';
 import { POSTGRES_DIALECT } from './dialect.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -41,7 +41,7 @@ function parseInt8(text: string): number {
 }
 
 /** Connects lazily: nothing is opened until the first query. Call `migrate()` before use. */
-export function createPostgresMetadataStore(opts: PostgresMetadataStoreOptions): MetadataStore {
+export function createPostgresMetadataStore(opts: PostgresMetadataStoreOptions): MetadataStore & ApiKeyStore {
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) {
     throw new Error(`invalid PostgreSQL schema name: ${JSON.stringify(opts.schema)}`);
   }

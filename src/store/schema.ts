@@ -77,12 +77,32 @@ export interface BatchEventsTable {
   at: number;
 }
 
+/** The operator's API keys (migration 0003); revoked, never deleted. */
+export interface ApiKeysTable {
+  /** `k_…`: what `batches.owner` holds for a batch the key created. */
+  id: string;
+  /** Unique. */
+  name: string;
+  admin: Flag;
+  /** Hex SHA-256 of the key; unique. The key itself is never stored. */
+  key_hash: string;
+  /** The first characters of the key, for display. */
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  max_concurrent_batches: number | null;
+  max_bytes_per_day: number | null;
+}
+
 export interface Database {
   batches: BatchesTable;
   batch_files: BatchFilesTable;
   batch_events: BatchEventsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type BatchRow = Selectable<BatchesTable>;
 export type FileRow = Selectable<BatchFilesTable>;
 export type EventRow = Selectable<BatchEventsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

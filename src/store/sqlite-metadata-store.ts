@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { MetadataStore } from '../core/ports.js';
+import type { ApiKeyStore, MetadataStore } from '../core/ports.js';
 import { SQLITE_DIALECT, inTransaction } from './dialect.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -38,7 +38,7 @@ export function sqliteDriver(nodeMajor = Number(process.versions.node.split('.')
 }
 
 /** Opens (creating if needed) the SQLite database at `path`. Call `migrate()` before use. */
-export function createSqliteMetadataStore(opts: SqliteMetadataStoreOptions): MetadataStore {
+export function createSqliteMetadataStore(opts: SqliteMetadataStoreOptions): MetadataStore & ApiKeyStore {
   const Driver = sqliteDriver();
   const connection = new Driver(opts.path);
   connection.pragma('journal_mode = WAL');

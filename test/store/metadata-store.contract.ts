@@ -1,7 +1,8 @@
 /**
- * The behaviour every `MetadataStore` adapter must show, as one suite that each adapter's
- * test file runs unchanged (in the manner of tus-node-server's shared store suites). The
- * cases live in contract/, one file per concern; this module puts them together.
+ * The behaviour every `MetadataStore` adapter (and the `ApiKeyStore` it also is) must show,
+ * as one suite that each adapter's test file runs unchanged (in the manner of
+ * tus-node-server's shared store suites). The cases live in contract/, one file per concern;
+ * this module puts them together.
  */
 import { describe } from 'node:test';
 import { describeBatches } from './contract/batches.js';
@@ -9,6 +10,7 @@ import { describeClaims } from './contract/claims.js';
 import { describeControl } from './contract/control.js';
 import { describeEventDelivery } from './contract/event-delivery.js';
 import { describeEvents } from './contract/events.js';
+import { describeKeys } from './contract/keys.js';
 import { describeLifecycle } from './contract/lifecycle.js';
 import { describeRuns } from './contract/runs.js';
 import type { StoreFactory } from './contract/fixtures.js';
@@ -28,5 +30,6 @@ export function describeMetadataStore(name: string, factory: StoreFactory): void
     describeControl(factory);
     describeEvents(factory);
     describeEventDelivery(factory);
+    describeKeys(factory);
   });
 }

@@ -6,11 +6,13 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as repairTimes from './0002-repair-times.js';
+import * as apiKeys from './0003-api-keys.js';
 
 /** Name → migration. Append only: a released migration is never edited. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-initial': initial,
   '0002-repair-times': repairTimes,
+  '0003-api-keys': apiKeys,
 });
 
 /**

@@ -9,6 +9,7 @@ import type { BatchEvent, EventType } from '../../../src/core/events.js';
 import { newBatchId } from '../../../src/core/ids.js';
 import { emptyCounts, type Batch, type Counts } from '../../../src/core/model.js';
 import type {
+  ApiKeyStore,
   FileOutcome,
   LeasedFile,
   MetadataStore,
@@ -17,8 +18,11 @@ import type {
   RecoverLeasesOptions,
 } from '../../../src/core/ports.js';
 
+/** A store under test: both ports its adapters implement on the one database. */
+export type ContractStore = MetadataStore & ApiKeyStore;
+
 /** Makes a new, migrated store on an empty database. */
-export type StoreFactory = () => Promise<MetadataStore>;
+export type StoreFactory = () => Promise<ContractStore>;
 
 /** An arbitrary fixed time (ms): the store must take time only from its arguments. */
 export const T0 = 1_700_000_000_000;
@@ -30,8 +34,8 @@ export function recoverAt(now: number, maxAttempts: number): RecoverLeasesOption
 }
 
 /** Registers a fresh store for each test of the enclosing `describe`; returns its getter. */
-export function useStore(factory: StoreFactory): () => MetadataStore {
-  let store: MetadataStore | undefined;
+export function useStore(factory: StoreFactory): () => ContractStore {
+  let store: ContractStore | undefined;
   beforeEach(async () => {
     store = await factory();
   });
