@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './api-client.js';
 import { batchCommands } from './batch-commands.js';
+import { keysCommand } from './keys.js';
 import { migrateCommand, serveCommand, workerCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(keysCommand());
   for (const command of batchCommands()) program.addCommand(command);
   try {
     await program.parseAsync(argv);
