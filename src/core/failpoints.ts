@@ -17,8 +17,8 @@
  *   not yet published to live streams.
  * - `retry.after-commit` — BatchService.retry: the files are queued again and the retry
  *   logged, the queue not yet told.
- * - `retention.between-deletes` — BatchService.sweepExpired: an expired batch's rows are
- *   deleted, its stored files not yet.
+ * - `retention.between-deletes` — BatchService.sweepExpired: an expired batch's stored files
+ *   are deleted (first, so a full disk has room for the rows' delete), its rows not yet.
  */
 
 /** Every failpoint there is; arming another name is refused at start-up. */

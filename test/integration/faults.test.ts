@@ -292,7 +292,7 @@ describe('kill -9 at exact moments (failpoints, SQLite)', () => {
       const running = await accepted(first.url, inputs, { processor: 'sleep', settings: '{"ms": 400}' });
       await kill9(first);
       // Retention of 0 days: the start-up sweep deletes the finished batch and dies between
-      // its rows and its files.
+      // its files and its rows.
       await assert.rejects(
         setup.serve({ failpoints: 'retention.between-deletes', env: { FILEMILL_RETENTION_DAYS: '0' } }),
         /exited \(SIGKILL\) before it listened/,
