@@ -3,7 +3,7 @@
  * from the CLI's own files) are streamed to storage one by one under limits, then checked,
  * then committed as one batch. Nothing is kept of a refused upload.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../core/errors.js';
 import { normaliseRelativePath } from '../core/filenames.js';
 import { BlobTooLargeError, type BlobStorage } from '../core/ports.js';
@@ -59,6 +59,13 @@ export async function stageUpload(
   let total = 0;
   for await (const part of parts) {
     if (part.kind === 'field') {
+      // Last-wins would silently run what the client did not mean.
+      if (fields.has(part.name)) {
+        throw new AppError(
+          'INVALID_REQUEST',
+          `The field "${part.name}" was sent more than once: send it once.`,
+        );
+      }
       fields.set(part.name, part.value);
       continue;
     }
@@ -72,10 +79,12 @@ export async function stageUpload(
     }
     const budget = limits.maxBatchBytes - total;
     const sniffer = new HeadCapture(SNIFF_BYTES);
-    // pipe() does not forward errors: a client that aborts mid-file must fail the put.
-    part.stream.once('error', (error) => sniffer.destroy(error));
+    // A pipeline, not pipe(): an error of the part (a body cut short) destroys the sniffer with
+    // it, which fails the put, and each stream has a listener from now on, even while put() has
+    // not yet reached its own pipeline. The error itself is put()'s to report.
+    const body = pipeline(part.stream, sniffer, () => undefined);
     try {
-      await storage.put(inputKey(batchId, index), part.stream.pipe(sniffer), {
+      await storage.put(inputKey(batchId, index), body, {
         maxBytes: Math.min(limits.maxFileBytes, budget),
       });
       total += sniffer.bytes;

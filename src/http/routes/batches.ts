@@ -1,6 +1,7 @@
 /**
  * `/api/batches`: submit (multipart, streamed to storage), list, read and delete batches.
  */
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { AppError } from '../../core/errors.js';
@@ -116,22 +117,57 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
 
 /** The multipart body as the service's upload parts. `files` and `files[]` both name files. */
 async function* multipartParts(request: FastifyRequest, maxFiles: number): AsyncIterable<UploadPart> {
-  // One part over the limit is let through so the service can refuse it with its own code.
-  const parts = request.parts({
-    limits: { files: maxFiles + 1, fields: 20, fieldSize: 1024 * 1024 },
-    preservePath: true,
-  });
-  for await (const part of parts) {
-    if (part.type === 'field') {
-      yield { kind: 'field', name: part.fieldname, value: String(part.value) };
-    } else if (part.fieldname === 'files' || part.fieldname === 'files[]') {
-      yield { kind: 'file', filename: part.filename, stream: part.file };
-    } else {
-      part.file.resume();
-      throw new AppError(
-        'INVALID_REQUEST',
-        `Unexpected file field "${part.fieldname}": send files as \`files\`.`,
-      );
+  try {
+    // One part over the limit is let through so the service can refuse it with its own code.
+    const parts = request.parts({
+      limits: { files: maxFiles + 1, fields: 20, fieldSize: 1024 * 1024 },
+      preservePath: true,
+    });
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        // A part sent as application/json arrives parsed: the service wants the text.
+        const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
+        yield { kind: 'field', name: part.fieldname, value };
+      } else if (part.fieldname === 'files' || part.fieldname === 'files[]') {
+        yield {
+          kind: 'file',
+          filename: part.filename,
+          stream: Readable.from(clientBytes(part.file), { objectMode: false }),
+        };
+      } else {
+        part.file.resume();
+        throw new AppError(
+          'INVALID_REQUEST',
+          `Unexpected file field "${part.fieldname}": send files as \`files\`.`,
+        );
+      }
     }
+  } catch (error) {
+    throw malformed(error);
   }
+}
+
+/**
+ * A file part's bytes, its parser's failures (the body cut short before its closing
+ * boundary, a malformed part) turned into the client's error they are.
+ */
+async function* clientBytes(file: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  try {
+    yield* file;
+  } catch (error) {
+    throw malformed(error);
+  }
+}
+
+/**
+ * busboy's errors ("Unexpected end of multipart data", "Boundary not found", …) carry no
+ * code, and a part stream ended under us is a premature close: the client's body, malformed or
+ * cut short. Ours and the framework's coded errors (limits) pass as they are.
+ */
+function malformed(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof AppError || (typeof code === 'string' && code.startsWith('FST_'))) return error;
+  return new AppError('INVALID_REQUEST', 'The multipart body is malformed or was cut short.', {
+    cause: error,
+  });
 }

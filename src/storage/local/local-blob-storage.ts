@@ -43,11 +43,17 @@ export class LocalBlobStorage implements BlobStorage {
   async put(key: BlobKey, body: Readable, opts: { maxBytes?: number } = {}): Promise<{ size: number }> {
     const path = this.localPath(key);
     const temp = `${path}.part`;
-    await mkdir(dirname(path), { recursive: true });
     const counter = new ByteCounter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
+    // Joined before the first await: an error `body` emits while the folder is made (a client
+    // gone) fails this put instead of being emitted with no listener, which would end the process.
+    const counted = pipeline(body, counter);
+    counted.catch(() => undefined); // awaited below; rejected meanwhile, it must not count as unhandled
     try {
-      await pipeline(body, counter, createWriteStream(temp));
+      await mkdir(dirname(path), { recursive: true });
+      await Promise.all([counted, pipeline(counter, createWriteStream(temp))]);
     } catch (error) {
+      counter.destroy();
+      await counted.catch(() => undefined);
       await rm(temp, { force: true });
       throw error;
     }
