@@ -3,13 +3,13 @@
  * resource. Built from a ready `BatchService`, so tests can build it around any adapters.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
+import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
 import type { EventBus } from '../core/ports.js';
 import { StreamLimits } from './stream-limits.js';
 import { eventRoutes } from './routes/events.js';
@@ -19,7 +19,7 @@ import { fileRoutes } from './routes/files.js';
 import { operationRoutes } from './routes/operations.js';
 import { webRoutes } from './routes/web.js';
 import { resultRoutes } from './routes/results.js';
-import { ErrorBody } from './schemas.js';
+import { ErrorBody, safeIntegerKeyword } from './schemas.js';
 
 export interface RouteDeps {
   service: BatchService;
@@ -54,22 +54,19 @@ export async function createApp({
     logger,
     // Ids of our own in logs; never trust a client-sent request id.
     genReqId: () => Math.random().toString(36).slice(2, 10),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' }, plugins: [safeIntegerKeyword] },
+    frameworkErrors,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  // Bodies are JSON, or multipart for an upload (its parser is the batch routes'): anything
+  // else, plain text included, is 415.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', refuseLongUrl);
   app.addSchema(ErrorBody);
   // Before the routes, so it can take the upgrade of the WebSocket route.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  await app.register(multipart, {
-    // Our own counters refuse first, with our codes; these are the parser's backstops.
-    limits: {
-      fileSize: service.limits.maxFileBytes + 1,
-      files: service.limits.maxFiles + 1,
-      fields: 20,
-      parts: service.limits.maxFiles + 21,
-    },
-  });
   await app.register(swagger, {
     openapi: {
       info: {

@@ -2,6 +2,7 @@
  * The API's JSON shapes as TypeBox schemas: route validation, response serialisation and
  * the OpenAPI document all come from these (shared/API.md is the contract they follow).
  */
+import type { Ajv } from 'ajv';
 import Type from 'typebox';
 import { BATCH_STATUSES, FILE_STATUSES } from '../core/model.js';
 
@@ -78,22 +79,59 @@ export const Submitted = Type.Object({
   resultsUrl: Type.String(),
 });
 
+/** A keyword for Ajv (see `safeIntegerKeyword`): the value is a safe integer. */
+const SAFE_INTEGER = 'x-safe-integer';
+
+/**
+ * Ajv turns the text `1e400` into Infinity, and its own integer and maximum checks (and any
+ * keyword bound to numbers) are skipped for a number that is not finite; this keyword, bound to
+ * no type, is not.
+ */
+export function safeIntegerKeyword(ajv: Ajv): Ajv {
+  return ajv.addKeyword({
+    keyword: SAFE_INTEGER,
+    schemaType: 'boolean',
+    validate: (_schema: boolean, data: unknown) => typeof data !== 'number' || Number.isSafeInteger(data),
+    errors: false,
+  });
+}
+
+/** A whole number a client sends (an index, a seq). */
+export const Count = (description?: string) =>
+  Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    [SAFE_INTEGER]: true,
+    ...(description ? { description } : {}),
+  });
+
 export const BatchParams = Type.Object({ id: Type.String({ pattern: '^b_[a-z0-9]{20,40}$' }) });
 export const FileParams = Type.Object({
   id: Type.String({ pattern: '^b_[a-z0-9]{20,40}$' }),
-  index: Type.Integer({ minimum: 0 }),
+  index: Count(),
 });
+
+/** `?after=<seq>`: resume after that event. */
+export const AfterQuery = Type.Object({ after: Type.Optional(Count('Resume after this seq.')) });
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
+/**
+ * What any route may answer besides its success. 408, 414 and 431 come from the HTTP parser
+ * before a route runs; they are listed so the OpenAPI document shows them.
+ */
 export const errorResponses = {
   400: ErrorBody,
   404: ErrorBody,
+  408: ErrorBody,
   409: ErrorBody,
   413: ErrorBody,
+  414: ErrorBody,
+  415: ErrorBody,
+  431: ErrorBody,
 } as const;
 
 /** A non-JSON body (a ZIP, a CSV, an output file): documented, never serialised. */

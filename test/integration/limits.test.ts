@@ -152,13 +152,13 @@ describe('refused requests', () => {
     await assertNothingLeft();
   });
 
-  it('refuses a body that is not multipart', async () => {
+  it('refuses a body that is not multipart with 415', async () => {
     const response = await fetch(`${server.url}/api/batches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"files": []}',
     });
-    assert.equal(response.status, 400);
-    assert.equal(((await response.json()) as any).error.code, 'INVALID_REQUEST');
+    assert.equal(response.status, 415);
+    assert.equal(((await response.json()) as any).error.code, 'UNSUPPORTED_MEDIA_TYPE');
   });
 });

@@ -16,30 +16,53 @@ export function errorBody(code: ErrorCode, message: string, details?: Record<str
   return { error: details ? { code, message, details } : { code, message } };
 }
 
-/** Fastify's and @fastify/multipart's own error codes, in our terms. */
-const FRAMEWORK_CODES: Record<string, ErrorCode> = {
-  FST_ERR_VALIDATION: 'INVALID_REQUEST',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INVALID_REQUEST',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BATCH_TOO_LARGE',
-  FST_INVALID_MULTIPART_CONTENT_TYPE: 'INVALID_REQUEST',
-  FST_PARTS_LIMIT: 'TOO_MANY_FILES',
-  FST_FILES_LIMIT: 'TOO_MANY_FILES',
-  FST_FIELDS_LIMIT: 'INVALID_REQUEST',
-  FST_REQ_FILE_TOO_LARGE: 'FILE_TOO_LARGE',
-  FST_PROTO_VIOLATION: 'INVALID_REQUEST',
+/**
+ * Fastify's and @fastify/multipart's own error codes, in our terms. A `message` replaces the
+ * framework's, which for some of them quotes the URL.
+ */
+const FRAMEWORK_CODES: Record<string, { code: ErrorCode; message?: string }> = {
+  FST_ERR_VALIDATION: { code: 'INVALID_REQUEST' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'This route takes a JSON body (application/json), or multipart/form-data for an upload.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_REQUEST' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_REQUEST' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'REQUEST_TOO_LARGE',
+    message: 'The request body is larger than this route takes.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: 'A part of the address is too long.' },
+  FST_ERR_BAD_URL: { code: 'INVALID_REQUEST', message: 'The address is not validly encoded.' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Send the files as multipart/form-data.',
+  },
+  FST_INVALID_JSON_FIELD_ERROR: {
+    code: 'INVALID_REQUEST',
+    message: 'A field declared as application/json is not valid JSON.',
+  },
+  FST_MP_PREMATURE_CLOSE: { code: 'INVALID_REQUEST', message: 'The request was cut short.' },
+  FST_PARTS_LIMIT: { code: 'TOO_MANY_FILES' },
+  FST_FILES_LIMIT: { code: 'TOO_MANY_FILES' },
+  FST_FIELDS_LIMIT: { code: 'INVALID_REQUEST' },
+  FST_REQ_FILE_TOO_LARGE: { code: 'FILE_TOO_LARGE' },
+  FST_PROTO_VIOLATION: { code: 'INVALID_REQUEST' },
 };
 
 export function toClientError(error: unknown): { status: number; body: ReturnType<typeof errorBody> } | null {
   if (error instanceof AppError) {
     return { status: error.status, body: errorBody(error.code, error.message, error.details) };
   }
-  const fastifyError = error as FastifyError;
-  const code = typeof fastifyError?.code === 'string' ? FRAMEWORK_CODES[fastifyError.code] : undefined;
-  if (code) {
-    const status = code === 'INVALID_REQUEST' ? 400 : ERROR_CODES[code].status;
-    return { status, body: errorBody(code, sentence(fastifyError.message)) };
+  const fastifyError = error as FastifyError & { validationContext?: string };
+  if (fastifyError?.code === 'FST_ERR_VALIDATION' && fastifyError.validationContext === 'params') {
+    // An id or index of the wrong shape names nothing there is, exactly as an unknown one.
+    return { status: 404, body: errorBody('NOT_FOUND', 'There is no batch or file with that id.') };
+  }
+  const known = typeof fastifyError?.code === 'string' ? FRAMEWORK_CODES[fastifyError.code] : undefined;
+  if (known) {
+    const status = known.code === 'INVALID_REQUEST' ? 400 : ERROR_CODES[known.code].status;
+    return { status, body: errorBody(known.code, known.message ?? sentence(fastifyError.message)) };
   }
   if (fastifyError?.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return {
@@ -48,6 +71,18 @@ export function toClientError(error: unknown): { status: number; body: ReturnTyp
     };
   }
   return null;
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before a route runs (a parameter too
+ * long, a bad percent-encoding), in the envelope, without the URL its own messages quote.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = toClientError(error) ?? {
+    status: 400,
+    body: errorBody('INVALID_REQUEST', 'The address is not valid.'),
+  };
+  void reply.status(known.status).send(known.body);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -79,9 +114,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .send(errorBody('INTERNAL', 'An unexpected error occurred; the server log has the details.'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+    reply.status(404).send(errorBody('NOT_FOUND', `There is no ${request.method} route at this address.`)),
   );
 }
 

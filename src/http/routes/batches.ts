@@ -3,6 +3,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import multipart from '@fastify/multipart';
 import Type from 'typebox';
 import { AppError } from '../../core/errors.js';
 import { BATCH_STATUSES } from '../../core/model.js';
@@ -18,6 +19,16 @@ const MULTIPART_OVERHEAD = 1024 * 1024;
 
 export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { service }) => {
   const { limits } = service;
+  // Here, not app-wide: only this route takes multipart, every other route answers it 415.
+  await app.register(multipart, {
+    // Our own counters refuse first, with our codes; these are the parser's backstops.
+    limits: {
+      fileSize: limits.maxFileBytes + 1,
+      files: limits.maxFiles + 1,
+      fields: 20,
+      parts: limits.maxFiles + 21,
+    },
+  });
 
   app.post(
     '/api/batches',
@@ -47,7 +58,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
     },
     async (request, reply) => {
       if (!request.isMultipart()) {
-        throw new AppError('INVALID_REQUEST', 'Send the files as multipart/form-data.');
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the files as multipart/form-data.');
       }
       const { batch, token } = await service.submit(multipartParts(request, limits.maxFiles));
       const base = `/api/batches/${batch.id}`;

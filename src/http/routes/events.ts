@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { followEvents } from '../../service/follow-events.js';
 import { eventToWire } from '../event-wire.js';
-import { BatchParams, errorResponses } from '../schemas.js';
+import { AfterQuery, BatchParams, errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -30,7 +30,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         summary: 'Live events of a batch (Server-Sent Events)',
         description: 'Resume with the `Last-Event-ID` header or `?after=<seq>`.',
         params: BatchParams,
-        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: AfterQuery,
         headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
         response: { ...errorResponses, 429: errorResponses[400] },
       },

@@ -11,6 +11,7 @@ import {
   BatchParams,
   BatchSchema,
   BinaryBody,
+  Count,
   FileParams,
   FileSchema,
   PageQuery,
@@ -108,7 +109,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
         summary: 'Retry failed and cancelled files (or the listed ones)',
         params: BatchParams,
         body: Type.Object(
-          { files: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 100_000 })) },
+          { files: Type.Optional(Type.Array(Count(), { maxItems: 100_000 })) },
           { additionalProperties: false },
         ),
         response: { 200: BatchSchema, ...errorResponses },

@@ -5,13 +5,12 @@
  * is closed and resumes by seq. Past the stream limits: close code 4429.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import type { WebSocket } from 'ws';
 import { AppError } from '../../core/errors.js';
 import { toBatchView } from '../../core/views.js';
 import { followEvents } from '../../service/follow-events.js';
 import { eventToWire } from '../event-wire.js';
-import { BatchParams } from '../schemas.js';
+import { AfterQuery, BatchParams } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
 const PING_MS = 15_000;
@@ -31,7 +30,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       schema: {
         summary: 'Live events of a batch (WebSocket); first message: a snapshot',
         params: BatchParams,
-        querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: AfterQuery,
       },
       // Before the upgrade, so an unknown batch gets a plain 404.
       preHandler: async (request) => {
