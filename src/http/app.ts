@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
 import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
+import { drainUnreadBodies } from './plugins/drain-body.js';
 import type { EventBus } from '../core/ports.js';
 import { StreamLimits } from './stream-limits.js';
 import { eventRoutes } from './routes/events.js';
@@ -64,6 +65,7 @@ export async function createApp({
   // else, plain text included, is 415.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', refuseLongUrl);
+  drainUnreadBodies(app);
   app.addSchema(ErrorBody);
   // Before the routes, so it can take the upgrade of the WebSocket route.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -5,7 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, submit, type TestServer } from './support/server.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { ApiClient, type CliError } from '../../src/cli/api-client.js';
+import { uploadBatch } from '../../src/cli/upload.js';
+import { form, startTestServer, submit, type TestServer } from './support/server.js';
 import { photoJpeg } from './support/images.js';
 import { rawRequest } from './support/raw-http.js';
 
@@ -189,5 +195,88 @@ describe('errors at the HTTP edge', () => {
     const doc = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as any;
     const responses = doc.paths['/api/batches/{id}/retry'].post.responses;
     for (const status of ['408', '414', '415', '431']) assert.ok(responses[status], status);
+  });
+});
+
+describe('a refused upload leaves its keep-alive connection usable', () => {
+  let server: TestServer;
+  let jpeg: Buffer;
+  /** Large enough that most of it is still unread when the refusal is sent. */
+  let large: Buffer;
+  before(async () => {
+    server = await startTestServer({ concurrency: 1 });
+    jpeg = await photoJpeg(320, 240);
+    large = Buffer.concat([jpeg, Buffer.alloc(3 * 1024 * 1024, 7)]);
+  });
+  after(() => server.close());
+
+  const good = () =>
+    form(
+      Array.from({ length: 10 }, (_, i) => ({ name: `${i}.jpg`, data: jpeg })),
+      { processor: 'image' },
+    );
+  const refusals: Array<[string, Record<string, string>, number, string]> = [
+    ['an unknown processor', { processor: 'nope' }, 400, 'UNKNOWN_PROCESSOR'],
+    ['an unknown setting', { processor: 'image', settings: '{"sharpen": true}' }, 400, 'INVALID_SETTINGS'],
+    ['an unknown preset', { processor: 'image', preset: 'huge' }, 400, 'UNKNOWN_PRESET'],
+  ];
+
+  for (const [what, fields, status, code] of refusals) {
+    it(`answers the next request on the connection after refusing ${what}, with fetch`, async () => {
+      const dispatcher = new Agent({ connections: 1 });
+      try {
+        for (let i = 0; i < 2; i++) {
+          const refused = await fetch(`${server.url}/api/batches`, {
+            method: 'POST',
+            body: form([{ name: 'a.jpg', data: large }], fields),
+            dispatcher,
+          } as RequestInit);
+          assert.equal(refused.status, status);
+          assert.equal(((await refused.json()) as any).error.code, code);
+        }
+        const accepted = await fetch(`${server.url}/api/batches`, {
+          method: 'POST',
+          body: good(),
+          dispatcher,
+        } as RequestInit);
+        assert.equal(accepted.status, 202, await accepted.clone().text());
+        assert.equal(((await accepted.json()) as any).totalFiles, 10);
+      } finally {
+        await dispatcher.close();
+      }
+    });
+  }
+
+  it('answers the next upload after a refusal through the CLI client on one connection', async () => {
+    const previous = getGlobalDispatcher();
+    const dispatcher = new Agent({ connections: 1 });
+    setGlobalDispatcher(dispatcher);
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'filemill-edge-'));
+      const inputs = await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const path = join(dir, `${i}.jpg`);
+          const data = i === 0 ? large : jpeg;
+          await writeFile(path, data);
+          return { path, name: `${i}.jpg`, size: data.length };
+        }),
+      );
+      const client = new ApiClient(server.url);
+      await assert.rejects(
+        uploadBatch(
+          client,
+          inputs.slice(0, 1),
+          { processor: 'image', settings: '{"sharpen": true}' },
+          () => {},
+        ),
+        (error: CliError) => error.status === 400 && /INVALID_SETTINGS/.test(error.message),
+      );
+      const accepted = await uploadBatch(client, inputs, { processor: 'image' }, () => {});
+      assert.equal(accepted.totalFiles, 10);
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      setGlobalDispatcher(previous);
+      await dispatcher.close();
+    }
   });
 });
