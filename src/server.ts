@@ -186,6 +186,14 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     version: VERSION,
     webRoot: join(PROJECT_ROOT, 'dist', 'web'),
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    clients: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      minUploadBytesPerSecond: config.minUploadBytesPerSecond,
+      uploadRateWindowMs: config.uploadRateWindowMs,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+    },
   });
 
   // Embedded SQLite has one server: every lease in it, and every upload without a batch,

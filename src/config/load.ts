@@ -96,6 +96,14 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
   if (problems.length === 0 && config.maxFileBytes > config.maxBatchBytes) {
     problems.push(`${ENV_NAMES.maxFileBytes}: must not exceed ${ENV_NAMES.maxBatchBytes}`);
   }
+  if (
+    problems.length === 0 &&
+    config.requestTimeoutMs > 0 &&
+    config.headersTimeoutMs > config.requestTimeoutMs
+  ) {
+    // Node refuses the pair: the headers are part of the request.
+    problems.push(`${ENV_NAMES.headersTimeoutMs}: must not exceed ${ENV_NAMES.requestTimeoutMs}`);
+  }
   if (config.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push(
       `${source.databaseUrl ?? ENV_NAMES.databaseUrl}: must be a postgres:// URL or empty (SQLite)`,

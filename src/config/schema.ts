@@ -120,6 +120,38 @@ export const ConfigSchema = Type.Object(
       default: 20,
       description: 'Open event streams per client address.',
     }),
+    headersTimeoutMs: Type.Integer({
+      minimum: 1000,
+      default: 30_000,
+      description: 'Time a client has to send its request headers.',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 3_600_000,
+      description:
+        'Time a client has to send a whole request, body included (0: no limit; the minimum upload rate still applies).',
+    }),
+    keepAliveTimeoutMs: Type.Integer({
+      minimum: 1000,
+      default: 72_000,
+      description: 'Time an idle keep-alive connection is kept open.',
+    }),
+    minUploadBytesPerSecond: Type.Integer({
+      minimum: 0,
+      default: 1024,
+      description:
+        'A request body arriving slower than this, on average over the rate window, is cut (0: no minimum).',
+    }),
+    uploadRateWindowMs: Type.Integer({
+      minimum: 100,
+      default: 60_000,
+      description: 'The window over which the upload rate is measured.',
+    }),
+    maxConnectionsPerIp: Type.Integer({
+      minimum: 0,
+      default: 64,
+      description: 'Open connections per client address; more are refused (0: no cap).',
+    }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
     commandsFile: Type.String({
       default: '',
@@ -166,6 +198,12 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   sweepIntervalMs: 'FILEMILL_SWEEP_INTERVAL_MS',
   maxStreamsPerBatch: 'FILEMILL_MAX_STREAMS_PER_BATCH',
   maxStreamsPerIp: 'FILEMILL_MAX_STREAMS_PER_IP',
+  headersTimeoutMs: 'FILEMILL_HEADERS_TIMEOUT_MS',
+  requestTimeoutMs: 'FILEMILL_REQUEST_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'FILEMILL_KEEP_ALIVE_TIMEOUT_MS',
+  minUploadBytesPerSecond: 'FILEMILL_MIN_UPLOAD_RATE',
+  uploadRateWindowMs: 'FILEMILL_UPLOAD_RATE_WINDOW_MS',
+  maxConnectionsPerIp: 'FILEMILL_MAX_CONNECTIONS_PER_IP',
   nodeId: 'FILEMILL_NODE_ID',
   commandsFile: 'FILEMILL_COMMANDS_FILE',
   logLevel: 'FILEMILL_LOG_LEVEL',
@@ -177,4 +215,5 @@ export const BYTE_SETTINGS: ReadonlySet<ConfigKey> = new Set([
   'maxBatchBytes',
   'maxOutputBytes',
   'minFreeBytes',
+  'minUploadBytesPerSecond',
 ]);

@@ -11,6 +11,8 @@ import type { BatchService } from '../service/batch-service.js';
 import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
 import { drainUnreadBodies } from './plugins/drain-body.js';
+import { enforceUploadRate } from './plugins/upload-rate.js';
+import { capConnectionsPerIp } from './connection-cap.js';
 import type { EventBus } from '../core/ports.js';
 import { StreamLimits } from './stream-limits.js';
 import { eventRoutes } from './routes/events.js';
@@ -40,7 +42,32 @@ export interface AppOptions {
   version: string;
   /** The built web UI (dist/web), or null for an API-only server. */
   webRoot?: string | null;
+  /** Limits on slow or greedy clients (see the config's settings of the same names). */
+  clients?: ClientLimits;
 }
+
+/** Timeouts, in ms, and caps that keep slow or greedy clients from holding the server. */
+export interface ClientLimits {
+  headersTimeoutMs: number;
+  /** 0: no limit. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** 0: no minimum. */
+  minUploadBytesPerSecond: number;
+  uploadRateWindowMs: number;
+  /** 0: no cap. */
+  maxConnectionsPerIp: number;
+}
+
+/** Defaults for an app built without them (tests of the app alone): the config's defaults. */
+const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 3_600_000,
+  keepAliveTimeoutMs: 72_000,
+  minUploadBytesPerSecond: 1024,
+  uploadRateWindowMs: 60_000,
+  maxConnectionsPerIp: 64,
+};
 
 export async function createApp({
   service,
@@ -50,9 +77,17 @@ export async function createApp({
   logger = false,
   version,
   webRoot = null,
+  clients = DEFAULT_CLIENT_LIMITS,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    http: {
+      headersTimeout: clients.headersTimeoutMs,
+      // How often Node checks the two timeouts: often enough to keep to them closely.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, clients.headersTimeoutMs / 4)),
+    },
+    requestTimeout: clients.requestTimeoutMs,
+    keepAliveTimeout: clients.keepAliveTimeoutMs,
     // Ids of our own in logs; never trust a client-sent request id.
     genReqId: () => Math.random().toString(36).slice(2, 10),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' }, plugins: [safeIntegerKeyword] },
@@ -66,6 +101,11 @@ export async function createApp({
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', refuseLongUrl);
   drainUnreadBodies(app);
+  enforceUploadRate(app, {
+    minBytesPerSecond: clients.minUploadBytesPerSecond,
+    windowMs: clients.uploadRateWindowMs,
+  });
+  capConnectionsPerIp(app.server, clients.maxConnectionsPerIp, app.log);
   app.addSchema(ErrorBody);
   // Before the routes, so it can take the upgrade of the WebSocket route.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

@@ -177,12 +177,12 @@ describe('errors at the HTTP edge', () => {
     '/api/batches/nope',
     '/api/batches/B_UPPER_CASE_IS_NOT_AN_ID_XX',
     '/api/batches/nope/files',
-    `/api/batches/${batchId}/files/abc/output`,
-    `/api/batches/${batchId}/files/1e400/output`,
+    '/api/batches/:id/files/abc/output',
+    '/api/batches/:id/files/1e400/output',
     `/api/batches/${MISSING_ID}`,
   ]) {
-    it(`answers ${path.replace(batchId, ':id')} with 404 NOT_FOUND`, async () => {
-      await expectError(fetch(`${server.url}${path}`), 404, 'NOT_FOUND');
+    it(`answers ${path} with 404 NOT_FOUND`, async () => {
+      await expectError(fetch(`${server.url}${path.replace(':id', batchId)}`), 404, 'NOT_FOUND');
     });
   }
 

@@ -73,6 +73,21 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ env: {} }).migrate, true);
     assert.match(problems({ FILEMILL_MIGRATE: 'maybe' }).join(), /^FILEMILL_MIGRATE: must be boolean/);
   });
+  it('reads the limits on slow clients, with a unit for the upload rate', () => {
+    const config = loadConfig({
+      env: { FILEMILL_MIN_UPLOAD_RATE: '4KiB', FILEMILL_MAX_CONNECTIONS_PER_IP: '0' },
+    });
+    assert.equal(config.minUploadBytesPerSecond, 4096);
+    assert.equal(config.maxConnectionsPerIp, 0);
+    assert.equal(config.requestTimeoutMs, 3_600_000);
+  });
+  it('refuses a headers timeout longer than the request timeout, which Node cannot take', () => {
+    assert.throws(
+      () => loadConfig({ env: { FILEMILL_HEADERS_TIMEOUT_MS: '5000', FILEMILL_REQUEST_TIMEOUT_MS: '2000' } }),
+      (error: ConfigError) =>
+        error.problems.length === 1 && error.problems[0]!.startsWith('FILEMILL_HEADERS_TIMEOUT_MS'),
+    );
+  });
   it('refuses a database URL that is not PostgreSQL', () => {
     assert.throws(() => loadConfig({ env: { FILEMILL_DATABASE_URL: 'mysql://x' } }), /FILEMILL_DATABASE_URL/);
   });
