@@ -2,7 +2,7 @@
  * The API's JSON shapes as TypeBox schemas: route validation, response serialisation and
  * the OpenAPI document all come from these (shared/API.md is the contract they follow).
  */
-import type { Ajv } from 'ajv';
+import type { Ajv, SchemaValidateFunction } from 'ajv';
 import Type from 'typebox';
 import { BATCH_STATUSES, FILE_STATUSES } from '../core/model.js';
 
@@ -81,6 +81,7 @@ export const Submitted = Type.Object({
 
 /** A keyword for Ajv (see `safeIntegerKeyword`): the value is a safe integer. */
 const SAFE_INTEGER = 'x-safe-integer';
+const SAFE_INTEGER_MESSAGE = `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
 
 /**
  * Ajv turns the text `1e400` into Infinity, and its own integer and maximum checks (and any
@@ -88,12 +89,14 @@ const SAFE_INTEGER = 'x-safe-integer';
  * no type, is not.
  */
 export function safeIntegerKeyword(ajv: Ajv): Ajv {
-  return ajv.addKeyword({
-    keyword: SAFE_INTEGER,
-    schemaType: 'boolean',
-    validate: (_schema: boolean, data: unknown) => typeof data !== 'number' || Number.isSafeInteger(data),
-    errors: false,
-  });
+  // Ajv clears `errors` before each call: a failing call sets the message a client reads
+  // ("Querystring/after must be a whole number …").
+  const validate: SchemaValidateFunction = (_schema: boolean, data: unknown): boolean => {
+    if (typeof data !== 'number' || Number.isSafeInteger(data)) return true;
+    validate.errors = [{ keyword: SAFE_INTEGER, message: SAFE_INTEGER_MESSAGE, params: {} }];
+    return false;
+  };
+  return ajv.addKeyword({ keyword: SAFE_INTEGER, schemaType: 'boolean', validate, errors: true });
 }
 
 /** A whole number a client sends (an index, a seq). */

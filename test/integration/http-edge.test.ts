@@ -165,11 +165,13 @@ describe('errors at the HTTP edge', () => {
 
   for (const after of ['1e400', '1.5', '-1', 'x', String(2 ** 53)]) {
     it(`refuses ?after=${after} with 400 INVALID_REQUEST rather than replaying`, async () => {
-      await expectError(
+      const error = await expectError(
         fetch(`${server.url}/api/batches/${batchId}/events?after=${after}`),
         400,
         'INVALID_REQUEST',
       );
+      assert.match(error.message, /after must be/);
+      assert.doesNotMatch(error.message, /keyword/);
     });
   }
 
