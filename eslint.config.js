@@ -1,5 +1,6 @@
-// Lint rules. Besides the recommended sets, one architectural rule: core/ is the pure
-// domain and imports nothing from the adapters (shared/STYLE.md, "Our layout").
+// Lint rules. Besides the recommended sets, two architectural rules: core/ is the pure
+// domain and imports nothing from the adapters (shared/STYLE.md, "Our layout"); http/ reaches
+// the adapters only through the service, which decides who may do what.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -63,6 +64,34 @@ export default tseslint.config(
                 'node:http',
               ],
               message: 'core/ does no I/O.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../store/*',
+                '../../store/*',
+                '../storage/*',
+                '../../storage/*',
+                '../queue/*',
+                '../../queue/*',
+                '../events/*',
+                '../../events/*',
+                '../worker/*',
+                '../../worker/*',
+              ],
+              message:
+                'http/ goes through the service (src/service), which decides what a principal may do: no store, storage, queue, event bus or worker here.',
             },
           ],
         },

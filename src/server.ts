@@ -40,6 +40,8 @@ const ORPHAN_AGE_MS = 60 * 60_000;
 export interface Filemill {
   app: FastifyInstance;
   service: BatchService;
+  /** The metadata store, for what only the composition root and tests reach behind the API. */
+  store: MetadataStore & ApiKeyStore;
   pool: ProcessPool;
   metrics: Metrics;
   /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
@@ -165,8 +167,10 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   watchSpace(metrics, space);
   const service = new BatchService({
     store,
+    keys: store,
     storage,
     queue,
+    bus,
     space,
     limits: {
       maxFiles: config.maxFilesPerBatch,
@@ -177,11 +181,11 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     metrics,
     aggregator,
     processors,
+    onError: logError,
   });
   app = await createApp({
     service,
     metrics,
-    bus,
     streamLimits: { maxPerBatch: config.maxStreamsPerBatch, maxPerIp: config.maxStreamsPerIp },
     version: VERSION,
     webRoot: join(PROJECT_ROOT, 'dist', 'web'),
@@ -248,6 +252,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   return {
     app,
     service,
+    store,
     pool,
     metrics,
     url,

@@ -150,6 +150,8 @@ export interface MetadataStore {
   getBatch(id: string): Promise<Batch | null>;
   /** The token hash and owner, for authorisation. */
   getBatchAccess(id: string): Promise<{ tokenHash: string; owner: string | null } | null>;
+  /** Replaces the batch's token hash (the old token stops working). False when there is no batch. */
+  setBatchToken(id: string, tokenHash: string): Promise<boolean>;
   /** Newest first. */
   listBatches(query: ListBatchesQuery): Promise<Page<Batch>>;
   getFile(batchId: string, index: number): Promise<BatchFile | null>;

@@ -2,18 +2,18 @@
  * The Fastify application: plugins, the OpenAPI document and the routes, one file per
  * resource. Built from a ready `BatchService`, so tests can build it around any adapters.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
+import { registerAuth, redactToken } from './plugins/auth.js';
 import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
 import { drainUnreadBodies } from './plugins/drain-body.js';
 import { enforceUploadRate } from './plugins/upload-rate.js';
 import { capConnectionsPerIp } from './connection-cap.js';
-import type { EventBus } from '../core/ports.js';
 import { StreamLimits } from './stream-limits.js';
 import { eventRoutes } from './routes/events.js';
 import { websocketRoutes } from './routes/websocket.js';
@@ -27,7 +27,6 @@ import { ErrorBody, safeIntegerKeyword } from './schemas.js';
 export interface RouteDeps {
   service: BatchService;
   metrics: Metrics;
-  bus: EventBus;
   streamLimits: StreamLimits;
   /** Aborted when the server begins to close: live streams end so the close need not wait. */
   closing: AbortSignal;
@@ -36,7 +35,6 @@ export interface RouteDeps {
 export interface AppOptions {
   service: BatchService;
   metrics: Metrics;
-  bus: EventBus;
   streamLimits: { maxPerBatch: number; maxPerIp: number };
   logger?: boolean | { level: string };
   version: string;
@@ -72,7 +70,6 @@ const DEFAULT_CLIENT_LIMITS: ClientLimits = {
 export async function createApp({
   service,
   metrics,
-  bus,
   streamLimits,
   logger = false,
   version,
@@ -80,7 +77,9 @@ export async function createApp({
   clients = DEFAULT_CLIENT_LIMITS,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger,
+    // Share links carry their token in the query: the log shows the URL without it.
+    logger:
+      logger === false ? false : { ...(logger === true ? {} : logger), serializers: { req: loggedRequest } },
     http: {
       headersTimeout: clients.headersTimeoutMs,
       // How often Node checks the two timeouts: often enough to keep to them closely.
@@ -96,6 +95,7 @@ export async function createApp({
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  registerAuth(app, service);
   // Bodies are JSON, or multipart for an upload (its parser is the batch routes'): anything
   // else, plain text included, is 415.
   app.removeContentTypeParser('text/plain');
@@ -127,7 +127,6 @@ export async function createApp({
   const deps: RouteDeps = {
     service,
     metrics,
-    bus,
     streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
     closing: closing.signal,
   };
@@ -139,4 +138,15 @@ export async function createApp({
   await app.register(operationRoutes, deps);
   await webRoutes(app, webRoot);
   return app;
+}
+
+/** A request as the log shows it (Fastify's own fields), its URL without a share token. */
+function loggedRequest(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: redactToken(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }

@@ -1,15 +1,21 @@
 /**
- * The use cases — submit, read, cancel, retry, delete, results — and the only place where
- * the ports meet. HTTP and the CLI call this; it calls the store, storage and queue.
+ * The use cases — submit, read, follow, cancel, retry, delete, results — and the only place
+ * where the ports meet. HTTP and the CLI call this; it calls the store, storage, queue and
+ * event bus, which nothing outside the service touches. Every use of a batch names the
+ * principal asking, and `Access` decides whether it may.
  */
+import type { Readable } from 'node:stream';
 import { AppError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
 import { isNoSpace } from '../core/no-space.js';
 import { isUnreachable, neverReached } from '../core/unreachable.js';
 import { hashToken, newBatchId, newToken } from '../core/ids.js';
+import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
 import type {
+  ApiKeyStore,
   BlobStorage,
+  EventBus,
   JobQueue,
   ListBatchesQuery,
   ListFilesQuery,
@@ -17,18 +23,27 @@ import type {
   Page,
   SpaceWatch,
 } from '../core/ports.js';
+import { listedOwner, ownerOf, tokenForbidden, type Principal } from '../core/principal.js';
+import { buildReport, reportCsv, type Report } from '../core/report.js';
 import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import { resolveSettings } from '../processors/settings.js';
 import { sniffContentType } from '../processors/sniff.js';
 import type { Metrics } from '../metrics.js';
+import { Access, notFound } from './access.js';
 import { planFiles } from './classify.js';
+import { followEvents } from './follow-events.js';
+import { openOutput, zipResults, type OutputStream } from './results.js';
 import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
 
 export interface BatchServiceOptions {
   store: MetadataStore;
+  /** The API keys: once one exists, every call needs one (see Access). */
+  keys: ApiKeyStore;
   storage: BlobStorage;
   queue: JobQueue;
+  /** Live events, followed after the log (see follow-events.ts). */
+  bus: EventBus;
   limits: UploadLimits;
   retentionDays: number;
   metrics?: Metrics;
@@ -39,6 +54,15 @@ export interface BatchServiceOptions {
   processors?: ProcessorRegistry;
   /** Free space of the data folder: uploads are refused (`STORAGE_FULL`) while it is low. */
   space?: SpaceWatch;
+  /** A background write that failed without failing the request (a key's last use). */
+  onError?: (error: unknown) => void;
+}
+
+/** What `/readyz` reports: each dependency, and the free space when it is watched. */
+export interface Readiness {
+  store: 'ok' | 'down';
+  storage: 'ok' | 'down';
+  space: { full: boolean; freeBytes: number } | null;
 }
 
 export interface Submitted {
@@ -48,21 +72,24 @@ export interface Submitted {
 }
 
 export class BatchService {
-  readonly store: MetadataStore;
-  readonly storage: BlobStorage;
+  private readonly store: MetadataStore;
+  private readonly storage: BlobStorage;
   private readonly queue: JobQueue;
+  private readonly bus: EventBus;
+  private readonly access: Access;
   readonly limits: UploadLimits;
   private readonly retentionDays: number;
   private readonly metrics: Metrics | undefined;
   private readonly aggregator: BatchServiceOptions['aggregator'];
   private readonly registry: ProcessorRegistry;
-  readonly space: SpaceWatch | undefined;
+  private readonly space: SpaceWatch | undefined;
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
     this.store = opts.store;
     this.storage = opts.storage;
     this.queue = opts.queue;
+    this.bus = opts.bus;
     this.limits = opts.limits;
     this.retentionDays = opts.retentionDays;
     this.metrics = opts.metrics;
@@ -70,6 +97,12 @@ export class BatchService {
     this.now = opts.now ?? Date.now;
     this.registry = opts.processors ?? createRegistry();
     this.space = opts.space;
+    this.access = new Access({ store: opts.store, keys: opts.keys, now: this.now, onError: opts.onError });
+  }
+
+  /** See `Access.authenticate`: the principal a bearer credential (or none) stands for. */
+  authenticate(credential: string | null): Promise<Principal> {
+    return this.access.authenticate(credential);
   }
 
   processors(): ProcessorDescriptor[] {
@@ -80,7 +113,9 @@ export class BatchService {
    * Receives a batch. Durable when it resolves: files fsynced, rows committed. On any error
    * nothing of the upload is left.
    */
-  async submit(parts: AsyncIterable<UploadPart>, owner: string | null = null): Promise<Submitted> {
+  async submit(principal: Principal, parts: AsyncIterable<UploadPart>): Promise<Submitted> {
+    if (principal.kind === 'token') throw tokenForbidden();
+    const owner = ownerOf(principal);
     const id = newBatchId(this.now());
     const token = newToken();
     let committing = false;
@@ -162,27 +197,107 @@ export class BatchService {
     return { descriptor, preset, settings };
   }
 
-  async getBatch(id: string): Promise<Batch> {
+  async getBatch(principal: Principal, id: string): Promise<Batch> {
+    await this.access.authorize(principal, id, 'read');
+    return this.batch(id);
+  }
+
+  /** The batches `principal` may see: every one, or its key's own. */
+  listBatches(principal: Principal, query: Omit<ListBatchesQuery, 'owner'>): Promise<Page<Batch>> {
+    const owner = listedOwner(principal);
+    return this.store.listBatches(owner === undefined ? query : { ...query, owner });
+  }
+
+  async listFiles(principal: Principal, id: string, query: ListFilesQuery): Promise<Page<BatchFile>> {
+    await this.access.authorize(principal, id, 'read');
+    return this.store.listFiles(id, query);
+  }
+
+  async getFile(principal: Principal, id: string, index: number): Promise<BatchFile> {
+    await this.access.authorize(principal, id, 'read');
+    return this.file(id, index);
+  }
+
+  /**
+   * The batch's events after `afterSeq`, then live ones until it ends or `signal` aborts.
+   * Checked before it resolves, so a refusal is an ordinary error answer.
+   */
+  async follow(
+    principal: Principal,
+    id: string,
+    afterSeq: number,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<BatchEvent>> {
+    await this.access.authorize(principal, id, 'read');
+    return followEvents(this.store, this.bus, id, afterSeq, signal);
+  }
+
+  /** The report: the batch (with its combined analysis once finished) and one row per file. */
+  async report(principal: Principal, id: string): Promise<Report> {
+    await this.access.authorize(principal, id, 'read');
+    const batch = await this.reportedBatch(id);
+    return buildReport(batch, await this.store.allFiles(id), this.now());
+  }
+
+  async reportCsv(principal: Principal, id: string): Promise<string> {
+    return reportCsv((await this.report(principal, id)).files);
+  }
+
+  /** One succeeded file's output, streamed. */
+  async output(principal: Principal, id: string, index: number): Promise<OutputStream> {
+    await this.access.authorize(principal, id, 'read');
+    return openOutput(this.storage, await this.file(id, index));
+  }
+
+  /** Every succeeded output in the uploaded folder layout, with the report, as a ZIP stream. */
+  async resultsZip(principal: Principal, id: string): Promise<Readable> {
+    return zipResults(this.storage, await this.report(principal, id));
+  }
+
+  /** Cancels the batch (`index` null) or one file; running files are stopped. Idempotent. */
+  async cancel(principal: Principal, id: string, index: number | null): Promise<Batch> {
+    await this.access.authorize(principal, id, 'write');
+    if (index !== null) await this.file(id, index);
+    return this.cancelNow(id, index);
+  }
+
+  /** Queues failed and cancelled files again (all of them, or the listed ones). */
+  async retry(principal: Principal, id: string, indices: number[] | null): Promise<Batch> {
+    await this.access.authorize(principal, id, 'write');
+    const queued = await this.store.retry(id, indices, this.now());
+    failpoint('retry.after-commit');
+    if (queued > 0) this.queue.notify();
+    return this.batch(id);
+  }
+
+  /**
+   * Gives the batch a new share token, shown once; the old one stops working at once.
+   * Only the batch's owner (or an admin, or anyone without keys) may.
+   */
+  async replaceToken(principal: Principal, id: string): Promise<string> {
+    await this.access.authorize(principal, id, 'write');
+    const token = newToken();
+    if (!(await this.store.setBatchToken(id, hashToken(token)))) throw notFound(id);
+    return token;
+  }
+
+  /** Whether the store and the storage answer, and how much space is left. */
+  async readiness(): Promise<Readiness> {
+    const checks = await Promise.allSettled([this.store.ping(), this.storage.ping()]);
+    const [store = 'down', storage = 'down'] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
+    const space = (await this.space?.check().catch(() => null)) ?? null;
+    return { store, storage, space: space && { full: space.full, freeBytes: space.freeBytes } };
+  }
+
+  private async batch(id: string): Promise<Batch> {
     const batch = await this.store.getBatch(id);
     if (!batch) throw notFound(id);
     return batch;
   }
 
-  listBatches(query: ListBatchesQuery): Promise<Page<Batch>> {
-    return this.store.listBatches(query);
-  }
-
-  async listFiles(id: string, query: ListFilesQuery): Promise<Page<BatchFile>> {
-    await this.getBatch(id);
-    return this.store.listFiles(id, query);
-  }
-
-  async getFile(id: string, index: number): Promise<BatchFile> {
+  private async file(id: string, index: number): Promise<BatchFile> {
     const file = await this.store.getFile(id, index);
-    if (!file) {
-      await this.getBatch(id);
-      throw new AppError('NOT_FOUND', `Batch ${id} has no file ${index}.`);
-    }
+    if (!file) throw new AppError('NOT_FOUND', `Batch ${id} has no file ${index}.`);
     return file;
   }
 
@@ -190,35 +305,18 @@ export class BatchService {
    * The batch as its report shows it: once it is finished, with its processor's combined
    * analysis, made first if it is missing (it is normally ready moments after the end).
    */
-  async getReportedBatch(id: string): Promise<Batch> {
-    const batch = await this.getBatch(id);
+  private async reportedBatch(id: string): Promise<Batch> {
+    const batch = await this.batch(id);
     if (!this.aggregator || batch.finishedAt === null || batch.aggregate !== null) return batch;
     await this.aggregator.ensure(id);
-    return this.getBatch(id);
+    return this.batch(id);
   }
 
-  async allFiles(id: string): Promise<BatchFile[]> {
-    await this.getBatch(id);
-    return this.store.allFiles(id);
-  }
-
-  /** Cancels the batch (`index` null) or one file; running files are stopped. Idempotent. */
-  async cancel(id: string, index: number | null): Promise<Batch> {
-    if (index === null) await this.getBatch(id);
-    else await this.getFile(id, index);
+  private async cancelNow(id: string, index: number | null): Promise<Batch> {
     const { running } = await this.store.cancel(id, index, this.now());
     if (running.length > 0) this.queue.abort(id, running);
     this.queue.forget(id, index === null ? null : [index]);
-    return this.getBatch(id);
-  }
-
-  /** Queues failed and cancelled files again (all of them, or the listed ones). */
-  async retry(id: string, indices: number[] | null): Promise<Batch> {
-    await this.getBatch(id);
-    const queued = await this.store.retry(id, indices, this.now());
-    failpoint('retry.after-commit');
-    if (queued > 0) this.queue.notify();
-    return this.getBatch(id);
+    return this.batch(id);
   }
 
   /**
@@ -227,12 +325,12 @@ export class BatchService {
    * space to write the cancel and the delete (SQLite appends to its WAL even to delete). A
    * run stopped meanwhile may leave a folder behind: the second pass removes it.
    */
-  async delete(id: string): Promise<void> {
-    await this.getBatch(id);
+  async delete(principal: Principal, id: string): Promise<void> {
+    await this.access.authorize(principal, id, 'write');
     await this.storage.delete(id);
     await this.space?.check().catch(() => undefined);
     const deleteRows = async (): Promise<void> => {
-      await this.cancel(id, null);
+      await this.cancelNow(id, null);
       await this.store.deleteBatch(id);
     };
     try {
@@ -290,10 +388,6 @@ export class BatchService {
     }
     return deleted;
   }
-}
-
-function notFound(id: string): AppError {
-  return new AppError('NOT_FOUND', `There is no batch ${id}.`);
 }
 
 function parseSettingsField(raw: string | undefined): unknown {

@@ -134,6 +134,15 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
     return row === undefined ? null : { tokenHash: row.token_hash, owner: row.owner };
   }
 
+  async setBatchToken(id: string, tokenHash: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('batches')
+      .set({ token_hash: tokenHash })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async listBatches(query: ListBatchesQuery): Promise<Page<Batch>> {
     const limit = pageSize(query.limit);
     const { status, owner, cursor } = query;

@@ -144,7 +144,7 @@ function describeFullDisk(tmpfs: Tmpfs): void {
         results.map((f) => [f.status, f.attempts, f.error]),
         files.map(() => ['succeeded', 1, null]),
       );
-      const events = await server.filemill.service.store.listEvents(id, 0, 1000);
+      const events = await server.filemill.store.listEvents(id, 0, 1000);
       assert.deepEqual(
         events.map((e) => e.seq),
         events.map((_, i) => i + 1),
@@ -188,7 +188,7 @@ function describeFullDisk(tmpfs: Tmpfs): void {
       await waitForBatch(server.url, id);
       // Retention here is 0.00001 days (< 1 s).
       await waitFor('the batch to expire', async () => {
-        const batch = await server.filemill.service.store.getBatch(id);
+        const batch = await server.filemill.store.getBatch(id);
         return batch !== null && Date.now() - (batch.finishedAt ?? Date.now()) > 1000;
       });
       await fillDisk(filler);

@@ -136,7 +136,7 @@ describe('an upload whose commit meets a database outage', () => {
 
   it('is removed when the database was never reached, and left to the sweep when the commit may have happened', async () => {
     const server = await startTestServer({ concurrency: 1 });
-    const { store } = server.filemill.service;
+    const { store } = server.filemill;
     const createBatch = store.createBatch.bind(store);
     try {
       /** What storage holds after an upload whose commit failed with `error`. */

@@ -92,6 +92,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       // Refused with the body unread (too large, no space to store it): the rest of it must not
       // be read as the next request on this connection.
       if (known.status === 413 || known.status === 507) reply.header('connection', 'close');
+      // RFC 6750: a 401 names the scheme the client should use.
+      if (known.status === 401) reply.header('www-authenticate', 'Bearer realm="filemill"');
       return reply.status(known.status).send(known.body);
     }
     if (request.raw.socket?.destroyed) {

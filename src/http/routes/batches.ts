@@ -60,7 +60,10 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
       if (!request.isMultipart()) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the files as multipart/form-data.');
       }
-      const { batch, token } = await service.submit(multipartParts(request, limits.maxFiles));
+      const { batch, token } = await service.submit(
+        request.principal,
+        multipartParts(request, limits.maxFiles),
+      );
       const base = `/api/batches/${batch.id}`;
       return reply.status(202).send({
         id: batch.id,
@@ -92,7 +95,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
     },
     async (request) => {
       const { status, limit = 50, cursor } = request.query;
-      const page = await service.listBatches({ status, limit, cursor });
+      const page = await service.listBatches(request.principal, { status, limit, cursor });
       const now = service.now();
       return { items: page.items.map((b) => toBatchView(b, now)), nextCursor: page.nextCursor };
     },
@@ -107,7 +110,31 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
         response: { 200: BatchSchema, ...errorResponses },
       },
     },
-    async (request) => toBatchView(await service.getBatch(request.params.id), service.now()),
+    async (request) =>
+      toBatchView(await service.getBatch(request.principal, request.params.id), service.now()),
+  );
+
+  app.post(
+    '/api/batches/:id/token',
+    {
+      schema: {
+        summary: "Replace the batch's share token (the old one stops working)",
+        params: BatchParams,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            token: Type.String({
+              description: 'Grants read, events and download of this batch; shown once.',
+            }),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({
+      id: request.params.id,
+      token: await service.replaceToken(request.principal, request.params.id),
+    }),
   );
 
   app.delete(
@@ -120,7 +147,7 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
       },
     },
     async (request, reply) => {
-      await service.delete(request.params.id);
+      await service.delete(request.principal, request.params.id);
       return reply.status(204).send(null);
     },
   );

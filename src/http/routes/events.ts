@@ -8,7 +8,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { followEvents } from '../../service/follow-events.js';
 import { eventToWire } from '../event-wire.js';
 import { AfterQuery, BatchParams, errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
@@ -21,7 +20,7 @@ const STALL_MS = 10_000;
 
 export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { service, bus, streamLimits, closing },
+  { service, streamLimits, closing },
 ) => {
   app.get(
     '/api/batches/:id/events',
@@ -37,10 +36,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     },
     async (request, reply) => {
       const { id } = request.params;
-      await service.getBatch(id);
-      const release = streamLimits.acquire(id, request.ip);
       const header = request.headers['last-event-id'];
       const after = header !== undefined ? Number(header) : (request.query.after ?? 0);
+      const stop = new AbortController();
+      // Checked before the stream opens, so a refusal is an ordinary error answer.
+      const events = await service.follow(
+        request.principal,
+        id,
+        after,
+        AbortSignal.any([stop.signal, closing]),
+      );
+      const release = streamLimits.acquire(id, request.ip);
 
       reply.hijack();
       const res = reply.raw;
@@ -51,12 +57,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         'x-accel-buffering': 'no',
       });
       res.write(': filemill events\n\n');
-      const stop = new AbortController();
       const heartbeat = setInterval(() => void send(res, ': heartbeat\n\n', stop), HEARTBEAT_MS);
       res.on('close', () => stop.abort());
       try {
-        const until = AbortSignal.any([stop.signal, closing]);
-        for await (const event of followEvents(service.store, bus, id, after, until)) {
+        for await (const event of events) {
           const frame = `id: ${event.seq}\ndata: ${JSON.stringify(eventToWire(event))}\n\n`;
           if (!(await send(res, frame, stop))) break;
         }

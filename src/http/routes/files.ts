@@ -5,7 +5,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { FILE_STATUSES } from '../../core/model.js';
 import { toBatchView, toFileView } from '../../core/views.js';
-import { fileOutput } from '../../service/results.js';
 import { contentDisposition } from '../content-disposition.js';
 import {
   BatchParams,
@@ -38,7 +37,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
     },
     async (request) => {
       const { status, limit = 50, cursor } = request.query;
-      const page = await service.listFiles(request.params.id, { status, limit, cursor });
+      const page = await service.listFiles(request.principal, request.params.id, { status, limit, cursor });
       return { items: page.items.map(toFileView), nextCursor: page.nextCursor };
     },
   );
@@ -52,7 +51,8 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
         response: { 200: FileSchema, ...errorResponses },
       },
     },
-    async (request) => toFileView(await service.getFile(request.params.id, request.params.index)),
+    async (request) =>
+      toFileView(await service.getFile(request.principal, request.params.id, request.params.index)),
   );
 
   app.get(
@@ -65,7 +65,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
       },
     },
     async (request, reply) => {
-      const output = await fileOutput(service, request.params.id, request.params.index);
+      const output = await service.output(request.principal, request.params.id, request.params.index);
       reply.header('content-type', output.contentType);
       reply.header('content-disposition', contentDisposition(output.name));
       reply.header('x-content-type-options', 'nosniff');
@@ -87,7 +87,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
       },
     },
     async (request) =>
-      toBatchView(await service.cancel(request.params.id, request.params.index), service.now()),
+      toBatchView(
+        await service.cancel(request.principal, request.params.id, request.params.index),
+        service.now(),
+      ),
   );
 
   app.post(
@@ -99,7 +102,8 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
         response: { 200: BatchSchema, ...errorResponses },
       },
     },
-    async (request) => toBatchView(await service.cancel(request.params.id, null), service.now()),
+    async (request) =>
+      toBatchView(await service.cancel(request.principal, request.params.id, null), service.now()),
   );
 
   app.post(
@@ -120,6 +124,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { se
       },
     },
     async (request) =>
-      toBatchView(await service.retry(request.params.id, request.body.files ?? null), service.now()),
+      toBatchView(
+        await service.retry(request.principal, request.params.id, request.body.files ?? null),
+        service.now(),
+      ),
   );
 };

@@ -69,16 +69,14 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     '/readyz',
     { schema: { summary: 'Store and storage reachable, storage not full', hide: true } },
     async (request, reply) => {
-      const checks = await Promise.allSettled([service.store.ping(), service.storage.ping()]);
-      const [store, storage] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
+      const { store, storage, space } = await service.readiness();
       if (store !== 'ok' || storage !== 'ok') {
-        request.log.warn({ checks }, 'not ready');
+        request.log.warn({ store, storage }, 'not ready');
         return reply
           .status(503)
           .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage });
       }
       // Reachable but full: not ready for uploads, and the queue is paused until space returns.
-      const space = await service.space?.check().catch(() => null);
       const free = space ? { freeBytes: space.freeBytes } : {};
       if (space?.full) {
         return reply.status(503).send({

@@ -3,7 +3,6 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { batchReport, batchReportCsv, resultsZip } from '../../service/results.js';
 import { contentDisposition } from '../content-disposition.js';
 import { BatchParams, BinaryBody, errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
@@ -19,7 +18,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       },
     },
     async (request, reply) => {
-      const stream = await resultsZip(service, request.params.id);
+      const stream = await service.resultsZip(request.principal, request.params.id);
       reply.header('content-type', 'application/zip');
       reply.header('content-disposition', contentDisposition(`${request.params.id}.zip`));
       return reply.send(stream);
@@ -35,7 +34,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses },
       },
     },
-    async (request) => batchReport(service, request.params.id),
+    async (request) => service.report(request.principal, request.params.id),
   );
 
   app.get(
@@ -48,7 +47,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       },
     },
     async (request, reply) => {
-      const csv = await batchReportCsv(service, request.params.id);
+      const csv = await service.reportCsv(request.principal, request.params.id);
       reply.header('content-type', 'text/csv; charset=utf-8');
       reply.header('content-disposition', contentDisposition(`${request.params.id}.csv`));
       return reply.send(csv);

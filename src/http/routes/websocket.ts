@@ -8,7 +8,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WebSocket } from 'ws';
 import { AppError } from '../../core/errors.js';
 import { toBatchView } from '../../core/views.js';
-import { followEvents } from '../../service/follow-events.js';
 import { eventToWire } from '../event-wire.js';
 import { AfterQuery, BatchParams } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
@@ -21,7 +20,7 @@ const CLOSE_SLOW = 4008;
 
 export const websocketRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app,
-  { service, bus, streamLimits },
+  { service, streamLimits },
 ) => {
   app.get(
     '/api/batches/:id/ws',
@@ -34,7 +33,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       },
       // Before the upgrade, so an unknown batch gets a plain 404.
       preHandler: async (request) => {
-        await service.getBatch((request.params as { id: string }).id);
+        await service.getBatch(request.principal, (request.params as { id: string }).id);
       },
     },
     (socket: WebSocket, request) => {
@@ -66,15 +65,10 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       };
       void (async () => {
         try {
-          const batch = await service.getBatch(id);
+          const batch = await service.getBatch(request.principal, id);
           if (!send({ type: 'snapshot', batch: toBatchView(batch, service.now()) })) return;
-          for await (const event of followEvents(
-            service.store,
-            bus,
-            id,
-            request.query.after ?? 0,
-            stop.signal,
-          )) {
+          const events = await service.follow(request.principal, id, request.query.after ?? 0, stop.signal);
+          for await (const event of events) {
             if (!send(eventToWire(event))) break;
           }
           if (socket.readyState === socket.OPEN) socket.close(1000, 'batch finished');

@@ -80,6 +80,17 @@ export function describeBatches(factory: StoreFactory): void {
       });
     });
 
+    it('replaces the token hash of a batch, and of no other; false for a batch that does not exist', async () => {
+      const input = makeBatch({ owner: 'key-7' });
+      const other = makeBatch({ createdAt: T0 + 1 });
+      await store().createBatch(input);
+      await store().createBatch(other);
+      assert.equal(await store().setBatchToken(input.id, 'b'.repeat(64)), true);
+      assert.deepEqual(await store().getBatchAccess(input.id), { tokenHash: 'b'.repeat(64), owner: 'key-7' });
+      assert.equal((await store().getBatchAccess(other.id))?.tokenHash, other.tokenHash);
+      assert.equal(await store().setBatchToken('b_nosuchbatch000000000000', 'c'.repeat(64)), false);
+    });
+
     it('counts files refused at submission as failed, with their error, and keeps the batch going', async () => {
       const input = makeBatch({ files: 3, refused: [1] });
       await store().createBatch(input);
