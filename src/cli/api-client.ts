@@ -34,17 +34,33 @@ export class CliError extends Error {
   }
 }
 
+export const NEEDS_KEY = 'UNAUTHORIZED: the server needs an API key: pass --api-key or set FILEMILL_API_KEY';
+export const KEY_REFUSED = 'UNAUTHORIZED: the API key was refused (wrong or revoked)';
+
+/** The server's error body, when it sent one in the API's shape. */
+type ErrorBody = { error?: { code?: unknown; message?: unknown } } | null;
+
 export class ApiClient {
   readonly base: string;
+  /** Private (#): neither printed with the client nor serialised with it. */
+  readonly #apiKey: string | undefined;
 
-  constructor(server: string | undefined) {
+  /**
+   * @param server the server's URL; FILEMILL_SERVER, then http://127.0.0.1:8080 without one.
+   * @param options.apiKey sent as `Authorization: Bearer <key>` on every request (see
+   *   server-options.ts for where it comes from); none is sent without it.
+   */
+  constructor(server: string | undefined, options: { apiKey?: string } = {}) {
     this.base = (server ?? process.env.FILEMILL_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
   }
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.#apiKey) headers.set('authorization', `Bearer ${this.#apiKey}`);
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, init);
+      response = await fetch(`${this.base}${path}`, { ...init, headers });
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new CliError(
@@ -52,15 +68,22 @@ export class ApiClient {
       );
     }
     if (response.ok) return response;
-    const body = (await response.json().catch(() => null)) as {
-      error?: { code: string; message: string };
-    } | null;
-    const error = body?.error;
-    throw new CliError(
-      error ? `${error.code}: ${error.message}` : `the server answered ${response.status}`,
-      1,
-      response.status,
-    );
+    const body = (await response.json().catch(() => null)) as ErrorBody;
+    throw new CliError(this.refusal(response.status, body), 1, response.status);
+  }
+
+  /** One line for a refused request; the key never appears in it, whatever the server said. */
+  private refusal(status: number, body: ErrorBody): string {
+    if (status === 401) return this.#apiKey ? KEY_REFUSED : NEEDS_KEY;
+    const code = typeof body?.error?.code === 'string' ? body.error.code : null;
+    const message = typeof body?.error?.message === 'string' ? body.error.message : null;
+    let line: string;
+    if (code && message) line = `${code}: ${message}`;
+    else if (status === 403) line = `FORBIDDEN: the server refused this request (403)`;
+    else line = `the server answered ${status}`;
+    // One line, and no secret echoed back by a server (or a proxy) that quotes the request.
+    line = line.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    return this.#apiKey ? line.replaceAll(this.#apiKey, '[API key]') : line;
   }
 
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {

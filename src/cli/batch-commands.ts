@@ -1,21 +1,23 @@
 /**
  * `filemill ls | status | cancel | retry | download`: one batch operation each, against a
- * server (`--server`, `FILEMILL_SERVER`, default http://127.0.0.1:8080). `--json` prints the
- * API's own JSON for scripts; otherwise a short text for a person.
+ * server (`--server`, `FILEMILL_SERVER`, default http://127.0.0.1:8080), with the API key of
+ * `--api-key` or `FILEMILL_API_KEY` when the server needs one. `--json` prints the API's own
+ * JSON for scripts; otherwise a short text for a person.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BatchView } from '../core/views.js';
 import { ApiClient } from './api-client.js';
 import { followBatch } from './event-stream.js';
 import { downloadResults } from './results-download.js';
+import { apiKeyFrom, apiKeyOption, serverOption } from './server-options.js';
 
 interface Common {
   server?: string;
+  apiKey?: string;
   json?: boolean;
 }
 
-const serverOption = () =>
-  new Option('--server <url>', 'the filemill server (FILEMILL_SERVER, default http://127.0.0.1:8080)');
+const clientFor = (o: Common) => new ApiClient(o.server, { apiKey: apiKeyFrom(o.apiKey) });
 const jsonOption = () => new Option('--json', 'print JSON for scripts');
 
 function index(value: string): number {
@@ -64,10 +66,11 @@ export function batchCommands(): Command[] {
   const ls = new Command('ls')
     .description('List batches, newest first')
     .addOption(serverOption())
+    .addOption(apiKeyOption())
     .addOption(jsonOption())
     .option('--limit <n>', 'how many', (v) => index(v), 20)
     .action(async (o: Common & { limit: number }) => {
-      const page = await new ApiClient(o.server).listBatches(o.limit);
+      const page = await clientFor(o).listBatches(o.limit);
       print(o.json, page, () =>
         page.items.length === 0
           ? 'no batches'
@@ -82,9 +85,10 @@ export function batchCommands(): Command[] {
     .argument('<id>', 'batch id')
     .option('--watch', 'follow the batch live (exit 0 only if every file succeeded)')
     .addOption(serverOption())
+    .addOption(apiKeyOption())
     .addOption(jsonOption())
     .action(async (id: string, o: Common & { watch?: boolean }) => {
-      const client = new ApiClient(o.server);
+      const client = clientFor(o);
       if (o.watch) return watch(client, id, o.json);
       const batch = await client.getBatch(id);
       const files = await client.allFiles(id);
@@ -101,9 +105,10 @@ export function batchCommands(): Command[] {
     .argument('<id>', 'batch id')
     .option('--file <index>', 'only this file', index)
     .addOption(serverOption())
+    .addOption(apiKeyOption())
     .addOption(jsonOption())
     .action(async (id: string, o: Common & { file?: number }) => {
-      const batch = await new ApiClient(o.server).cancel(id, o.file);
+      const batch = await clientFor(o).cancel(id, o.file);
       print(o.json, batch, () => describeBatch(batch));
     });
 
@@ -112,9 +117,10 @@ export function batchCommands(): Command[] {
     .argument('<id>', 'batch id')
     .option('--file <index...>', 'only these files', (v: string, acc: number[] = []) => [...acc, index(v)])
     .addOption(serverOption())
+    .addOption(apiKeyOption())
     .addOption(jsonOption())
     .action(async (id: string, o: Common & { file?: number[] }) => {
-      const batch = await new ApiClient(o.server).retry(id, o.file);
+      const batch = await clientFor(o).retry(id, o.file);
       print(o.json, batch, () => describeBatch(batch));
     });
 
@@ -123,9 +129,10 @@ export function batchCommands(): Command[] {
     .argument('<id>', 'batch id')
     .requiredOption('--out <dir>', 'the folder to write to')
     .addOption(serverOption())
+    .addOption(apiKeyOption())
     .addOption(jsonOption())
     .action(async (id: string, o: Common & { out: string }) => {
-      const written = await downloadResults(new ApiClient(o.server), id, o.out);
+      const written = await downloadResults(clientFor(o), id, o.out);
       print(o.json, { id, out: o.out, files: written }, () => `${written.length} files written to ${o.out}`);
     });
 

@@ -5,7 +5,9 @@
  * stream, downloads the results into `--out` in the same layout, and prints a summary.
  * Exit 0 only if every file succeeded; Ctrl-C cancels what was sent and exits 130.
  *
- * Without `--server` (or FILEMILL_SERVER) the engine runs inside this process.
+ * With `--server` (or FILEMILL_SERVER) every request carries the API key of `--api-key` or
+ * FILEMILL_API_KEY, if any. Without a server the engine runs inside this process, and needs
+ * no key.
  */
 import { Command, Option } from 'commander';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
@@ -17,6 +19,7 @@ import { followBatch } from './event-stream.js';
 import { formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
 import { downloadResults } from './results-download.js';
+import { apiKeyFrom, apiKeyOption } from './server-options.js';
 import { renderDocAggregate, renderSummary, resultRows } from './submit-summary.js';
 import { createSubmitView, viewModeFor, type SubmitView } from './submit-view.js';
 import { uploadBatch, type BatchFields } from './upload.js';
@@ -29,6 +32,7 @@ interface SubmitOptions {
   exclude: string[];
   out: string;
   server?: string;
+  apiKey?: string;
   json?: boolean;
 }
 
@@ -52,6 +56,7 @@ export function submitCommand(): Command {
         'a filemill server (FILEMILL_SERVER); without one the engine runs inside this command',
       ),
     )
+    .addOption(apiKeyOption())
     .option('--json', 'print the result as JSON (no bars)')
     .action((paths: string[], options: SubmitOptions) => submit(paths, options));
 }
@@ -103,6 +108,8 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   }
 
   const server = options.server ?? process.env.FILEMILL_SERVER;
+  // The embedded engine has no keys: one is neither needed nor sent there.
+  const apiKey = server ? apiKeyFrom(options.apiKey) : undefined;
   let engine: EmbeddedEngine | null = null;
   const interruption = handleInterrupts(() => engine?.removeDataNow());
   const sent: string[] = [];
@@ -110,7 +117,7 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   let view: SubmitView | null = null;
   try {
     engine = server ? null : await startEmbeddedEngine();
-    client = new ApiClient(engine?.url ?? server);
+    client = new ApiClient(engine?.url ?? server, { apiKey });
     interruption.signal.throwIfAborted();
     const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
     const fields = checkedFields(options, processors);

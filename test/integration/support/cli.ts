@@ -17,10 +17,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of the test, minus a FILEMILL_SERVER that would point the CLI elsewhere. */
+/**
+ * The environment of the test, minus a FILEMILL_SERVER that would point the CLI elsewhere
+ * and a FILEMILL_API_KEY it would send, unless the test sets them.
+ */
 function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!('FILEMILL_SERVER' in env)) delete base.FILEMILL_SERVER;
+  if (!('FILEMILL_API_KEY' in env)) delete base.FILEMILL_API_KEY;
   return base;
 }
 
