@@ -6,8 +6,9 @@
  * Exit 0 only if every file succeeded; Ctrl-C cancels what was sent and exits 130.
  *
  * With `--server` (or FILEMILL_SERVER) every request carries the API key of `--api-key` or
- * FILEMILL_API_KEY, if any. Without a server the engine runs inside this process, and needs
- * no key.
+ * FILEMILL_API_KEY, if any, and each accepted batch's share link (read-only, its token in
+ * the URL) is printed. Without a server the engine runs inside this process: no key, and no
+ * link, since that server is gone when the command ends.
  */
 import { Command, Option } from 'commander';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
@@ -91,6 +92,18 @@ function checkSettingsJson(settings: string | undefined): void {
   }
 }
 
+/** The batches a run has sent, in order, and their share links when they have one. */
+interface SentBatches {
+  sent: string[];
+  /** Batch id → share link; null when there are none (the embedded engine). */
+  links: Map<string, string> | null;
+}
+
+/** The web page of one batch, opened read-only by its token (shared/API.md, "Auth"). */
+function shareUrl(base: string, id: string, token: string): string {
+  return `${base}/batches/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
+}
+
 const sizeOf = (files: readonly InputFile[]): number => files.reduce((sum, f) => sum + f.size, 0);
 
 async function submit(paths: string[], options: SubmitOptions): Promise<void> {
@@ -110,6 +123,8 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   const server = options.server ?? process.env.FILEMILL_SERVER;
   // The embedded engine has no keys: one is neither needed nor sent there.
   const apiKey = server ? apiKeyFrom(options.apiKey) : undefined;
+  // Share links by batch id; none for the embedded engine, gone when the command ends.
+  const links = server ? new Map<string, string>() : null;
   let engine: EmbeddedEngine | null = null;
   const interruption = handleInterrupts(() => engine?.removeDataNow());
   const sent: string[] = [];
@@ -131,9 +146,9 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     );
     describeStart(view, plan, size, fields, engine !== null);
     const startedAt = Date.now();
-    await runBatches(client, plan, fields, view, sent, interruption.signal);
+    await runBatches(client, plan, fields, view, { sent, links }, interruption.signal);
     view.stop();
-    await finish(client, plan, sent, options, Date.now() - startedAt, interruption.signal);
+    await finish(client, plan, { sent, links }, options, Date.now() - startedAt, interruption.signal);
   } catch (error) {
     view?.stop();
     if (interruption.signal.aborted) {
@@ -201,7 +216,7 @@ async function runBatches(
   plan: BatchPlan,
   fields: BatchFields,
   view: SubmitView,
-  sent: string[],
+  { sent, links }: SentBatches,
   interrupted: AbortSignal,
 ): Promise<void> {
   const failed = new AbortController();
@@ -229,6 +244,11 @@ async function runBatches(
       );
       sent.push(accepted.id);
       view.accepted(accepted.id, accepted.totalFiles);
+      if (links && accepted.token) {
+        const link = shareUrl(client.base, accepted.id, accepted.token);
+        links.set(accepted.id, link);
+        view.note(`share (read-only): ${link}`);
+      }
       following = following.then(() => follow(accepted.id)).catch(fail);
     }
   } catch (error) {
@@ -243,7 +263,7 @@ async function runBatches(
 async function finish(
   client: ApiClient,
   plan: BatchPlan,
-  ids: string[],
+  { sent: ids, links }: SentBatches,
   options: SubmitOptions,
   elapsedMs: number,
   signal: AbortSignal,
@@ -268,9 +288,11 @@ async function finish(
       elapsedMs,
       out: options.out,
       written,
-      batches: batches.map(({ batch, aggregate }) =>
-        aggregate === undefined ? batch : { ...batch, aggregate },
-      ),
+      batches: batches.map(({ id, batch, aggregate }) => ({
+        ...batch,
+        ...(aggregate === undefined ? {} : { aggregate }),
+        shareUrl: links?.get(id) ?? null,
+      })),
       files: rows,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

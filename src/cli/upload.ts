@@ -23,6 +23,8 @@ export interface AcceptedBatch {
   id: string;
   status: string;
   totalFiles: number;
+  /** The batch's read-only token, given once, here (absent from a server before it had one). */
+  token?: string;
 }
 
 export async function uploadBatch(

@@ -232,6 +232,33 @@ describe('filemill with an API key, against a stand-in server', () => {
     for (const request of seen) assert.equal(request.authorization, undefined, request.url);
   });
 
+  it("prints the batch's read-only share link once accepted, and gives it as shareUrl in --json", async () => {
+    const link = `${url}/batches/${ID}?token=${encodeURIComponent(TOKEN)}`;
+    const [plain, json] = await Promise.all([
+      filemill(everyCommand(['--api-key', KEY])[0]!),
+      filemill([
+        'submit',
+        input,
+        '--processor',
+        'copy',
+        '--out',
+        out('json'),
+        '--server',
+        url,
+        '--api-key',
+        KEY,
+        '--json',
+      ]),
+    ]);
+    assertSucceeded([plain, json]);
+    const lines = plain.stdout.split('\n');
+    const accepted = lines.indexOf(`batch ${ID} accepted: 1 files`);
+    assert.ok(accepted >= 0, plain.stdout);
+    assert.equal(lines[accepted + 1], `share (read-only): ${link}`);
+    assert.equal(lines.filter((l) => l.startsWith('share')).length, 1, 'printed once');
+    assert.equal(JSON.parse(json.stdout).batches[0].shareUrl, link);
+  });
+
   it('turns a 401 into one line saying whether a key is missing or refused, and exits 1', async () => {
     refusal = { status: 401, path: /^\/api\// };
     const [bare, keyed, submitted] = await Promise.all([

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -39,6 +39,46 @@ const outDir = (name: string) => join(scratch, `out-${name}`);
 /** Reads the batch id the CLI prints when a batch is accepted (plain output, not a terminal). */
 function acceptedIds(stdout: string): string[] {
   return [...stdout.matchAll(/^batch (b_\w+) accepted/gm)].map((m) => m[1]!);
+}
+
+/**
+ * A pass-through HTTP proxy to `target` that keeps the token of every batch the server
+ * accepts (the 202 body), to compare with what the CLI prints.
+ */
+async function tokenRecordingProxy(target: string) {
+  const upstream = new URL(target);
+  const tokens: string[] = [];
+  const proxy = createServer((request, response) => {
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode!, answer.headers);
+        if (request.method === 'POST' && request.url === '/api/batches') {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => tokens.push(JSON.parse(Buffer.concat(chunks).toString()).token));
+        }
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    tokens,
+    close() {
+      proxy.closeAllConnections();
+      proxy.close();
+    },
+  };
 }
 
 before(async () => {
@@ -192,6 +232,40 @@ describe('filemill submit against a server', () => {
     assert.equal(batch.status, 'cancelled');
     assert.ok((await allFiles(server.url, id)).every((f) => f.status === 'cancelled'));
   });
+
+  it("prints each batch's share link, with the token the server returned, which opens the batch", async () => {
+    const proxy = await tokenRecordingProxy(server.url);
+    try {
+      const shared = await folder('shared', { 'a.txt': 'alpha' });
+      const args = ['submit', shared, '--processor', 'copy', '--server', proxy.url];
+      const plain = await filemill([...args, '--out', outDir('shared')]);
+      assert.equal(plain.code, 0, plain.stderr + plain.stdout);
+      const json = await filemill([...args, '--out', outDir('shared-json'), '--json']);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(proxy.tokens.length, 2, 'one batch each');
+
+      const [id] = acceptedIds(plain.stdout);
+      const links = [...plain.stdout.matchAll(/^share \(read-only\): (.*)$/gm)].map((m) => m[1]);
+      const [jsonBatch] = JSON.parse(json.stdout).batches;
+      assert.deepEqual(links, [`${proxy.url}/batches/${id}?token=${encodeURIComponent(proxy.tokens[0]!)}`]);
+      assert.equal(
+        jsonBatch.shareUrl,
+        `${proxy.url}/batches/${jsonBatch.id}?token=${encodeURIComponent(proxy.tokens[1]!)}`,
+      );
+
+      for (const link of [links[0]!, jsonBatch.shareUrl as string]) {
+        const { pathname, searchParams } = new URL(link);
+        const batchId = pathname.slice('/batches/'.length);
+        const opened = await getJson(
+          `${server.url}/api/batches/${batchId}?token=${encodeURIComponent(searchParams.get('token')!)}`,
+        );
+        assert.equal(opened.status, 200);
+        assert.equal(opened.body.id, batchId);
+      }
+    } finally {
+      proxy.close();
+    }
+  });
 });
 
 describe('filemill submit over the server limits', () => {
@@ -325,6 +399,7 @@ describe('filemill submit with no server', () => {
     });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /in 1 batch, run in this process$/m);
+    assert.doesNotMatch(result.stdout, /share/, 'no share link to a server that is gone at the end');
     assert.deepEqual((await listTree(out)).sort(), ['report.json', 'two.webp', 'x/one.webp']);
     const meta = await sharp(await readFile(join(out, 'x/one.webp'))).metadata();
     assert.ok(Math.max(meta.width!, meta.height!) <= 320, `a thumbnail, not ${meta.width}×${meta.height}`);
