@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'Credentials are missing or wrong.' },
   FORBIDDEN: { status: 403, description: 'These credentials may not do that.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; try again later.' },
+  QUOTA_EXCEEDED: { status: 429, description: "The API key's own limit on batches or bytes is reached." },
   CONFLICT: { status: 409, description: 'The request conflicts with the current state.' },
   TIMEOUT: { status: 504, description: 'The file took longer than the time limit.' },
   PROCESSOR_ERROR: { status: 500, description: 'The processor failed on this file.' },

@@ -150,6 +150,11 @@ export interface MetadataStore {
   getBatch(id: string): Promise<Batch | null>;
   /** The token hash and owner, for authorisation. */
   getBatchAccess(id: string): Promise<{ tokenHash: string; owner: string | null } | null>;
+  /**
+   * What `owner` (a key id) uses now: its batches not yet finished, and the bytes it uploaded
+   * on the UTC day `day` (`YYYY-MM-DD`), deleted batches included.
+   */
+  ownerUsage(owner: string, day: string): Promise<{ unfinishedBatches: number; bytesToday: number }>;
   /** Replaces the batch's token hash (the old token stops working). False when there is no batch. */
   setBatchToken(id: string, tokenHash: string): Promise<boolean>;
   /** Newest first. */

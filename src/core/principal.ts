@@ -9,11 +9,12 @@
  * - `token`: a batch's share token: read, events and download of that one batch, nothing else.
  *   Which batch it opens is only known once a batch's token hash is compared with it.
  */
+import type { ApiKeyLimits } from './api-keys.js';
 import { AppError } from './errors.js';
 
 export type Principal =
   | { kind: 'local' }
-  | { kind: 'key'; keyId: string; name: string; admin: boolean }
+  | { kind: 'key'; keyId: string; name: string; admin: boolean; limits: ApiKeyLimits }
   | { kind: 'token'; token: string };
 
 export const LOCAL: Principal = Object.freeze({ kind: 'local' });

@@ -24,6 +24,11 @@ export function assertPlausibleTime(ms: number, what: string): void {
   }
 }
 
+/** The UTC calendar day of a time, `YYYY-MM-DD`: the period of a key's daily limit. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 /** ISO-8601, or null for no time or one that is not plausible (shown as unknown). */
 export function iso(ms: number | null | undefined): string | null {
   return isPlausibleTime(ms) ? new Date(ms).toISOString() : null;

@@ -58,7 +58,7 @@ export class Access {
     const key = hash === null ? null : await this.#opts.keys.findApiKey(hash);
     if (key === null) throw new AppError('UNAUTHORIZED', 'The API key is not valid (unknown or revoked).');
     this.#touch(key.id);
-    return { kind: 'key', keyId: key.id, name: key.name, admin: key.admin };
+    return { kind: 'key', keyId: key.id, name: key.name, admin: key.admin, limits: key.limits };
   }
 
   /**

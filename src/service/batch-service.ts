@@ -32,6 +32,7 @@ import { sniffContentType } from '../processors/sniff.js';
 import type { Metrics } from '../metrics.js';
 import { Access, notFound } from './access.js';
 import { planFiles } from './classify.js';
+import { checkQuota } from './quota.js';
 import { followEvents } from './follow-events.js';
 import { openOutput, zipResults, type OutputStream } from './results.js';
 import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
@@ -116,11 +117,13 @@ export class BatchService {
   async submit(principal: Principal, parts: AsyncIterable<UploadPart>): Promise<Submitted> {
     if (principal.kind === 'token') throw tokenForbidden();
     const owner = ownerOf(principal);
+    const limits = principal.kind === 'key' ? principal.limits : null;
     const id = newBatchId(this.now());
     const token = newToken();
     let committing = false;
     // Refused before a byte is written: an upload on a full disk could only fail half-way.
     await this.space?.assertRoom();
+    if (owner !== null && limits !== null) await checkQuota(this.store, owner, limits, this.now(), 0);
     try {
       const staged = await stageUpload(id, parts, this.storage, this.limits, (fields) => {
         // Fail fast on the common order (fields first) before any byte is stored.
@@ -132,6 +135,10 @@ export class BatchService {
       const { descriptor, preset, settings } = this.resolve(staged.fields);
       const types = await Promise.all(staged.files.map((f) => sniffContentType(f.head)));
       const files = planFiles(staged.files, types, descriptor, settings);
+      if (owner !== null && limits !== null) {
+        const bytes = staged.files.reduce((sum, f) => sum + f.size, 0);
+        await checkQuota(this.store, owner, limits, this.now(), bytes);
+      }
       await this.storage.sync(id);
       committing = true;
       failpoint('upload.before-commit');

@@ -44,7 +44,7 @@ import {
   toFile,
 } from './rows.js';
 import type { Database } from './schema.js';
-import { assertPlausibleTime } from '../core/time.js';
+import { assertPlausibleTime, utcDay } from '../core/time.js';
 
 /** How many file rows one INSERT carries: well under SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 200;
@@ -109,6 +109,7 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
           .values(chunk.map((f) => newFileRow(batch.id, f, batch.createdAt)))
           .execute();
       }
+      if (batch.owner !== null) await addUsage(trx, batch.owner, utcDay(batch.createdAt), row.input_bytes);
     });
     const durable = this.#ctx.dialect.makeDurable;
     if (durable) await sql.raw(durable).execute(this.#db);
@@ -132,6 +133,22 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
       .where('id', '=', id)
       .executeTakeFirst();
     return row === undefined ? null : { tokenHash: row.token_hash, owner: row.owner };
+  }
+
+  async ownerUsage(owner: string, day: string): Promise<{ unfinishedBatches: number; bytesToday: number }> {
+    const unfinished = await this.#db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('owner', '=', owner)
+      .where('finished_at', 'is', null)
+      .executeTakeFirst();
+    const usage = await this.#db
+      .selectFrom('key_usage')
+      .select('bytes')
+      .where('key_id', '=', owner)
+      .where('day', '=', day)
+      .executeTakeFirst();
+    return { unfinishedBatches: Number(unfinished?.n ?? 0), bytesToday: Number(usage?.bytes ?? 0) };
   }
 
   async setBatchToken(id: string, tokenHash: string): Promise<boolean> {
@@ -340,4 +357,17 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
 /** A page size the database accepts: a whole number, at least 1. */
 function pageSize(limit: number): number {
   return Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 1));
+}
+
+/** Adds `bytes` to what `owner` uploaded on `day`, in the batch's own transaction. */
+async function addUsage(trx: Kysely<Database>, owner: string, day: string, bytes: number): Promise<void> {
+  await trx
+    .insertInto('key_usage')
+    .values({ key_id: owner, day, bytes })
+    .onConflict((oc) =>
+      oc
+        .columns(['key_id', 'day'])
+        .doUpdateSet((eb) => ({ bytes: sql`${eb.ref('key_usage.bytes')} + ${eb.ref('excluded.bytes')}` })),
+    )
+    .execute();
 }

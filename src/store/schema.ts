@@ -95,11 +95,19 @@ export interface ApiKeysTable {
   max_bytes_per_day: number | null;
 }
 
+/** Bytes a key uploaded on one UTC day (`YYYY-MM-DD`), for its daily limit (migration 0003). */
+export interface KeyUsageTable {
+  key_id: string;
+  day: string;
+  bytes: number;
+}
+
 export interface Database {
   batches: BatchesTable;
   batch_files: BatchFilesTable;
   batch_events: BatchEventsTable;
   api_keys: ApiKeysTable;
+  key_usage: KeyUsageTable;
 }
 
 export type BatchRow = Selectable<BatchesTable>;

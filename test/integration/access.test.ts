@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
+import { newApiKeyId, newApiKeySecret, type ApiKeyLimits } from '../../src/core/api-keys.js';
 import type { ApiKeyStore } from '../../src/core/ports.js';
 import { postgresProblem } from '../store/postgres-support.js';
 import { itNeedsService } from '../support/services.js';
@@ -39,7 +39,12 @@ async function documentedOperations(url: string, key: string): Promise<Operation
   return operations;
 }
 
-async function createKey(store: ApiKeyStore, name: string, admin = false): Promise<string> {
+async function createKey(
+  store: ApiKeyStore,
+  name: string,
+  admin = false,
+  limits: ApiKeyLimits = NO_LIMITS,
+): Promise<string> {
   const secret = newApiKeySecret();
   await store.createApiKey({
     id: newApiKeyId(),
@@ -48,7 +53,7 @@ async function createKey(store: ApiKeyStore, name: string, admin = false): Promi
     hash: secret.hash,
     prefix: secret.prefix,
     createdAt: Date.now(),
-    limits: NO_LIMITS,
+    limits,
   });
   return secret.key;
 }
@@ -226,6 +231,41 @@ function describeAccess(
         });
         assert.equal(response.status, 200);
       }
+    });
+
+    it("refuses with 429 QUOTA_EXCEEDED past a key's own limits, keeping nothing of the refused upload", async () => {
+      const store = server.filemill.store;
+      const upload = async (key: string, data: string, fields: Record<string, string>) => {
+        const response = await fetch(`${server.url}/api/batches`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}` },
+          body: form([{ name: 'a.txt', data }], fields),
+        });
+        return { status: response.status, body: (await response.json()) as any };
+      };
+      const one = await createKey(store, 'one-at-a-time', false, {
+        maxConcurrentBatches: 1,
+        maxBytesPerDay: null,
+      });
+      const slow = { processor: 'sleep', settings: '{"ms": 60000}' };
+      assert.equal((await upload(one, 'a', slow)).status, 202);
+      const second = await upload(one, 'b', slow);
+      assert.equal(second.status, 429);
+      assert.equal(second.body.error.code, 'QUOTA_EXCEEDED');
+
+      const small = await createKey(store, 'ten-bytes', false, {
+        maxConcurrentBatches: null,
+        maxBytesPerDay: 10,
+      });
+      assert.equal((await upload(small, '123456', { processor: 'copy' })).status, 202);
+      const over = await upload(small, '123456', { processor: 'copy' });
+      assert.equal(over.status, 429);
+      assert.equal(over.body.error.code, 'QUOTA_EXCEEDED');
+      assert.match(over.body.error.message, /10 bytes a day/);
+      const listed = await fetch(`${server.url}/api/batches`, {
+        headers: { authorization: `Bearer ${small}` },
+      });
+      assert.equal(((await listed.json()) as any).items.length, 1);
     });
 
     it('replaces the share token: the old one stops working at once, the new one reads', async () => {

@@ -103,6 +103,7 @@ function describeRepair(name: string, fresh: () => Promise<TestDatabase>): void 
         // go too, with what they created, since migrations must run in order.
         await raw.run(`delete from kysely_migration where name > '0001-initial'`);
         await raw.run('drop table api_keys');
+        await raw.run('drop table key_usage');
       } finally {
         await raw.close();
         await store.close();

@@ -80,6 +80,23 @@ export function describeBatches(factory: StoreFactory): void {
       });
     });
 
+    it("counts an owner's unfinished batches and the bytes it uploaded per UTC day, deletions included", async () => {
+      const day = new Date(T0).toISOString().slice(0, 10);
+      const first = makeBatch({ owner: 'k_usage', files: 2 });
+      const second = makeBatch({ owner: 'k_usage', files: 1, createdAt: T0 + 1 });
+      const tomorrow = makeBatch({ owner: 'k_usage', files: 1, createdAt: T0 + 86_400_000 });
+      const refused = makeBatch({ owner: 'k_usage', files: 1, refused: [0], createdAt: T0 + 2 });
+      for (const batch of [first, second, tomorrow, refused]) await store().createBatch(batch);
+      await store().createBatch(makeBatch({ owner: 'k_other', createdAt: T0 + 3 }));
+      const bytes = (b: typeof first) => b.files.reduce((sum, f) => sum + f.inputBytes, 0);
+      const today = bytes(first) + bytes(second) + bytes(refused);
+      // The refused batch is finished at creation.
+      assert.deepEqual(await store().ownerUsage('k_usage', day), { unfinishedBatches: 3, bytesToday: today });
+      await store().deleteBatch(first.id);
+      assert.deepEqual(await store().ownerUsage('k_usage', day), { unfinishedBatches: 2, bytesToday: today });
+      assert.deepEqual(await store().ownerUsage('k_nobody', day), { unfinishedBatches: 0, bytesToday: 0 });
+    });
+
     it('replaces the token hash of a batch, and of no other; false for a batch that does not exist', async () => {
       const input = makeBatch({ owner: 'key-7' });
       const other = makeBatch({ createdAt: T0 + 1 });
