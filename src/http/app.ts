@@ -95,6 +95,10 @@ export async function createApp({
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  // First of all hooks: its own marks an upgrade request as such, and only then does a refusal
+  // by a later hook (auth, a too-long address) close the upgraded socket after answering —
+  // else the socket stays open, and holds the server's close for ever.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   registerAuth(app, service);
   // Bodies are JSON, or multipart for an upload (its parser is the batch routes'): anything
   // else, plain text included, is 415.
@@ -107,8 +111,6 @@ export async function createApp({
   });
   capConnectionsPerIp(app.server, clients.maxConnectionsPerIp, app.log);
   app.addSchema(ErrorBody);
-  // Before the routes, so it can take the upgrade of the WebSocket route.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -116,6 +118,25 @@ export async function createApp({
         version,
         description: 'Batch processing of files: submit, watch, download.',
       },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key (`fm_…`, `filemill keys create`): required on every call once a key exists. ' +
+              "A batch's share token is sent the same way and reads only that batch.",
+          },
+          shareToken: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'token',
+            description: "A batch's share token in the query (a share link): reads only that batch.",
+          },
+        },
+      },
+      // Either credential; none while the server has no key (open on loopback).
+      security: [{ apiKey: [] }, { shareToken: [] }, {}],
     },
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -128,13 +128,17 @@ export const PageQuery = {
  */
 export const errorResponses = {
   400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
   404: ErrorBody,
   408: ErrorBody,
   409: ErrorBody,
   413: ErrorBody,
   414: ErrorBody,
   415: ErrorBody,
+  429: ErrorBody,
   431: ErrorBody,
+  503: ErrorBody,
 } as const;
 
 /** A non-JSON body (a ZIP, a CSV, an output file): documented, never serialised. */

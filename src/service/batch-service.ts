@@ -4,6 +4,7 @@
  * event bus, which nothing outside the service touches. Every use of a batch names the
  * principal asking, and `Access` decides whether it may.
  */
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { AppError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
@@ -36,6 +37,9 @@ import { checkQuota } from './quota.js';
 import { followEvents } from './follow-events.js';
 import { openOutput, zipResults, type OutputStream } from './results.js';
 import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
+
+/** How often a stream opened with a share token checks that the token still opens the batch. */
+const TOKEN_RECHECK_MS = 5_000;
 
 export interface BatchServiceOptions {
   store: MetadataStore;
@@ -78,6 +82,8 @@ export class BatchService {
   private readonly queue: JobQueue;
   private readonly bus: EventBus;
   private readonly access: Access;
+  /** Batch id → the streams opened with its share token, told when the token is replaced. */
+  private readonly tokensReplaced = new EventEmitter().setMaxListeners(0);
   readonly limits: UploadLimits;
   private readonly retentionDays: number;
   private readonly metrics: Metrics | undefined;
@@ -236,7 +242,32 @@ export class BatchService {
     signal: AbortSignal,
   ): Promise<AsyncGenerator<BatchEvent>> {
     await this.access.authorize(principal, id, 'read');
-    return followEvents(this.store, this.bus, id, afterSeq, signal);
+    if (principal.kind !== 'token') return followEvents(this.store, this.bus, id, afterSeq, signal);
+    // A share token replaced meanwhile ends the stream: at once on this node, and within
+    // TOKEN_RECHECK_MS on any other (the check reads the token hash in the database).
+    const replaced = new AbortController();
+    const onReplaced = (): void => replaced.abort();
+    this.tokensReplaced.on(id, onReplaced);
+    const recheck = setInterval(() => {
+      this.access.authorize(principal, id, 'read').catch(() => replaced.abort());
+    }, TOKEN_RECHECK_MS);
+    recheck.unref();
+    const events = followEvents(
+      this.store,
+      this.bus,
+      id,
+      afterSeq,
+      AbortSignal.any([signal, replaced.signal]),
+    );
+    const tokensReplaced = this.tokensReplaced;
+    return (async function* () {
+      try {
+        yield* events;
+      } finally {
+        clearInterval(recheck);
+        tokensReplaced.off(id, onReplaced);
+      }
+    })();
   }
 
   /** The report: the batch (with its combined analysis once finished) and one row per file. */
@@ -285,6 +316,7 @@ export class BatchService {
     await this.access.authorize(principal, id, 'write');
     const token = newToken();
     if (!(await this.store.setBatchToken(id, hashToken(token)))) throw notFound(id);
+    this.tokensReplaced.emit(id);
     return token;
   }
 

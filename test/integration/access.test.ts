@@ -12,6 +12,7 @@ import type { ApiKeyStore } from '../../src/core/ports.js';
 import { postgresProblem } from '../store/postgres-support.js';
 import { itNeedsService } from '../support/services.js';
 import { createDatabase, type TestDatabase } from './support/nodes.js';
+import { readWs } from './support/ws.js';
 import { form, startTestServer, waitForBatch, type TestServer } from './support/server.js';
 
 /** A stand-in id of the right shape that no batch has. */
@@ -203,6 +204,21 @@ function describeAccess(
       });
     }
 
+    it('documents the credentials and the 401, 403 and 429 answers of every operation', async () => {
+      const response = await fetch(`${server.url}/api/openapi.json`, {
+        headers: { authorization: `Bearer ${alice}` },
+      });
+      const document = (await response.json()) as any;
+      assert.deepEqual(Object.keys(document.components.securitySchemes).sort(), ['apiKey', 'shareToken']);
+      assert.equal(document.components.securitySchemes.apiKey.scheme, 'bearer');
+      assert.deepEqual(document.security, [{ apiKey: [] }, { shareToken: [] }, {}]);
+      for (const op of operations) {
+        const responses = document.paths[op.path][op.method.toLowerCase()].responses;
+        for (const status of ['401', '403', '429'])
+          assert.ok(responses[status], `${op.method} ${op.path} ${status}`);
+      }
+    });
+
     it('answers 401 with WWW-Authenticate: Bearer', async () => {
       const response = await fetch(`${server.url}/api/batches`);
       assert.equal(response.status, 401);
@@ -268,6 +284,54 @@ function describeAccess(
       assert.equal(((await listed.json()) as any).items.length, 1);
     });
 
+    it('opens the WebSocket to the owner and the share token, and to nobody else', async () => {
+      const ws = (query: string) =>
+        readWs(`${server.url.replace('http', 'ws')}/api/batches/${batchId}/ws?${query}`);
+      const refused = async (query: string) =>
+        ws(query).then(
+          () => 0,
+          (error: { status?: number }) => error.status ?? -1,
+        );
+      for (const query of [`token=${token}`, `token=${alice}`, `token=${admin}`]) {
+        const read = await ws(query);
+        assert.equal(read.messages[0]?.type, 'snapshot', query);
+        assert.equal(read.messages.at(-1)?.type, 'batch.completed');
+        assert.equal(read.closeCode, 1000);
+      }
+      assert.equal(await refused(''), 401);
+      assert.equal(await refused(`token=${bob}`), 404);
+      assert.equal(await refused(`token=${otherToken}`), 404);
+      assert.equal(await refused(`token=${revoked}`), 401);
+    });
+
+    it('ends an event stream opened with a share token when the token is replaced', async () => {
+      const submitted = await fetch(`${server.url}/api/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+        body: form([{ name: 'slow.txt', data: 'slow' }], { processor: 'sleep', settings: '{"ms": 60000}' }),
+      });
+      const { id, token: shared } = (await submitted.json()) as { id: string; token: string };
+      const stream = await fetch(`${server.url}/api/batches/${id}/events?token=${shared}`, {
+        signal: AbortSignal.timeout(30_000),
+      });
+      assert.equal(stream.status, 200);
+      const replaced = await fetch(`${server.url}/api/batches/${id}/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+      });
+      assert.equal(replaced.status, 200);
+      // The server ends the stream (a stream left open would be cut by the timeout and throw).
+      const text = await stream.text();
+      assert.match(text, /^: filemill events/);
+      assert.doesNotMatch(text, /batch\.(completed|failed|cancelled)/);
+      const again = await fetch(`${server.url}/api/batches/${id}/events?token=${shared}`);
+      assert.equal(again.status, 404);
+      await fetch(`${server.url}/api/batches/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+      });
+    });
+
     it('replaces the share token: the old one stops working at once, the new one reads', async () => {
       const replaced = await fetch(`${server.url}/api/batches/${batchId}/token`, {
         method: 'POST',
@@ -284,3 +348,24 @@ function describeAccess(
     });
   });
 }
+
+describe('a WebSocket upgrade refused by the auth hook', () => {
+  it('is answered and closed, so it does not hold the server open', async () => {
+    const server = await startTestServer();
+    await createKey(server.filemill.store, 'someone');
+    const refused = await readWs(
+      `${server.url.replace('http', 'ws')}/api/batches/${MISSING_ID}/ws`,
+      5000,
+    ).then(
+      () => 0,
+      (error: { status?: number }) => error.status ?? -1,
+    );
+    assert.equal(refused, 401);
+    // Before the fix, the refused upgrade's socket stayed open and the close never ended.
+    const closed = await Promise.race([
+      server.close().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000).unref()),
+    ]);
+    assert.ok(closed, 'the server closed');
+  });
+});

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { errorBody } from '../plugins/errors.js';
+import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
 const ProcessorSchema = Type.Object({
@@ -27,7 +28,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         summary: 'Processors, their settings schemas and presets',
-        response: { 200: Type.Array(ProcessorSchema) },
+        response: { 200: Type.Array(ProcessorSchema), ...errorResponses },
       },
     },
     async () =>
@@ -52,6 +53,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
             maxFileBytes: Type.Integer(),
             maxBatchBytes: Type.Integer(),
           }),
+          ...errorResponses,
         },
       },
     },
