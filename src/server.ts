@@ -198,6 +198,11 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       uploadRateWindowMs: config.uploadRateWindowMs,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
     },
+    rateLimits: {
+      requestsPerMinute: config.rateLimit,
+      submitsPerMinute: config.submitRateLimit,
+      authFailuresPerMinute: config.authFailureLimit,
+    },
   });
 
   // Embedded SQLite has one server: every lease in it, and every upload without a batch,

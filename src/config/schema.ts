@@ -152,6 +152,22 @@ export const ConfigSchema = Type.Object(
       default: 64,
       description: 'Open connections per client address; more are refused (0: no cap).',
     }),
+    rateLimit: Type.Integer({
+      minimum: 0,
+      default: 6000,
+      description: 'Requests to /api per minute per API key, or per address without one (0: no limit).',
+    }),
+    submitRateLimit: Type.Integer({
+      minimum: 0,
+      default: 600,
+      description: 'Uploads per minute per API key, or per address without one (0: no limit).',
+    }),
+    authFailureLimit: Type.Integer({
+      minimum: 0,
+      default: 30,
+      description:
+        'Failed authentications per minute per address; past it they are answered 429 (0: no limit).',
+    }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
     commandsFile: Type.String({
       default: '',
@@ -204,6 +220,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   minUploadBytesPerSecond: 'FILEMILL_MIN_UPLOAD_RATE',
   uploadRateWindowMs: 'FILEMILL_UPLOAD_RATE_WINDOW_MS',
   maxConnectionsPerIp: 'FILEMILL_MAX_CONNECTIONS_PER_IP',
+  rateLimit: 'FILEMILL_RATE_LIMIT',
+  submitRateLimit: 'FILEMILL_SUBMIT_RATE_LIMIT',
+  authFailureLimit: 'FILEMILL_AUTH_FAILURE_LIMIT',
   nodeId: 'FILEMILL_NODE_ID',
   commandsFile: 'FILEMILL_COMMANDS_FILE',
   logLevel: 'FILEMILL_LOG_LEVEL',

@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
 import { registerAuth, redactToken } from './plugins/auth.js';
+import { createRateLimits, type RateLimits } from './plugins/rate-limits.js';
 import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
 import { drainUnreadBodies } from './plugins/drain-body.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   webRoot?: string | null;
   /** Limits on slow or greedy clients (see the config's settings of the same names). */
   clients?: ClientLimits;
+  /** Requests, uploads and failed authentications per minute. */
+  rateLimits?: RateLimits;
 }
 
 /** Timeouts, in ms, and caps that keep slow or greedy clients from holding the server. */
@@ -67,6 +70,12 @@ const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   maxConnectionsPerIp: 64,
 };
 
+const DEFAULT_RATE_LIMITS: RateLimits = {
+  requestsPerMinute: 6000,
+  submitsPerMinute: 600,
+  authFailuresPerMinute: 30,
+};
+
 export async function createApp({
   service,
   metrics,
@@ -75,6 +84,7 @@ export async function createApp({
   version,
   webRoot = null,
   clients = DEFAULT_CLIENT_LIMITS,
+  rateLimits = DEFAULT_RATE_LIMITS,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Share links carry their token in the query: the log shows the URL without it.
@@ -99,7 +109,8 @@ export async function createApp({
   // by a later hook (auth, a too-long address) close the upgraded socket after answering —
   // else the socket stays open, and holds the server's close for ever.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  registerAuth(app, service);
+  // The limits count the caller the auth hook names, and check failed authentications.
+  registerAuth(app, service, await createRateLimits(app, rateLimits));
   // Bodies are JSON, or multipart for an upload (its parser is the batch routes'): anything
   // else, plain text included, is 415.
   app.removeContentTypeParser('text/plain');

@@ -18,12 +18,31 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
-export function registerAuth(app: FastifyInstance, service: Pick<BatchService, 'authenticate'>): void {
+/**
+ * @param limits `authFailed` runs when a credential is refused, before the 401 leaves, and
+ *   throws instead once the address has failed too often; `limitRequests` counts each
+ *   authenticated request against its caller's budget.
+ */
+export function registerAuth(
+  app: FastifyInstance,
+  service: Pick<BatchService, 'authenticate'>,
+  limits: {
+    authFailed: (request: FastifyRequest) => Promise<void>;
+    limitRequests: (request: FastifyRequest) => Promise<void>;
+  },
+): void {
   // Null until the hook runs (Fastify wants a reference-typed decoration to start as null).
   app.decorateRequest('principal', null as never);
   app.addHook('onRequest', async (request) => {
     if (!isApi(request.url)) return;
-    request.principal = await service.authenticate(credentialOf(request));
+    try {
+      request.principal = await service.authenticate(credentialOf(request));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'UNAUTHORIZED') await limits.authFailed(request);
+      throw error;
+    }
+    // Counted once the caller is known: a key's budget follows it across addresses.
+    await limits.limitRequests(request);
   });
 }
 
@@ -47,6 +66,15 @@ function credentialOf(request: FastifyRequest): string | null {
   }
   const token = (request.query as Record<string, unknown> | undefined)?.token;
   return typeof token === 'string' && token !== '' ? token : null;
+}
+
+/**
+ * Who a per-caller limit counts (requests, open streams): the API key, across its addresses,
+ * else the client's address.
+ */
+export function callerKey(request: FastifyRequest): string {
+  const principal = request.principal as Principal | null;
+  return principal?.kind === 'key' ? `key:${principal.keyId}` : `ip:${request.ip}`;
 }
 
 /** A URL as the log may show it: a share token in its query replaced by `***`. */

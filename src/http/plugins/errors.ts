@@ -94,6 +94,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (known.status === 413 || known.status === 507) reply.header('connection', 'close');
       // RFC 6750: a 401 names the scheme the client should use.
       if (known.status === 401) reply.header('www-authenticate', 'Bearer realm="filemill"');
+      const retryAfter = known.body.error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.status(known.status).send(known.body);
     }
     if (request.raw.socket?.destroyed) {

@@ -9,6 +9,7 @@ import Type from 'typebox';
 import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { eventToWire } from '../event-wire.js';
+import { callerKey } from '../plugins/auth.js';
 import { AfterQuery, BatchParams, errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
@@ -46,7 +47,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         after,
         AbortSignal.any([stop.signal, closing]),
       );
-      const release = streamLimits.acquire(id, request.ip);
+      const release = streamLimits.acquire(id, callerKey(request));
 
       reply.hijack();
       const res = reply.raw;

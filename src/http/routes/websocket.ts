@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import { AppError } from '../../core/errors.js';
 import { toBatchView } from '../../core/views.js';
 import { eventToWire } from '../event-wire.js';
+import { callerKey } from '../plugins/auth.js';
 import { AfterQuery, BatchParams } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
@@ -40,7 +41,7 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const { id } = request.params;
       let release: () => void;
       try {
-        release = streamLimits.acquire(id, request.ip);
+        release = streamLimits.acquire(id, callerKey(request));
       } catch (error) {
         socket.close(CLOSE_RATE_LIMITED, error instanceof AppError ? error.message.slice(0, 120) : 'limit');
         return;
