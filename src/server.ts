@@ -182,6 +182,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     aggregator,
     processors,
     onError: logError,
+    metricsToken: config.metricsToken,
   });
   app = await createApp({
     service,

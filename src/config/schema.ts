@@ -168,6 +168,10 @@ export const ConfigSchema = Type.Object(
       description:
         'Failed authentications per minute per address; past it they are answered 429 (0: no limit).',
     }),
+    metricsToken: Type.String({
+      default: '',
+      description: 'A bearer secret that reads /metrics (a scraper), besides an admin API key (empty: none).',
+    }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
     commandsFile: Type.String({
       default: '',
@@ -223,6 +227,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   rateLimit: 'FILEMILL_RATE_LIMIT',
   submitRateLimit: 'FILEMILL_SUBMIT_RATE_LIMIT',
   authFailureLimit: 'FILEMILL_AUTH_FAILURE_LIMIT',
+  metricsToken: 'FILEMILL_METRICS_TOKEN',
   nodeId: 'FILEMILL_NODE_ID',
   commandsFile: 'FILEMILL_COMMANDS_FILE',
   logLevel: 'FILEMILL_LOG_LEVEL',

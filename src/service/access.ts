@@ -8,7 +8,7 @@
  * - a batch's share token reads that batch (its files, events, outputs and reports), and
  *   nothing else: anything that changes a batch, lists batches or submits is `FORBIDDEN`.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { API_KEY_MARK, hashApiKey } from '../core/api-keys.js';
 import { AppError } from '../core/errors.js';
 import { hashToken } from '../core/ids.js';
@@ -24,6 +24,8 @@ export interface AccessOptions {
   now: () => number;
   /** A failed write of a key's last use (the request goes on). */
   onError?: (error: unknown) => void;
+  /** A bearer secret that reads `/metrics` besides an admin key (a scraper's); '' for none. */
+  metricsToken?: string;
 }
 
 export class Access {
@@ -73,6 +75,25 @@ export class Access {
     if (access === null || !allowed(principal, access)) throw notFound(batchId);
   }
 
+  /**
+   * Whether `credential` may read the server's metrics: anyone while no key exists and no
+   * metrics token is set (the server is on loopback then); else the metrics token or an
+   * admin key.
+   * @throws AppError UNAUTHORIZED without a valid credential, FORBIDDEN for any other key.
+   */
+  async authorizeMetrics(credential: string | null): Promise<void> {
+    const token = this.#opts.metricsToken ?? '';
+    if (token !== '' && credential !== null && sameSecret(credential, token)) return;
+    if (token === '' && credential === null && !(await this.keysRequired())) return;
+    if (credential === null || !credential.startsWith(API_KEY_MARK)) {
+      throw new AppError('UNAUTHORIZED', 'The metrics need an admin API key or the metrics token.');
+    }
+    const principal = await this.authenticate(credential);
+    if (principal.kind !== 'key' || !principal.admin) {
+      throw new AppError('FORBIDDEN', 'The metrics need an admin API key or the metrics token.');
+    }
+  }
+
   #touch(keyId: string): void {
     const now = this.#opts.now();
     if (now - (this.#touched.get(keyId) ?? 0) < TOUCH_EVERY_MS) return;
@@ -90,6 +111,11 @@ function allowed(principal: Principal, batch: { tokenHash: string; owner: string
     case 'token':
       return sameHex(hashToken(principal.token), batch.tokenHash);
   }
+}
+
+/** Two secrets compared in constant time (their SHA-256, so lengths never leak). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 /** Two hex digests compared in constant time. */

@@ -61,6 +61,8 @@ export interface BatchServiceOptions {
   space?: SpaceWatch;
   /** A background write that failed without failing the request (a key's last use). */
   onError?: (error: unknown) => void;
+  /** A bearer secret for `/metrics` besides an admin key; '' or absent for none. */
+  metricsToken?: string;
 }
 
 /** What `/readyz` reports: each dependency, and the free space when it is watched. */
@@ -104,7 +106,18 @@ export class BatchService {
     this.now = opts.now ?? Date.now;
     this.registry = opts.processors ?? createRegistry();
     this.space = opts.space;
-    this.access = new Access({ store: opts.store, keys: opts.keys, now: this.now, onError: opts.onError });
+    this.access = new Access({
+      store: opts.store,
+      keys: opts.keys,
+      now: this.now,
+      onError: opts.onError,
+      metricsToken: opts.metricsToken,
+    });
+  }
+
+  /** See `Access.authorizeMetrics`. */
+  authorizeMetrics(credential: string | null): Promise<void> {
+    return this.access.authorizeMetrics(credential);
   }
 
   /** See `Access.authenticate`: the principal a bearer credential (or none) stands for. */

@@ -371,3 +371,44 @@ describe('a WebSocket upgrade refused by the auth hook', () => {
     assert.ok(closed, 'the server closed');
   });
 });
+
+describe('/metrics', () => {
+  const scrape = (url: string, credential?: string) =>
+    fetch(`${url}/metrics`, credential ? { headers: { authorization: `Bearer ${credential}` } } : {}).then(
+      (r) => r.status,
+    );
+
+  it('is open while the server has no key and no metrics token (loopback only)', async () => {
+    const server = await startTestServer();
+    try {
+      assert.equal(await scrape(server.url), 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('needs an admin key or the metrics token once keys exist; another key is 403', async () => {
+    const server = await startTestServer({ metricsToken: 'scrape-me-0123456789' });
+    try {
+      const admin = await createKey(server.filemill.store, 'ops', true);
+      const user = await createKey(server.filemill.store, 'user');
+      assert.equal(await scrape(server.url), 401);
+      assert.equal(await scrape(server.url, 'scrape-me-0123456789'), 200);
+      assert.equal(await scrape(server.url, 'scrape-me-wrong'), 401);
+      assert.equal(await scrape(server.url, admin), 200);
+      assert.equal(await scrape(server.url, user), 403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('needs the metrics token when one is set, even before any key exists', async () => {
+    const server = await startTestServer({ metricsToken: 'scrape-me-0123456789' });
+    try {
+      assert.equal(await scrape(server.url), 401);
+      assert.equal(await scrape(server.url, 'scrape-me-0123456789'), 200);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -55,7 +55,7 @@ function isApi(url: string): boolean {
  * link opened by a client that also holds a key).
  * @throws AppError UNAUTHORIZED for an `Authorization` header that is not a bearer credential.
  */
-function credentialOf(request: FastifyRequest): string | null {
+export function credentialOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = BEARER.exec(header);

@@ -3,6 +3,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { credentialOf } from '../plugins/auth.js';
 import { errorBody } from '../plugins/errors.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
@@ -60,7 +61,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     async () => service.limits,
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (request, reply) => {
+    await service.authorizeMetrics(credentialOf(request));
     reply.header('content-type', metrics.registry.contentType);
     return reply.send(await metrics.registry.metrics());
   });
