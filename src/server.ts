@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
+import { isLoopbackHost } from './http/host-names.js';
 import { AppError } from './core/errors.js';
 import { throttleUnreachable } from './core/outage-log.js';
 import type { ApiKeyStore, JobQueue, MetadataStore } from './core/ports.js';
@@ -94,6 +95,10 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     }
   }
   const store = await openReadyStore(config);
+  const openToAll = await checkBind(config, store, opts.listen !== false).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
   const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
   await storage.init();
 
@@ -223,6 +228,11 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
+  if (openToAll) {
+    app.log.warn(
+      `FILEMILL_AUTH=none and no API key: anyone who can reach this server (listening on ${config.host}) has full access to every batch (create a key with \`filemill keys create --name NAME\`)`,
+    );
+  }
   if (config.commands.length > 0) {
     app.log.info({ commands: config.commands.map((c) => `${c.name}: ${c.binary}`) }, 'operator commands');
   }
@@ -277,6 +287,20 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       return closing;
     },
   };
+}
+
+/**
+ * Whether the server may listen where it is configured to: loopback always; any other address
+ * only once an API key exists, or with `FILEMILL_AUTH=none`, then open to all (true: say so).
+ * @throws AppError FORBIDDEN, in one line that says how to create a key.
+ */
+async function checkBind(config: Config, keys: ApiKeyStore, listens: boolean): Promise<boolean> {
+  if (!listens || isLoopbackHost(config.host) || (await keys.hasApiKeys())) return false;
+  if (config.auth === 'none') return true;
+  throw new AppError(
+    'FORBIDDEN',
+    `Refusing to listen on ${config.host} with no API key: anyone who can reach it would have full access. Create a key with \`filemill keys create --name NAME\` (same data folder or database), or set FILEMILL_AUTH=none to serve it open on purpose.`,
+  );
 }
 
 /**

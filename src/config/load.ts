@@ -9,7 +9,14 @@ import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { CommandsFileError, loadCommandsFile, type CommandSpec } from '../processors/commands/config.js';
 import { createRegistry } from '../processors/registry.js';
-import { BYTE_SETTINGS, ConfigSchema, ENV_NAMES, type Config, type ConfigKey } from './schema.js';
+import {
+  BYTE_SETTINGS,
+  ConfigSchema,
+  ENV_NAMES,
+  LIST_SETTINGS,
+  type Config,
+  type ConfigKey,
+} from './schema.js';
 
 const validator = Compile(ConfigSchema);
 
@@ -50,8 +57,17 @@ const BOOLEAN_WORDS: Record<string, boolean> = {
   '0': false,
 };
 
+/** `"a, b,,c"` → `['a', 'b', 'c']`. */
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 function convert(key: ConfigKey, raw: string): unknown {
   if (BYTE_SETTINGS.has(key)) return parseBytes(raw);
+  if (LIST_SETTINGS.has(key)) return parseList(raw);
   const type = (ConfigSchema.properties[key] as { type?: string }).type;
   if (type === 'integer' || type === 'number') return raw.trim() === '' ? NaN : Number(raw);
   if (type === 'boolean') return BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw;
@@ -110,11 +126,13 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
     );
   }
   problems.push(...scaleOutProblems(config, source));
+  const browser = browserSettings(config, source, problems);
   const commands = readCommands(config.commandsFile, source.commandsFile, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     ...config,
     commands: Object.freeze(commands),
+    ...browser,
     dataDir: resolve(config.dataDir),
     nodeId: config.nodeId || `${hostname()}-${process.pid}`,
   });
@@ -160,6 +178,58 @@ function scaleOutProblems(config: Config, source: Partial<Record<ConfigKey, stri
     }
   }
   return problems;
+}
+
+/**
+ * The Host names and CORS origins, checked and in the form requests are compared with: host
+ * names lower-case without a final dot, origins as a browser sends them
+ * (`https://app.example.com`, no default port, no path). Problems are added to `problems`.
+ */
+function browserSettings(
+  config: Config,
+  source: Partial<Record<ConfigKey, string>>,
+  problems: string[],
+): { allowedHosts: string[]; corsOrigins: string[] } {
+  const name = (key: ConfigKey) => source[key] ?? ENV_NAMES[key];
+  const allowedHosts: string[] = [];
+  for (const entry of config.allowedHosts ?? []) {
+    if (entry === '*' || /^[A-Za-z0-9_]([A-Za-z0-9_.-]*)$/.test(entry)) {
+      allowedHosts.push(entry.toLowerCase().replace(/\.$/, ''));
+    } else {
+      problems.push(
+        `${name('allowedHosts')}: each entry must be a host name without scheme or port, such as files.example.com, or * (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  const corsOrigins: string[] = [];
+  for (const entry of config.corsOrigins ?? []) {
+    const origin = asOrigin(entry);
+    if (origin !== null) corsOrigins.push(origin);
+    else {
+      problems.push(
+        `${name('corsOrigins')}: each entry must be an origin, scheme and host (and port) only, such as https://app.example.com (got ${JSON.stringify(entry)})`,
+      );
+    }
+  }
+  return { allowedHosts, corsOrigins };
+}
+
+/** `https://App.example.com:443/` → `https://app.example.com`; null when `text` is not just an origin. */
+function asOrigin(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  const bare =
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.username === '' &&
+    url.password === '';
+  const web = url.protocol === 'http:' || url.protocol === 'https:';
+  return bare && web && !text.includes('?') && !text.includes('#') ? url.origin : null;
 }
 
 function describe(message: string, key: ConfigKey): string {

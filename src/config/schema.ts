@@ -172,6 +172,21 @@ export const ConfigSchema = Type.Object(
       default: '',
       description: 'A bearer secret that reads /metrics (a scraper), besides an admin API key (empty: none).',
     }),
+    auth: Type.Enum(['keys', 'none'], {
+      default: 'keys',
+      description:
+        'keys: listening on a non-loopback address needs an API key to exist; none: allow it with no key (open to anyone who reaches the port).',
+    }),
+    allowedHosts: Type.Array(Type.String(), {
+      default: [],
+      description:
+        'Host names, besides the configured host, loopback names and IP addresses, that the Host header may name (comma-separated; * : any).',
+    }),
+    corsOrigins: Type.Array(Type.String(), {
+      default: [],
+      description:
+        'Origins (https://app.example.com) given CORS on /api and allowed to change state (comma-separated).',
+    }),
     nodeId: Type.String({ default: '', description: 'Name of this node (default: hostname-pid).' }),
     commandsFile: Type.String({
       default: '',
@@ -228,6 +243,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   submitRateLimit: 'FILEMILL_SUBMIT_RATE_LIMIT',
   authFailureLimit: 'FILEMILL_AUTH_FAILURE_LIMIT',
   metricsToken: 'FILEMILL_METRICS_TOKEN',
+  auth: 'FILEMILL_AUTH',
+  allowedHosts: 'FILEMILL_ALLOWED_HOSTS',
+  corsOrigins: 'FILEMILL_CORS_ORIGINS',
   nodeId: 'FILEMILL_NODE_ID',
   commandsFile: 'FILEMILL_COMMANDS_FILE',
   logLevel: 'FILEMILL_LOG_LEVEL',
@@ -241,3 +259,6 @@ export const BYTE_SETTINGS: ReadonlySet<ConfigKey> = new Set([
   'minFreeBytes',
   'minUploadBytesPerSecond',
 ]);
+
+/** Settings given as comma-separated lists: `a.example.com, b.example.com`. */
+export const LIST_SETTINGS: ReadonlySet<ConfigKey> = new Set(['allowedHosts', 'corsOrigins']);
