@@ -209,6 +209,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       submitsPerMinute: config.submitRateLimit,
       authFailuresPerMinute: config.authFailureLimit,
     },
+    browser: { host: config.host, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
   });
 
   // Embedded SQLite has one server: every lease in it, and every upload without a batch,

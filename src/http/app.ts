@@ -14,6 +14,7 @@ import { frameworkErrors, registerErrorHandling } from './plugins/errors.js';
 import { handleClientError, refuseLongUrl } from './plugins/client-errors.js';
 import { drainUnreadBodies } from './plugins/drain-body.js';
 import { enforceUploadRate } from './plugins/upload-rate.js';
+import { registerBrowserSafety, type BrowserSafetyOptions } from './plugins/browser-safety.js';
 import { capConnectionsPerIp } from './connection-cap.js';
 import { StreamLimits } from './stream-limits.js';
 import { eventRoutes } from './routes/events.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   clients?: ClientLimits;
   /** Requests, uploads and failed authentications per minute. */
   rateLimits?: RateLimits;
+  /** Host names, CORS origins (see the config's settings); default: loopback, no CORS. */
+  browser?: BrowserSafetyOptions;
 }
 
 /** Timeouts, in ms, and caps that keep slow or greedy clients from holding the server. */
@@ -85,6 +88,7 @@ export async function createApp({
   webRoot = null,
   clients = DEFAULT_CLIENT_LIMITS,
   rateLimits = DEFAULT_RATE_LIMITS,
+  browser = { host: '127.0.0.1', allowedHosts: [], corsOrigins: [] },
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Share links carry their token in the query: the log shows the URL without it.
@@ -109,6 +113,9 @@ export async function createApp({
   // by a later hook (auth, a too-long address) close the upgraded socket after answering —
   // else the socket stays open, and holds the server's close for ever.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Security headers on every answer, refusals included; the Host and Origin checks before
+  // credentials are looked at.
+  await registerBrowserSafety(app, browser);
   // The limits count the caller the auth hook names, and check failed authentications.
   registerAuth(app, service, await createRateLimits(app, rateLimits));
   // Bodies are JSON, or multipart for an upload (its parser is the batch routes'): anything

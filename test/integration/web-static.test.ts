@@ -9,12 +9,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerBrowserSafety } from '../../src/http/plugins/browser-safety.js';
 import { registerErrorHandling } from '../../src/http/plugins/errors.js';
 import { webRoutes } from '../../src/http/routes/web.js';
 
 async function appWith(root: string | null): Promise<FastifyInstance> {
   const app = Fastify();
   registerErrorHandling(app);
+  // The page's CSP and nosniff are every response's headers.
+  await registerBrowserSafety(app, { host: '127.0.0.1', allowedHosts: [], corsOrigins: [] });
   await webRoutes(app, root);
   return app;
 }

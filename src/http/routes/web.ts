@@ -9,17 +9,6 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../plugins/errors.js';
 
-/** The page talks only to this server: scripts, styles, API and WebSocket from it alone. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "style-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 export async function webRoutes(app: FastifyInstance, root: string | null): Promise<void> {
   if (!root || !existsSync(join(root, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
@@ -34,13 +23,12 @@ export async function webRoutes(app: FastifyInstance, root: string | null): Prom
     wildcard: false,
     index: ['index.html'],
     setHeaders(reply, path) {
+      // Its Content-Security-Policy, and nosniff, are every response's (plugins/browser-safety.ts).
       if (path.endsWith('index.html')) {
         reply.header('cache-control', 'no-cache');
-        reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       } else if (path.includes(`${join(root, 'assets')}`)) {
         reply.header('cache-control', 'public, max-age=31536000, immutable');
       }
-      reply.header('x-content-type-options', 'nosniff');
     },
   });
   const page = async (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
