@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
 import {
   form,
   getJson,
@@ -353,5 +354,68 @@ describe('browser safety with FILEMILL_ALLOWED_HOSTS=*', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('browser safety once API keys exist', () => {
+  const app = 'https://app.example.com';
+  let server: TestServer;
+  let key: string;
+  before(async () => {
+    server = await startTestServer({ concurrency: 1, corsOrigins: app });
+    const secret = newApiKeySecret();
+    await server.filemill.store.createApiKey({
+      id: newApiKeyId(),
+      name: 'page',
+      admin: false,
+      hash: secret.hash,
+      prefix: secret.prefix,
+      createdAt: Date.now(),
+      limits: { maxConcurrentBatches: null, maxBytesPerDay: null },
+    });
+    key = secret.key;
+  });
+  after(() => server.close());
+
+  it("answers a listed origin's preflight, which carries no key, and lets it read a 401", async () => {
+    const preflight = await send(server.url, '/api/batches', {
+      method: 'OPTIONS',
+      headers: {
+        origin: app,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], app);
+    const unsigned = await send(server.url, '/api/batches', { headers: { origin: app } });
+    assert.equal(unsigned.status, 401);
+    assert.equal(unsigned.headers['access-control-allow-origin'], app);
+    assert.equal(unsigned.headers['referrer-policy'], 'no-referrer');
+    const signed = await send(server.url, '/api/batches', {
+      headers: { origin: app, authorization: `Bearer ${key}` },
+    });
+    assert.equal(signed.status, 200, signed.body);
+    assert.equal(signed.headers['access-control-allow-origin'], app);
+  });
+
+  it('checks the Host and the Origin before the credentials', async () => {
+    assertForbidden(await send(server.url, '/api/batches', { headers: { host: 'evil.example' } }), /Host/);
+    const upload = await multipart(txt(1), { processor: 'copy' });
+    const headers = { authorization: `Bearer ${key}`, 'content-type': upload.type };
+    assertForbidden(
+      await send(server.url, '/api/batches', {
+        method: 'POST',
+        headers: { ...headers, origin: EVIL },
+        body: upload.body,
+      }),
+      /another site's page/,
+    );
+    const own = await send(server.url, '/api/batches', {
+      method: 'POST',
+      headers: { ...headers, origin: server.url, 'sec-fetch-site': 'same-origin' },
+      body: upload.body,
+    });
+    assert.equal(own.status, 202, own.body);
   });
 });
