@@ -86,7 +86,7 @@ describe('uploads cut short', () => {
       await once(socket, 'connect');
       const boundary = 'cutshort';
       socket.write(
-        `POST /api/batches HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+        `POST /api/batches HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
           `Content-Length: 10000000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="processor"\r\n\r\ncopy\r\n` +
           `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.bin"\r\n\r\n`,
       );
