@@ -1,14 +1,18 @@
 /**
  * The page: a new batch at `/`, past batches at `/batches`, a batch's live queue and summary
  * at `/batches/<id>` (a link that can be shared or reloaded). Two routes do not need a router library: the History API will do.
+ * When the server wants a key (a 401), the sign-in takes the place of the view; a batch
+ * opened from its share link is shown read-only, with none of the other views' links.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { BatchPage } from './components/BatchPage.js';
 import { History } from './components/History.js';
 import { NewBatch } from './components/NewBatch.js';
+import { SignIn } from './components/SignIn.js';
+import { apiKey, BATCH_PATH, sharedToken, signInState, signOut } from './credentials.js';
 
 function batchIdOf(pathname: string): string | null {
-  return /^\/batches\/(b_[A-Za-z0-9]+)\/?$/.exec(pathname)?.[1] ?? null;
+  return BATCH_PATH.exec(pathname)?.[1] ?? null;
 }
 
 export function navigate(path: string): void {
@@ -33,6 +37,7 @@ export function PageLink({ to, children }: { to: string; children: ReactNode }) 
 
 export function App() {
   const [path, setPath] = useState(window.location.pathname);
+  const signIn = useSyncExternalStore(signInState.subscribe, signInState.get);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
   // After a move to another view, the focus goes to its content (as a page load would put
@@ -42,26 +47,44 @@ export function App() {
       first.current = false;
       return;
     }
-    main.current?.focus();
-  }, [path]);
+    // The sign-in puts the focus in its key field itself.
+    if (signIn === null) main.current?.focus();
+  }, [path, signIn]);
   useEffect(() => {
     const onPop = () => setPath(window.location.pathname);
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
   const batchId = batchIdOf(path);
+  const shared = batchId !== null && sharedToken(batchId) !== null;
+  const asking = signIn !== null && !shared;
   return (
     <>
       <header className="top">
         <nav aria-label="Main">
           <span className="brand">filemill</span>
-          <PageLink to="/">New batch</PageLink>
-          <PageLink to="/batches">Past batches</PageLink>
+          {shared ? (
+            <strong className="badge">Shared view — read only</strong>
+          ) : (
+            !asking && (
+              <>
+                <PageLink to="/">New batch</PageLink>
+                <PageLink to="/batches">Past batches</PageLink>
+              </>
+            )
+          )}
         </nav>
+        {!asking && apiKey() !== null && (
+          <button type="button" onClick={signOut}>
+            Sign out
+          </button>
+        )}
       </header>
       <main ref={main} tabIndex={-1}>
-        {batchId ? (
-          <BatchPage id={batchId} key={batchId} />
+        {asking ? (
+          <SignIn reason={signIn} />
+        ) : batchId ? (
+          <BatchPage id={batchId} key={batchId} readOnly={shared} />
         ) : path.replace(/\/$/, '') === '/batches' ? (
           <History />
         ) : (

@@ -1,7 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { adoptShareLink } from './credentials.js';
 import './styles.css';
+
+// Before anything is fetched: a share link's token leaves the address bar for this tab's storage.
+adoptShareLink(window.location, window.history);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

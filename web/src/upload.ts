@@ -1,8 +1,10 @@
 /**
  * Sends one batch as multipart/form-data with a byte progress bar. XMLHttpRequest, because
- * fetch reports no upload progress.
+ * fetch reports no upload progress. The batch's share token in the answer is kept for this
+ * tab's *Copy link*.
  */
 import { ApiError, type Accepted } from './api.js';
+import { credentialFor, rememberOwnToken, unauthorized } from './credentials.js';
 import type { Candidate } from './selection.js';
 
 export interface BatchFields {
@@ -26,12 +28,18 @@ export function uploadBatch(
 
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    const credential = credentialFor();
     xhr.open('POST', '/api/batches');
+    if (credential !== null) xhr.setRequestHeader('authorization', `Bearer ${credential}`);
     xhr.responseType = 'json';
     xhr.upload.onprogress = (event) => onProgress(event.loaded, event.total);
     xhr.onload = () => {
       const body = xhr.response as { error?: { code: string; message: string } } & Accepted;
-      if (xhr.status === 202) return resolve(body);
+      if (xhr.status === 202) {
+        rememberOwnToken(body.id, body.token);
+        return resolve(body);
+      }
+      if (xhr.status === 401) unauthorized(credential);
       reject(
         body?.error
           ? new ApiError(body.error.code, body.error.message, xhr.status)

@@ -1,14 +1,17 @@
 /**
  * One batch, live: counts, an overall bar with rate and ETA, one row per file (status,
  * progress, time, size change), sort and filter; cancel a file or all, retry the failed
- * ones, download the results when it ends. Follows the WebSocket and resumes by seq, so a
- * reload or a dropped connection picks up where it was.
+ * ones, download the results when it ends, copy its share link. Follows the WebSocket and
+ * resumes by seq, so a reload or a dropped connection picks up where it was. Opened from a
+ * share link (`readOnly`), it shows the same minus every control that changes the batch.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import { isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
+import { Download } from './Download.js';
+import { ShareLink } from './ShareLink.js';
 import { VirtualRows } from './VirtualRows.js';
 import {
   applyEvent,
@@ -31,7 +34,15 @@ const ICON: Record<string, string> = {
   cancelled: '⦸',
 };
 
-export function BatchPage({ id }: { id: string }) {
+/** An error as the page says it; a share link that stopped working says what to do. */
+function explain(e: unknown, readOnly: boolean): string {
+  if (readOnly && e instanceof ApiError && (e.code === 'NOT_FOUND' || e.code === 'FORBIDDEN')) {
+    return 'This share link no longer works: it was replaced, or the batch was deleted. Ask for a new link.';
+  }
+  return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+}
+
+export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
   const [state, setState] = useState<QueueState | null>(null);
   const [connection, setConnection] = useState<Connection>('connecting');
   const [error, setError] = useState<string | null>(null);
@@ -51,16 +62,27 @@ export function BatchPage({ id }: { id: string }) {
         stop = followBatch(id, {
           snapshot: (b) => setState((s) => (s ? { ...s, batch: b } : s)),
           event: (event) => setState((s) => (s ? applyEvent(s, event) : s)),
-          connection: setConnection,
+          connection: (next) => {
+            setConnection(next);
+            // A connection refused is not told apart from one cut: ask once per attempt, so a
+            // key revoked (401: the sign-in) or a share link replaced is said, not retried.
+            if (next !== 'reconnecting') return;
+            api.batch(id).catch((e: unknown) => {
+              if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
+                stop();
+                setError(explain(e, readOnly));
+              }
+            });
+          },
         });
       },
-      (e: unknown) => setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)),
+      (e: unknown) => setError(explain(e, readOnly)),
     );
     return () => {
       cancelled = true;
       stop();
     };
-  }, [id, follows]);
+  }, [id, follows, readOnly]);
 
   // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
   // batch ends so the table and the totals are exact.
@@ -76,7 +98,7 @@ export function BatchPage({ id }: { id: string }) {
       await action();
       if (reopen) setFollows((n) => n + 1);
     } catch (e) {
-      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
+      setError(explain(e, false));
     }
   }, []);
 
@@ -113,18 +135,21 @@ export function BatchPage({ id }: { id: string }) {
         </label>
       </div>
 
-      <div className="actions">
-        {!ended && (
-          <button type="button" onClick={() => act(() => api.cancel(batch.id))}>
-            Cancel all
-          </button>
-        )}
-        {ended && retryable > 0 && (
-          <button type="button" onClick={() => act(() => api.retry(batch.id), true)}>
-            Retry {retryable} failed or cancelled
-          </button>
-        )}
-      </div>
+      {!readOnly && (
+        <div className="actions">
+          {!ended && (
+            <button type="button" onClick={() => act(() => api.cancel(batch.id))}>
+              Cancel all
+            </button>
+          )}
+          {ended && retryable > 0 && (
+            <button type="button" onClick={() => act(() => api.retry(batch.id), true)}>
+              Retry {retryable} failed or cancelled
+            </button>
+          )}
+          <ShareLink id={batch.id} />
+        </div>
+      )}
       {error && <p role="alert">{error}</p>}
 
       {ended && (
@@ -206,16 +231,17 @@ export function BatchPage({ id }: { id: string }) {
                   ` → ${formatBytes(f.outputBytes)} (${formatChange(f.inputBytes, f.outputBytes)})`}
               </td>
               <td>
-                {(f.status === 'queued' || f.status === 'running' || f.status === 'retrying') && (
-                  <button
-                    type="button"
-                    aria-label={`Cancel ${f.name}`}
-                    onClick={() => act(() => api.cancel(batch.id, f.index))}
-                  >
-                    Cancel
-                  </button>
-                )}
-                {(f.status === 'failed' || f.status === 'cancelled') && (
+                {!readOnly &&
+                  (f.status === 'queued' || f.status === 'running' || f.status === 'retrying') && (
+                    <button
+                      type="button"
+                      aria-label={`Cancel ${f.name}`}
+                      onClick={() => act(() => api.cancel(batch.id, f.index))}
+                    >
+                      Cancel
+                    </button>
+                  )}
+                {!readOnly && (f.status === 'failed' || f.status === 'cancelled') && (
                   <button
                     type="button"
                     aria-label={`Retry ${f.name}`}
@@ -225,9 +251,13 @@ export function BatchPage({ id }: { id: string }) {
                   </button>
                 )}
                 {f.status === 'succeeded' && (
-                  <a href={api.outputUrl(batch.id, f.index)} aria-label={`Download the output of ${f.name}`}>
+                  <Download
+                    batchId={batch.id}
+                    path={api.outputUrl(batch.id, f.index)}
+                    label={`Output of ${f.name}`}
+                  >
                     Output
-                  </a>
+                  </Download>
                 )}
               </td>
             </tr>

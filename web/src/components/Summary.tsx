@@ -23,6 +23,7 @@ import { api, ApiError } from '../api.js';
 import type { Report } from '../../../src/core/report.js';
 import { docAnalysis, errorGroups, facts, findings, histogram } from '../summary.js';
 import { DocAnalysis } from './DocAnalysis.js';
+import { Download } from './Download.js';
 
 Chart.register(
   BarController,
@@ -205,23 +206,16 @@ export function Summary({ id, version }: { id: string; version: string }) {
 
       <p className="downloads">
         {summary.succeeded > 0 && (
-          <a className="button primary" href={api.resultsUrl(id)} download>
+          <Download batchId={id} path={api.resultsUrl(id)} className="button primary">
             Download results (ZIP)
-          </a>
+          </Download>
         )}
-        <a className="button" href={api.reportUrl(id, 'json')} download>
+        <Download batchId={id} path={api.reportUrl(id, 'json')} className="button">
           Report (JSON)
-        </a>
-        <a className="button" href={api.reportUrl(id, 'csv')} download>
+        </Download>
+        <Download batchId={id} path={api.reportUrl(id, 'csv')} className="button">
           Report (CSV)
-        </a>
-        <button
-          type="button"
-          onClick={() => void navigator.clipboard?.writeText(window.location.href)}
-          aria-label="Copy the link to this batch"
-        >
-          Copy link
-        </button>
+        </Download>
       </p>
     </section>
   );
