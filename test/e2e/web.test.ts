@@ -5,35 +5,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
 import { hostilePdf, plainPdf } from '../processors/pdf-fixtures.js';
 import { startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
 import { readZip } from '../integration/support/zip.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.FILEMILL_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-output');
-const found = existsSync(CHROMIUM);
-if (!found && process.env.CI)
-  throw new Error(`CI needs Chromium at ${CHROMIUM} (.ci/run installs it with apt)`);
-const skip = found
-  ? false
-  : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set FILEMILL_CHROMIUM)`;
-
-async function writeTree(root: string, files: Record<string, Buffer | string>): Promise<void> {
-  for (const [name, data] of Object.entries(files)) {
-    await mkdir(dirname(join(root, name)), { recursive: true });
-    await writeFile(join(root, name), data);
-  }
-}
+import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
 
 /** Presses Tab until `accessibleName` has the focus (at most 40 times), as a keyboard user would. */
 async function tabTo(page: Page, accessibleName: RegExp): Promise<void> {
@@ -62,28 +42,10 @@ describe('the web UI in Chromium', { skip }, () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    // The page under test is the one in web/ now, not an older build.
-    await promisify(execFile)(
-      process.execPath,
-      ['node_modules/vite/bin/vite.js', 'build', 'web', '--logLevel', 'warn'],
-      {
-        cwd: ROOT,
-      },
-    );
+    await buildPage();
     scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
-    await mkdir(SHOTS, { recursive: true });
     server = await startTestServer({ concurrency: 2, maxFilesPerBatch: 1000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
     // Listening from the start turns on Chromium's file-chooser interception now: enabled at
     // the moment of a key press, it can come too late and the chooser is lost.
