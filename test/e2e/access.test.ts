@@ -12,25 +12,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
-import type { ApiKeyStore } from '../../src/core/ports.js';
+import { createKey } from '../integration/support/keys.js';
 import { startTestServer, type TestServer } from '../integration/support/server.js';
 import { readZip } from '../integration/support/zip.js';
 import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
-
-async function createKey(store: ApiKeyStore, name: string): Promise<string> {
-  const secret = newApiKeySecret();
-  await store.createApiKey({
-    id: newApiKeyId(),
-    name,
-    admin: false,
-    hash: secret.hash,
-    prefix: secret.prefix,
-    createdAt: Date.now(),
-    limits: { maxConcurrentBatches: null, maxBytesPerDay: null },
-  });
-  return secret.key;
-}
 
 interface Watched {
   page: Page;

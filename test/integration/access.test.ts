@@ -7,17 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newApiKeyId, newApiKeySecret, type ApiKeyLimits } from '../../src/core/api-keys.js';
-import type { ApiKeyStore } from '../../src/core/ports.js';
+import { newApiKeySecret } from '../../src/core/api-keys.js';
 import { postgresProblem } from '../store/postgres-support.js';
 import { itNeedsService } from '../support/services.js';
 import { createDatabase, type TestDatabase } from './support/nodes.js';
+import { createKey } from './support/keys.js';
 import { readWs } from './support/ws.js';
 import { form, startTestServer, waitForBatch, type TestServer } from './support/server.js';
 
 /** A stand-in id of the right shape that no batch has. */
 const MISSING_ID = 'b_0000000000000000000000000';
-const NO_LIMITS = { maxConcurrentBatches: null, maxBytesPerDay: null };
 
 interface Operation {
   method: string;
@@ -38,25 +37,6 @@ async function documentedOperations(url: string, key: string): Promise<Operation
     }
   }
   return operations;
-}
-
-async function createKey(
-  store: ApiKeyStore,
-  name: string,
-  admin = false,
-  limits: ApiKeyLimits = NO_LIMITS,
-): Promise<string> {
-  const secret = newApiKeySecret();
-  await store.createApiKey({
-    id: newApiKeyId(),
-    name,
-    admin,
-    hash: secret.hash,
-    prefix: secret.prefix,
-    createdAt: Date.now(),
-    limits,
-  });
-  return secret.key;
 }
 
 interface Call {
@@ -134,7 +114,7 @@ function describeAccess(
       const store = server.filemill.store;
       alice = await createKey(store, 'alice');
       bob = await createKey(store, 'bob');
-      admin = await createKey(store, 'root', true);
+      admin = await createKey(store, 'root', { admin: true });
       revoked = await createKey(store, 'gone');
       await store.revokeApiKey('gone', Date.now());
       const submit = async (key: string) => {
@@ -261,9 +241,8 @@ function describeAccess(
         });
         return { status: response.status, body: (await response.json()) as any };
       };
-      const one = await createKey(store, 'one-at-a-time', false, {
-        maxConcurrentBatches: 1,
-        maxBytesPerDay: null,
+      const one = await createKey(store, 'one-at-a-time', {
+        limits: { maxConcurrentBatches: 1, maxBytesPerDay: null },
       });
       const slow = { processor: 'sleep', settings: '{"ms": 60000}' };
       assert.equal((await upload(one, 'a', slow)).status, 202);
@@ -271,9 +250,8 @@ function describeAccess(
       assert.equal(second.status, 429);
       assert.equal(second.body.error.code, 'QUOTA_EXCEEDED');
 
-      const small = await createKey(store, 'ten-bytes', false, {
-        maxConcurrentBatches: null,
-        maxBytesPerDay: 10,
+      const small = await createKey(store, 'ten-bytes', {
+        limits: { maxConcurrentBatches: null, maxBytesPerDay: 10 },
       });
       assert.equal((await upload(small, '123456', { processor: 'copy' })).status, 202);
       const over = await upload(small, '123456', { processor: 'copy' });
@@ -390,7 +368,7 @@ describe('/metrics', () => {
   it('needs an admin key or the metrics token once keys exist; another key is 403', async () => {
     const server = await startTestServer({ metricsToken: 'scrape-me-0123456789' });
     try {
-      const admin = await createKey(server.filemill.store, 'ops', true);
+      const admin = await createKey(server.filemill.store, 'ops', { admin: true });
       const user = await createKey(server.filemill.store, 'user');
       assert.equal(await scrape(server.url), 401);
       assert.equal(await scrape(server.url, 'scrape-me-0123456789'), 200);

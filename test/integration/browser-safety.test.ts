@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
+import { createKey } from './support/keys.js';
 import {
   form,
   getJson,
@@ -363,17 +363,7 @@ describe('browser safety once API keys exist', () => {
   let key: string;
   before(async () => {
     server = await startTestServer({ concurrency: 1, corsOrigins: app });
-    const secret = newApiKeySecret();
-    await server.filemill.store.createApiKey({
-      id: newApiKeyId(),
-      name: 'page',
-      admin: false,
-      hash: secret.hash,
-      prefix: secret.prefix,
-      createdAt: Date.now(),
-      limits: { maxConcurrentBatches: null, maxBytesPerDay: null },
-    });
-    key = secret.key;
+    key = await createKey(server.filemill.store, 'page');
   });
   after(() => server.close());
 

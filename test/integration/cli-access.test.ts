@@ -9,28 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
-import type { ApiKeyStore } from '../../src/core/ports.js';
+import { newApiKeySecret } from '../../src/core/api-keys.js';
+import { createKey } from './support/keys.js';
 import { filemill, type CliResult } from './support/cli.js';
 import { getJson, listTree, startTestServer, type TestServer } from './support/server.js';
 
 const NEEDS_KEY =
   'filemill: UNAUTHORIZED: the server needs an API key: pass --api-key or set FILEMILL_API_KEY\n';
 const KEY_REFUSED = 'filemill: UNAUTHORIZED: the API key was refused (wrong or revoked)\n';
-
-async function createKey(store: ApiKeyStore, name: string): Promise<string> {
-  const secret = newApiKeySecret();
-  await store.createApiKey({
-    id: newApiKeyId(),
-    name,
-    admin: false,
-    hash: secret.hash,
-    prefix: secret.prefix,
-    createdAt: Date.now(),
-    limits: { maxConcurrentBatches: null, maxBytesPerDay: null },
-  });
-  return secret.key;
-}
 
 function assertNotPrinted(results: CliResult[], secret: string): void {
   for (const r of results) {

@@ -6,22 +6,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { newApiKeyId, newApiKeySecret } from '../../src/core/api-keys.js';
+import { newApiKeySecret } from '../../src/core/api-keys.js';
+import { createKey } from './support/keys.js';
 import { form, startTestServer, type TestServer } from './support/server.js';
-
-async function createKey(server: TestServer, name: string): Promise<string> {
-  const secret = newApiKeySecret();
-  await server.filemill.store.createApiKey({
-    id: newApiKeyId(),
-    name,
-    admin: false,
-    hash: secret.hash,
-    prefix: secret.prefix,
-    createdAt: Date.now(),
-    limits: { maxConcurrentBatches: null, maxBytesPerDay: null },
-  });
-  return secret.key;
-}
 
 /** A GET from a chosen loopback address, as another client would send it. */
 function getFrom(url: string, localAddress: string, key?: string): Promise<number> {
@@ -46,8 +33,8 @@ describe('rate limits', () => {
 
   before(async () => {
     server = await startTestServer({ rateLimit: 10, submitRateLimit: 2, authFailureLimit: 5 });
-    alice = await createKey(server, 'alice');
-    bob = await createKey(server, 'bob');
+    alice = await createKey(server.filemill.store, 'alice');
+    bob = await createKey(server.filemill.store, 'bob');
   });
   after(() => server?.close());
 
@@ -67,7 +54,7 @@ describe('rate limits', () => {
   });
 
   it('counts uploads on a budget of their own, keeping nothing of a refused one', async () => {
-    const key = await createKey(server, 'uploader');
+    const key = await createKey(server.filemill.store, 'uploader');
     const upload = () =>
       fetch(`${server.url}/api/batches`, {
         method: 'POST',
@@ -86,7 +73,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 7; i++) statuses.push(await getFrom(url, '127.0.0.3', wrong));
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
     assert.equal(await getFrom(url, '127.0.0.4', wrong), 401);
-    const good = await createKey(server, 'good');
+    const good = await createKey(server.filemill.store, 'good');
     assert.equal(await getFrom(url, '127.0.0.3', good), 200);
   });
 });
