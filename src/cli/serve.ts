@@ -85,11 +85,7 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
           metrics: filemill.metrics,
         })
       : null;
-  process.stderr.write(
-    api
-      ? `filemill ${filemill.url} — data in ${config.dataDir}\n`
-      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}${listener ? `, health and metrics on ${listener.url}` : ''}\n`,
-  );
+  // Before the line that says it listens: whoever waits for that line may signal at once.
   const stop = (): void => {
     process.stderr.write('filemill: stopping…\n');
     Promise.all([listener?.close(), filemill.close()]).then(
@@ -99,4 +95,9 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stderr.write(
+    api
+      ? `filemill ${filemill.url} — data in ${config.dataDir}\n`
+      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}${listener ? `, health and metrics on ${listener.url}` : ''}\n`,
+  );
 }
