@@ -7,6 +7,8 @@
  * 2. overhead: per-file orchestration cost, from 200 tiny images (wall × workers / files,
  *    less the conversion itself), and from the images run above.
  * 3. events: how soon a connected SSE client hears that a file finished (p50/p99).
+ * 3b. auth: what the access check costs a request — the same read with no key configured, with
+ *    an API key and with a share token: round trip and the server's own CPU per request.
  * 4. upload: the server's peak RSS while it receives a 1 GiB batch (100 files of 10 MiB),
  *    streamed by the client so neither side holds it in memory.
  * 5. cli: `filemill submit <folder> --preset web --out <dir>` with no server, as a person
@@ -42,36 +44,30 @@ import { resolveSettings } from '../src/processors/settings.js';
 import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { startCluster } from './nodes.js';
-import { startServer, waitFinal } from './server-process.js';
+import { startServer, waitFinal, type ServerProcess } from './server-process.js';
 import { streamBatch } from './stream-upload.js';
 
 const cores = availableParallelism();
 
-async function withServer<T>(
+function withServer<T>(
   env: Record<string, string>,
   fn: (url: string, rss: () => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-'));
-  const server = await startServer(dir, env);
-  try {
-    return await fn(server.url, server.rss);
-  } finally {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  return withProcess(env, (server) => fn(server.url, server.rss));
 }
 
 async function submit(
   url: string,
   files: Array<{ name: string; data: Buffer }>,
   fields: Record<string, string>,
+  headers: Record<string, string> = {},
 ) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   for (const f of files) form.append('files', new Blob([f.data]), f.name);
-  const response = await fetch(`${url}/api/batches`, { method: 'POST', body: form });
+  const response = await fetch(`${url}/api/batches`, { method: 'POST', body: form, headers });
   if (response.status !== 202) throw new Error(`submit: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { id: string };
+  return (await response.json()) as { id: string; token: string };
 }
 
 /** The same work as preset `web`, by sharp directly, `cores` conversions at a time. */
@@ -242,6 +238,94 @@ async function uploadBench() {
       target: { rssGrowthMiB: 100 },
     };
   });
+}
+
+/**
+ * What access control costs a request: the same read (`GET /api/batches/:id`) on a server with
+ * no key (open on loopback, no check), with an API key, and with the batch's share token — the
+ * round trip and the server's own CPU per request, medians of three rounds of 2,000.
+ */
+async function authBench() {
+  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#a63' } })
+    .png()
+    .toBuffer();
+  const files = Array.from({ length: 4 }, (_, i) => ({ name: `a/${i}.png`, data: tiny }));
+  const reads = async (server: ServerProcess, headers: Record<string, string>) => {
+    const { id, token } = await submit(server.url, files, { processor: 'image', preset: 'web' }, headers);
+    const as = (caller: Record<string, string>) =>
+      medianCosts(3, 2000, server, () => fetch(`${server.url}/api/batches/${id}`, { headers: caller }));
+    return { withHeaders: await as(headers), withToken: await as({ authorization: `Bearer ${token}` }) };
+  };
+  // The limiter still counts every request; its ceiling is raised so that the rounds fit.
+  const env = { FILEMILL_RATE_LIMIT: '1000000' };
+  const open = await withProcess(env, async (server) => (await reads(server, {})).withHeaders);
+  let key = '';
+  const keyed = await withProcess(
+    env,
+    async (server) => {
+      const headers = { authorization: `Bearer ${key}` };
+      const { withHeaders, withToken } = await reads(server, headers);
+      return { key: withHeaders, token: withToken };
+    },
+    async (dataDir) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        fileURLToPath(new URL('../bin/filemill.js', import.meta.url)),
+        ...['keys', 'create', '--name', 'bench', '--data-dir', dataDir],
+      ]);
+      key = /fm_\S+/.exec(stdout)![0];
+    },
+  );
+  return {
+    requestsPerRound: 2000,
+    open,
+    key: keyed.key,
+    token: keyed.token,
+    keyAddsMs: round(keyed.key.roundTripMs - open.roundTripMs),
+    keyAddsServerCpuMs: round(keyed.key.serverCpuMs - open.serverCpuMs),
+  };
+}
+
+/** A server process on a fresh data folder that `prepare` may fill first; removed afterwards. */
+async function withProcess<T>(
+  env: Record<string, string>,
+  fn: (server: ServerProcess) => Promise<T>,
+  prepare: (dataDir: string) => Promise<void> = async () => {},
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-'));
+  await prepare(dir);
+  const server = await startServer(dir, env);
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `request` sent `count` times one after another, `rounds` times: per request, the medians. */
+async function medianCosts(
+  rounds: number,
+  count: number,
+  server: ServerProcess,
+  request: () => Promise<Response>,
+): Promise<{ roundTripMs: number; serverCpuMs: number }> {
+  const send = async () => {
+    const response = await request();
+    if (response.status !== 200) throw new Error(`auth bench: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  for (let i = 0; i < 1000; i++) await send(); // warm-up: JIT, connection, caches
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const cpuBefore = await server.cpuMs();
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await send();
+    wall.push((performance.now() - started) / count);
+    cpu.push(((await server.cpuMs()) - cpuBefore) / count);
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { roundTripMs: round(median(wall)), serverCpuMs: round(median(cpu)) };
 }
 
 /** The image processor's own `run`, in this process, file to file, one at a time: the work itself. */
@@ -639,6 +723,7 @@ const results: Record<string, unknown> = { node: process.version, cores };
 if (!only || only === 'images') results.images = await imagesBench();
 if (!only || only === 'overhead') results.overhead = await overheadBench();
 if (!only || only === 'events') results.events = await eventsBench();
+if (!only || only === 'auth') results.auth = await authBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
 if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');

@@ -13,6 +13,8 @@ export interface ServerProcess {
   url: string;
   /** Resident memory of the server process itself (not its workers), in bytes. */
   rss(): Promise<number>;
+  /** CPU time (user + system) the server process itself (not its workers) has used, in ms. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -56,8 +58,17 @@ export async function startServer(dataDir: string, env: Record<string, string> =
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
+    cpuMs: () => processCpuMs(child.pid!),
     stop: () => stopProcess(child),
   };
+}
+
+/** utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
+async function processCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function waitFinal(url: string, id: string): Promise<Record<string, any>> {

@@ -112,7 +112,16 @@ describe('browser safety with no keys, on loopback', () => {
       assert.equal(answer.headers['x-content-type-options'], 'nosniff', path);
       assert.equal(answer.headers['x-frame-options'], 'DENY', path);
       assert.equal(answer.headers['strict-transport-security'], undefined, path);
+      assert.equal(answer.headers['cross-origin-opener-policy'], 'same-origin', path);
     }
+  });
+
+  it('leaves out Cross-Origin-Opener-Policy where browsers ignore it (plain HTTP at a network address)', async () => {
+    const atAddress = await send(own, '/', { headers: { host: '192.0.2.7:8080' } });
+    assert.equal(atAddress.status, 200);
+    assert.equal(atAddress.headers['cross-origin-opener-policy'], undefined);
+    const atLocalhost = await send(own, '/', { headers: { host: 'app.localhost:8080' } });
+    assert.equal(atLocalhost.headers['cross-origin-opener-policy'], 'same-origin');
   });
 
   it('serves a page with no inline script, style or handler, which the CSP would block', async () => {

@@ -9,7 +9,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
-import { cannotBeRebound, hostHeaderName } from '../host-names.js';
+import { cannotBeRebound, hostHeaderName, isLoopbackHost } from '../host-names.js';
 
 export interface BrowserSafetyOptions {
   /** The address the server binds to (`FILEMILL_HOST`): a name there is one it answers to. */
@@ -49,6 +49,16 @@ export async function registerBrowserSafety(app: FastifyInstance, opts: BrowserS
     // HSTS is for whoever terminates TLS (a reverse proxy) to decide: sent from here, it would
     // bind every subdomain of the name to HTTPS for a year.
     strictTransportSecurity: false,
+    // Sent below, only where a browser honours it.
+    crossOriginOpenerPolicy: false,
+  });
+  // Chromium ignores Cross-Origin-Opener-Policy from an origin it does not trust (plain HTTP at
+  // a network address) and logs an error in the page's console for every load: send it over
+  // HTTPS and to loopback names, where it takes effect.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol === 'https' || isTrustworthyHost(request.headers.host)) {
+      reply.header('cross-origin-opener-policy', 'same-origin');
+    }
   });
   if (opts.corsOrigins.length > 0) {
     const onApi = {
@@ -70,6 +80,12 @@ export async function registerBrowserSafety(app: FastifyInstance, opts: BrowserS
     const upgrade = /\bwebsocket\b/i.test(request.headers.upgrade ?? '');
     if (upgrade || STATE_CHANGING.has(request.method)) fromOwnPage(request, corsOrigins, upgrade);
   });
+}
+
+/** Whether browsers treat plain HTTP to this `Host` as a secure context (loopback names). */
+function isTrustworthyHost(header: string | undefined): boolean {
+  const name = header === undefined ? null : hostHeaderName(header);
+  return name !== null && (isLoopbackHost(name) || name.endsWith('.localhost'));
 }
 
 /**
