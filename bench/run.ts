@@ -27,6 +27,8 @@
  * 9. scale (only when asked: `npm run bench scale`; needs PostgreSQL and Redis): 40 photos on
  *    1 and 2 worker nodes behind an API node, beside what two plain processes gain over one
  *    here (medians of three), and what the BullMQ path adds per file.
+ * 10. sandbox (only when asked: `npm run bench sandbox`): 1 and 2 with FILEMILL_SANDBOX
+ *    permission and bwrap, and what replacing a worker between two owners costs.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -43,6 +45,7 @@ import { createRegistry } from '../src/processors/registry.js';
 import { resolveSettings } from '../src/processors/settings.js';
 import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
+import { ProcessPool } from '../src/worker/process-pool.js';
 import { startCluster } from './nodes.js';
 import { startServer, waitFinal, type ServerProcess } from './server-process.js';
 import { streamBatch } from './stream-upload.js';
@@ -91,14 +94,14 @@ async function directWeb(images: Buffer[]): Promise<number> {
   return performance.now() - started;
 }
 
-async function imagesBench() {
+async function imagesBench(env: Record<string, string> = {}) {
   const images = await Promise.all(
     Array.from({ length: 48 }, (_, i) => photoJpeg(1200 + ((i * 17) % 800), 900 + ((i * 13) % 600), i + 1)),
   );
   const inputBytes = images.reduce((a, b) => a + b.length, 0);
   await directWeb(images.slice(0, cores)); // warm-up: libvips loads its modules once
   const directMs = await directWeb(images);
-  const { endToEndMs, acceptedMs, workerMs } = await withServer({}, async (url) => {
+  const { endToEndMs, acceptedMs, workerMs } = await withServer(env, async (url) => {
     // A warm-up batch with a file per worker, so process start-up is not counted against the steady state.
     const warmUp = images.slice(0, cores).map((data, i) => ({ name: `w${i}.jpg`, data }));
     await waitFinal(url, (await submit(url, warmUp, { processor: 'image', preset: 'web' })).id);
@@ -138,13 +141,13 @@ async function imagesBench() {
  * Orchestration cost per file on the production build: 200 tiny images (the processor's own
  * work is a fraction of a millisecond, measured directly and subtracted), through preset `web`.
  */
-async function overheadBench() {
+async function overheadBench(env: Record<string, string> = {}) {
   const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3a6' } })
     .png()
     .toBuffer();
   const files = Array.from({ length: 200 }, (_, i) => ({ name: `t/${i}.png`, data: tiny }));
   const directPerFileMs = await processorAlone(tiny, files.length);
-  return withServer({ FILEMILL_MAX_FILES: '1000' }, async (url) => {
+  return withServer({ FILEMILL_MAX_FILES: '1000', ...env }, async (url) => {
     await waitFinal(url, (await submit(url, files.slice(0, 4), { processor: 'image', preset: 'web' })).id);
     const started = performance.now();
     const { id } = await submit(url, files, { processor: 'image', preset: 'web' });
@@ -326,6 +329,86 @@ async function medianCosts(
   }
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return { roundTripMs: round(median(wall)), serverCpuMs: round(median(cpu)) };
+}
+
+/**
+ * What bubblewrap costs: the images and overhead benches with `FILEMILL_SANDBOX=permission`
+ * and `bwrap`, one after the other, twice each alternately (the better of two kept: the
+ * machine is shared), and the cost of replacing a worker between two owners — tiny images on
+ * a one-worker pool, all of one owner against owners alternating, per file.
+ */
+async function sandboxBench() {
+  const levels = ['permission', 'bwrap'] as const;
+  const images: Record<string, number[]> = { permission: [], bwrap: [] };
+  const overhead: Record<string, number[]> = { permission: [], bwrap: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const level of levels) {
+      images[level]!.push((await imagesBench({ FILEMILL_SANDBOX: level })).ratio);
+      overhead[level]!.push((await overheadBench({ FILEMILL_SANDBOX: level })).perFileMs);
+    }
+  }
+  const best = (values: number[]) => Math.min(...values);
+  const replacement = await replacementCost();
+  return {
+    imagesRatio: { permission: best(images.permission!), bwrap: best(images.bwrap!) },
+    imagesRatioRuns: images,
+    overheadPerFileMs: { permission: best(overhead.permission!), bwrap: best(overhead.bwrap!) },
+    overheadRuns: overhead,
+    bwrapAgainstPermission: round(best(images.bwrap!) / best(images.permission!)),
+    ...replacement,
+    target: { bwrapAgainstPermission: 1.03 },
+  };
+}
+
+/** Per file, one owner against alternating owners, on a one-worker bwrap pool. */
+async function replacementCost(): Promise<{
+  oneOwnerPerFileMs: number;
+  ownerChangePerFileMs: number;
+  replacementMs: number;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-replace-'));
+  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#63a' } })
+    .png()
+    .toBuffer();
+  const input = join(dir, 'in.png');
+  await writeFile(input, tiny);
+  const pool = new ProcessPool({ size: 1, bwrap: { workspaceRoot: join(dir, 'sandbox') } });
+  let n = 0;
+  const { settings } = resolveSettings(imageProcessor, 'web', {});
+  const runAs = async (tenant: string) => {
+    const result = await pool.run(
+      {
+        processor: 'image',
+        input: {
+          inputPath: input,
+          outputPath: join(dir, `out-${n++}`),
+          contentType: 'image/png',
+          name: 't.png',
+        },
+        settings,
+      },
+      { tenant },
+    );
+    if (!result.ok) throw new Error(`replacement bench: ${JSON.stringify(result.error)}`);
+  };
+  const perFile = async (count: number, tenantOf: (i: number) => string) => {
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await runAs(tenantOf(i));
+    return (performance.now() - started) / count;
+  };
+  try {
+    await perFile(5, () => 'a'); // warm-up
+    const oneOwner = await perFile(40, () => 'a');
+    const alternating = await perFile(20, (i) => (i % 2 === 0 ? 'b' : 'a'));
+    return {
+      oneOwnerPerFileMs: round(oneOwner),
+      ownerChangePerFileMs: round(alternating),
+      replacementMs: round(alternating - oneOwner),
+    };
+  } finally {
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The image processor's own `run`, in this process, file to file, one at a time: the work itself. */
@@ -728,6 +811,7 @@ if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
 if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');
 if (only === 'scale') results.scale = await scaleBench();
+if (only === 'sandbox') results.sandbox = await sandboxBench();
 if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', 'full');
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

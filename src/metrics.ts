@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SpaceWatch } from './core/ports.js';
+import { SANDBOX_LEVELS, type SandboxLevel } from './worker/types.js';
 
 export interface Metrics {
   registry: Registry;
@@ -58,4 +59,18 @@ export function watchSpace(metrics: Metrics, space: SpaceWatch): void {
       if (reading) this.set(reading.freeBytes);
     },
   });
+}
+
+/**
+ * Adds `filemill_sandbox_level{level}`: 1 for the level the workers run under, 0 for the
+ * others, so an alert can fire when a node runs without bubblewrap.
+ */
+export function recordSandbox(metrics: Metrics, level: SandboxLevel): void {
+  const gauge = new Gauge({
+    name: 'filemill_sandbox_level',
+    help: "The workers' sandbox: bwrap (bubblewrap), permission (Node's permission model only) or none; 1 for the one in use.",
+    labelNames: ['level'],
+    registers: [metrics.registry],
+  });
+  for (const each of SANDBOX_LEVELS) gauge.set({ level: each }, each === level ? 1 : 0);
 }

@@ -4,7 +4,7 @@
  * knows how to stop all of it. `filemill serve`, the tests and the bench all start here.
  */
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
@@ -25,10 +25,11 @@ import { LocalBlobStorage } from './storage/local/local-blob-storage.js';
 import { StatfsSpaceWatch } from './storage/local/statfs-space-watch.js';
 import { openMetadataStore } from './store/index.js';
 import { ProcessPool } from './worker/process-pool.js';
+import { chooseSandbox } from './worker/sandbox-level.js';
 import { VERSION } from './version.js';
 import { COMMANDS_ENV, commandsToEnv } from './processors/commands/config.js';
 import { registryWithCommands } from './processors/registry.js';
-import { createMetrics, watchSpace, type Metrics } from './metrics.js';
+import { createMetrics, recordSandbox, watchSpace, type Metrics } from './metrics.js';
 
 /** The folder holding package.json (and node_modules), whether running from src/ or dist/. */
 export const PROJECT_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -102,6 +103,12 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
   await storage.init();
 
+  // Beside the blobs, so that a file is linked into a worker's workspace, not copied.
+  const workspaceRoot = join(config.dataDir, 'sandbox');
+  const sandbox = await chooseSandbox(config.sandbox, workspaceRoot).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
   const pool = new ProcessPool({
     size: Math.max(1, config.concurrency),
     timeoutMs: config.fileTimeoutMs,
@@ -110,12 +117,14 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     limits: { maxInputPixels: config.maxInputPixels, maxOutputBytes: config.maxOutputBytes },
     allowRead: [PROJECT_ROOT, config.dataDir],
     allowWrite: [join(config.dataDir, 'blobs')],
-    permissionModel: config.sandbox === 'permission',
+    permissionModel: sandbox.level !== 'none',
+    bwrap: sandbox.level === 'bwrap' ? { workspaceRoot, ...commandsInSandbox(config) } : null,
     ...commandsInWorkers(config),
   });
 
   const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
+  recordSandbox(metrics, pool.sandbox.level);
   let app: FastifyInstance | null = null;
   // While Redis or the database is away every connection reports every reconnect: the log
   // gets the first report of each address, then one every 30 s.
@@ -188,6 +197,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     processors,
     onError: logError,
     metricsToken: config.metricsToken,
+    sandbox: { level: pool.sandbox.level, networkProcessors: commandsInSandbox(config).networkProcessors },
   });
   app = await createApp({
     service,
@@ -229,6 +239,9 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
+  if (sandbox.fallbackReason !== null) {
+    app.log.warn(`sandbox: bubblewrap is not used (${sandbox.fallbackReason})`);
+  }
   if (openToAll) {
     app.log.warn(
       `FILEMILL_AUTH=none and no API key: anyone who can reach this server (listening on ${config.host}) has full access to every batch (create a key with \`filemill keys create --name NAME\`)`,
@@ -309,6 +322,16 @@ async function checkBind(config: Config, keys: ApiKeyStore, listens: boolean): P
  * children may not read the file, and must run exactly what was checked), a PATH for the
  * commands' own helpers, and the right to start processes. Without commands, none of it.
  */
+/** What operator commands need of the sandbox: their binaries' folders, and the network if they ask. */
+function commandsInSandbox(config: Config): { readOnly: string[]; networkProcessors: string[] } {
+  return {
+    readOnly: config.commands
+      .map((command) => dirname(command.binary))
+      .filter((dir) => !dir.startsWith('/usr/')),
+    networkProcessors: config.commands.filter((command) => command.network === true).map((c) => c.name),
+  };
+}
+
 function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?: Record<string, string> } {
   if (config.commands.length === 0) return {};
   return {

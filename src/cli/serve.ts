@@ -97,7 +97,7 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
   process.once('SIGTERM', stop);
   process.stderr.write(
     api
-      ? `filemill ${filemill.url} — data in ${config.dataDir}\n`
-      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}${listener ? `, health and metrics on ${listener.url}` : ''}\n`,
+      ? `filemill ${filemill.url} — data in ${config.dataDir}, sandbox ${filemill.pool.sandbox.level}\n`
+      : `filemill worker ${config.nodeId} — ${config.concurrency} worker process(es), queue ${config.queue}, data in ${config.dataDir}, sandbox ${filemill.pool.sandbox.level}${listener ? `, health and metrics on ${listener.url}` : ''}\n`,
   );
 }

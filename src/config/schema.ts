@@ -100,9 +100,10 @@ export const ConfigSchema = Type.Object(
       default: 500,
       description: 'Files before a worker is recycled.',
     }),
-    sandbox: Type.Enum(['permission', 'none'], {
-      default: 'permission',
-      description: "Node's permission model for workers, or none.",
+    sandbox: Type.Enum(['auto', 'bwrap', 'permission', 'none'], {
+      default: 'auto',
+      description:
+        "Workers' sandbox: bwrap (bubblewrap and Node's permission model), permission (Node's only), none; auto: bwrap when it works here.",
     }),
     retentionDays: Type.Number({ minimum: 0, default: 7, description: 'Days finished batches are kept.' }),
     sweepIntervalMs: Type.Integer({

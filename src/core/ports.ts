@@ -44,6 +44,8 @@ export interface LeasedFile {
   settings: Record<string, unknown>;
   /** The lease holder; every later write about this run must present it. */
   leaseOwner: string;
+  /** The key id that owns the file's batch; null for the anonymous owner (no keys). */
+  batchOwner: string | null;
 }
 
 /**

@@ -9,7 +9,9 @@
  *
  * For tests only: when `FILEMILL_TEST_PROCESSORS` names a module (absolute path) exporting
  * `processors: ProcessorDescriptor[]`, those are added too — in the parent and, because the
- * pool passes that variable on, in every child. Never set it in production.
+ * pool passes that variable on, in every child. Never set it in production. With it,
+ * `FILEMILL_TEST_STATE_DIR` may name a folder those processors remember things in across
+ * runs; the sandbox binds it writable (a sandboxed worker keeps nothing else between files).
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';

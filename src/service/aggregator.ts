@@ -88,12 +88,17 @@ export class Aggregator {
     const outputPath = await storage.prepareWrite(aggregateOutputKey(batch.id));
     await writeFile(inputPath, aggregateManifest(files));
     try {
-      const result = await pool.run({
-        processor: batch.processor,
-        entry: 'aggregate',
-        input: { inputPath, outputPath, contentType: 'application/json', name: 'the batch' },
-        settings: batch.settings,
-      });
+      // Run for the batch's owner, like its files: never in a worker another tenant's files used.
+      const owner = (await this.opts.store.getBatchAccess(batch.id))?.owner ?? '';
+      const result = await pool.run(
+        {
+          processor: batch.processor,
+          entry: 'aggregate',
+          input: { inputPath, outputPath, contentType: 'application/json', name: 'the batch' },
+          settings: batch.settings,
+        },
+        { tenant: owner },
+      );
       if (!result.ok) {
         throw new Error(
           `The ${batch.processor} aggregate failed: ${result.error.code} ${result.error.message}`,

@@ -27,6 +27,7 @@ import type {
 import { listedOwner, ownerOf, tokenForbidden, type Principal } from '../core/principal.js';
 import { buildReport, reportCsv, type Report } from '../core/report.js';
 import { createRegistry, type ProcessorRegistry } from '../processors/registry.js';
+import type { SandboxLevel } from '../worker/types.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import { resolveSettings } from '../processors/settings.js';
 import { sniffContentType } from '../processors/sniff.js';
@@ -63,10 +64,26 @@ export interface BatchServiceOptions {
   onError?: (error: unknown) => void;
   /** A bearer secret for `/metrics` besides an admin key; '' or absent for none. */
   metricsToken?: string;
+  /** What confines the workers, as `/readyz` and `/api/processors` say. @defaultValue level `none` */
+  sandbox?: SandboxStatus;
+}
+
+/** The workers' sandbox: its level, and the processors whose workers keep the network. */
+export interface SandboxStatus {
+  level: SandboxLevel;
+  networkProcessors: readonly string[];
+}
+
+/** How one processor's files run, for `GET /api/processors`. */
+export interface ProcessorSandbox {
+  level: SandboxLevel;
+  /** Whether its workers can reach the network. */
+  network: boolean;
 }
 
 /** What `/readyz` reports: each dependency, and the free space when it is watched. */
 export interface Readiness {
+  sandbox: SandboxLevel;
   store: 'ok' | 'down';
   storage: 'ok' | 'down';
   space: { full: boolean; freeBytes: number } | null;
@@ -91,6 +108,8 @@ export class BatchService {
   private readonly metrics: Metrics | undefined;
   private readonly aggregator: BatchServiceOptions['aggregator'];
   private readonly registry: ProcessorRegistry;
+  /** What confines the workers. */
+  readonly sandbox: SandboxStatus;
   private readonly space: SpaceWatch | undefined;
   readonly now: () => number;
 
@@ -105,6 +124,7 @@ export class BatchService {
     this.aggregator = opts.aggregator;
     this.now = opts.now ?? Date.now;
     this.registry = opts.processors ?? createRegistry();
+    this.sandbox = opts.sandbox ?? { level: 'none', networkProcessors: [] };
     this.space = opts.space;
     this.access = new Access({
       store: opts.store,
@@ -127,6 +147,13 @@ export class BatchService {
 
   processors(): ProcessorDescriptor[] {
     return this.registry.list();
+  }
+
+  /** How `processor`'s files are confined: the sandbox level, and whether they have the network. */
+  processorSandbox(processor: string): ProcessorSandbox {
+    const { level, networkProcessors } = this.sandbox;
+    // Outside bubblewrap no worker is cut off from the network.
+    return { level, network: level !== 'bwrap' || networkProcessors.includes(processor) };
   }
 
   /**
@@ -338,7 +365,12 @@ export class BatchService {
     const checks = await Promise.allSettled([this.store.ping(), this.storage.ping()]);
     const [store = 'down', storage = 'down'] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : 'down'));
     const space = (await this.space?.check().catch(() => null)) ?? null;
-    return { store, storage, space: space && { full: space.full, freeBytes: space.freeBytes } };
+    return {
+      sandbox: this.sandbox.level,
+      store,
+      storage,
+      space: space && { full: space.full, freeBytes: space.freeBytes },
+    };
   }
 
   private async batch(id: string): Promise<Batch> {

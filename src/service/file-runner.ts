@@ -72,7 +72,7 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
     }
     return pool.run(
       { processor: leased.processor, input, settings: leased.settings },
-      { signal, onProgress },
+      { signal, onProgress, tenant: leased.batchOwner ?? '' },
     );
   }
 

@@ -109,6 +109,7 @@ export async function leaseFile(
     processor: batch.processor,
     settings: JSON.parse(batch.settings) as Record<string, unknown>,
     leaseOwner: owner,
+    batchOwner: batch.owner,
   };
 }
 
@@ -126,19 +127,24 @@ export async function heldLease(
     .selectFrom('batch_files')
     .innerJoin('batches', 'batches.id', 'batch_files.batch_id')
     .selectAll('batch_files')
-    .select(['batches.processor as batch_processor', 'batches.settings as batch_settings'])
+    .select([
+      'batches.processor as batch_processor',
+      'batches.settings as batch_settings',
+      'batches.owner as batch_owner',
+    ])
     .where('batch_files.batch_id', '=', batchId)
     .where('batch_files.idx', '=', index)
     .where('batch_files.status', '=', 'running')
     .where('batch_files.lease_owner', '=', owner)
     .executeTakeFirst();
   if (row === undefined) return null;
-  const { batch_processor: processor, batch_settings: settings, ...file } = row;
+  const { batch_processor: processor, batch_settings: settings, batch_owner: batchOwner, ...file } = row;
   return {
     file: toFile(file),
     processor,
     settings: JSON.parse(settings) as Record<string, unknown>,
     leaseOwner: owner,
+    batchOwner,
   };
 }
 

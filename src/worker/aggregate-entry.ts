@@ -18,7 +18,8 @@ export function aggregateManifest(files: readonly AggregateFile[]): string {
   return JSON.stringify(manifest);
 }
 
-function parseManifest(text: string): AggregateFile[] {
+/** The files of a manifest's text. @throws Error when it has no file list. */
+export function parseManifest(text: string): AggregateFile[] {
   const value = JSON.parse(text) as Partial<Manifest>;
   if (!Array.isArray(value.files)) throw new Error('The aggregate manifest has no file list.');
   return value.files;

@@ -92,7 +92,14 @@ export function buildExecArgv(input: LaunchInput): string[] {
 }
 
 /** Variables passed on from the parent's environment; everything else is withheld. */
-const PASSED_ENV = ['NODE_ENV', 'TZ', 'LANG', 'LC_ALL', 'FILEMILL_TEST_PROCESSORS'] as const;
+const PASSED_ENV = [
+  'NODE_ENV',
+  'TZ',
+  'LANG',
+  'LC_ALL',
+  'FILEMILL_TEST_PROCESSORS',
+  'FILEMILL_TEST_STATE_DIR',
+] as const;
 
 /** The child's environment: a short allow-list of the parent's, `extra`, and hardening. */
 export function buildEnv(

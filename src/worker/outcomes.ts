@@ -3,6 +3,7 @@
  * a client-safe message and whether a retry may help. The pool's own kills (time, memory,
  * cancel) are decided where they happen; this covers everything else.
  */
+import { constants } from 'node:os';
 import { isErrorCode, type FileError } from '../core/errors.js';
 import { saysNoSpace } from '../core/no-space.js';
 import { sanitiseMessage, type SanitiseContext } from './sanitise-message.js';
@@ -26,6 +27,8 @@ export interface Failure {
   error: FileError;
   transient: boolean;
 }
+
+const SIGXFSZ = constants.signals.SIGXFSZ;
 
 /** What V8 or the allocator prints when memory runs out (the child then aborts). */
 const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Fatal process out of memory|allocation failed/i;
@@ -68,6 +71,17 @@ export function crashFailure(
       transient: false,
     };
   }
+  // RLIMIT_FSIZE (the sandbox's output limit) ends a writer by SIGXFSZ; bubblewrap passes a
+  // signal on as 128 + its number.
+  if (signal === 'SIGXFSZ' || exitCode === 128 + SIGXFSZ) {
+    return {
+      error: {
+        code: 'OUTPUT_TOO_LARGE',
+        message: 'The processor wrote a file larger than the output limit.',
+      },
+      transient: false,
+    };
+  }
   const how = signal ? `signal ${signal}` : `exit code ${exitCode ?? 'unknown'}`;
   return {
     error: { code: 'WORKER_CRASHED', message: `The worker process died while processing the file (${how}).` },
@@ -105,6 +119,15 @@ export const memoryFailure = (memoryMb: number): Failure => ({
 export const cancelledFailure = (): Failure => ({
   error: { code: 'CANCELLED', message: 'The file was cancelled.' },
   transient: false,
+});
+
+/** The file could not be linked into a sandboxed worker's workspace (the server log says why). */
+export const handOverFailure = (): Failure => ({
+  error: {
+    code: 'WORKER_CRASHED',
+    message: 'The file could not be handed to its sandboxed worker; the server log has the details.',
+  },
+  transient: true,
 });
 
 export const shutdownFailure = (): Failure => ({

@@ -3,7 +3,7 @@
  * limits are enforced from outside because the child may be stuck in native code; elsewhere
  * (no `/proc`) both readers return null and the pool says the RSS limit is not enforced.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Whether `/proc` can be read on this machine. */
@@ -63,18 +63,79 @@ export function parseLineage(stat: string): { ppid: number; pgrp: number } | nul
   return Number.isInteger(ppid) && Number.isInteger(pgrp) ? { ppid, pgrp } : null;
 }
 
-/**
- * Whether `pgid` leads a process group and is a child of `parent`: what the pool checks
- * before it agrees to kill a group a worker names (a compromised worker could name any).
- */
-export async function isChildGroupLeader(pgid: number, parent: number): Promise<boolean> {
-  if (!procAvailable) return false;
+async function readOrNull(path: string): Promise<string | null> {
   try {
-    const lineage = parseLineage(await readFile(`/proc/${pgid}/stat`, 'utf8'));
-    return lineage !== null && lineage.ppid === parent && lineage.pgrp === pgid;
+    return await readFile(path, 'utf8');
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** The direct children of `parent`, from every one of its threads' `children` files. */
+async function childrenOf(parent: number): Promise<number[]> {
+  const tids = await readdir(`/proc/${parent}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(tids.map((tid) => readOrNull(`/proc/${parent}/task/${tid}/children`)));
+  return lists
+    .flatMap((list) => (list ?? '').split(' ').map(Number))
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
+}
+
+async function lineageOf(pid: number): Promise<{ ppid: number; pgrp: number } | null> {
+  const stat = await readOrNull(`/proc/${pid}/stat`);
+  return stat === null ? null : parseLineage(stat);
+}
+
+/** The children of `parent` that lead a process group of their own (operator commands). */
+export async function childGroupLeaders(parent: number): Promise<number[]> {
+  if (!procAvailable) return [];
+  const leaders: number[] = [];
+  for (const pid of await childrenOf(parent)) {
+    const lineage = await lineageOf(pid);
+    if (lineage !== null && lineage.ppid === parent && lineage.pgrp === pid) leaders.push(pid);
+  }
+  return leaders;
+}
+
+/**
+ * The Node process bubblewrap runs, as the host sees it: below the `bwrap` started (`outer`)
+ * and the `bwrap` that is the sandbox's init. Null when it is not (or no longer) there.
+ */
+export async function sandboxedPid(outer: number): Promise<number | null> {
+  if (!procAvailable || outer <= 0) return null;
+  let pid = outer;
+  for (let depth = 0; depth < 4; depth++) {
+    const comm = (await readOrNull(`/proc/${pid}/comm`))?.trim();
+    if (comm === undefined) return null;
+    if (comm !== 'bwrap') return pid;
+    const [first] = await childrenOf(pid);
+    if (first === undefined) return null;
+    pid = first;
+  }
+  return null;
+}
+
+/**
+ * Every process in the sandbox under `outer` other than its init, the worker (`worker`) and
+ * the worker's own process group: what a task left running.
+ */
+export async function strayProcesses(outer: number, worker: number): Promise<number[]> {
+  if (!procAvailable || outer <= 0) return [];
+  const workerGroup = (await lineageOf(worker))?.pgrp;
+  const strays: number[] = [];
+  const seen = new Set<number>([outer]);
+  let level = await childrenOf(outer);
+  // The sandbox's init (bwrap) and the worker itself are kept; below them, any process.
+  for (let depth = 0; level.length > 0 && depth < 64; depth++) {
+    const next: number[] = [];
+    for (const pid of level) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      if (depth > 0 && pid !== worker && (await lineageOf(pid))?.pgrp !== workerGroup) strays.push(pid);
+      next.push(...(await childrenOf(pid)));
+    }
+    level = next;
+  }
+  return strays;
 }
 
 function readSync(path: string): string | null {

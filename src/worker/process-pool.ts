@@ -7,25 +7,51 @@
  * its slot. Every limit is enforced from here, outside the child: see WorkerProcess.
  */
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { isNoSpace } from '../core/no-space.js';
 import type { RunLimits } from '../processors/processor.js';
+import {
+  DEFAULT_UID_BASE,
+  JOB_IN,
+  JOB_OUT,
+  findTools,
+  readOnlyPaths,
+  sandboxCommand,
+  type SandboxIdentity,
+} from './bwrap.js';
 import { buildEnv, buildExecArgv, childEntry, findCodeRoot, permissionFlag } from './exec-args.js';
 import { checkOutput, removeOutput } from './output-check.js';
 import {
   cancelledFailure,
+  handOverFailure,
   reportedFailure,
   shutdownFailure,
   startFailure,
+  storageFullFailure,
   type Failure,
 } from './outcomes.js';
 import { describeSandbox } from './sandbox-info.js';
-import type { PoolLogger, PoolOptions, RunOptions, SandboxInfo, TaskResult, WorkerTask } from './types.js';
+import type {
+  BwrapPoolOptions,
+  PoolLogger,
+  PoolOptions,
+  RunOptions,
+  SandboxInfo,
+  TaskResult,
+  WorkerTask,
+} from './types.js';
 import { WorkerProcess, type Execution, type SpawnSpec } from './worker-process.js';
+import { processWorkspaceRoot, sweepDeadWorkspaces, Workspace } from './workspace.js';
 
 export type { PoolOptions, RunOptions, SandboxInfo, TaskResult, WorkerTask } from './types.js';
 
 const MiB = 1024 * 1024;
 /** How long a new child may take to start listening, in milliseconds. */
 const START_TIMEOUT_MS = 30_000;
+/** Open files a sandboxed child may hold (RLIMIT_NOFILE). */
+const SANDBOX_OPEN_FILES = 1024;
+/** Processes and threads a sandboxed child's uid may have (RLIMIT_NPROC): Node's and libvips' threads, a command's. */
+const SANDBOX_PROCESSES = 512;
 
 interface Settings {
   size: number;
@@ -38,13 +64,28 @@ interface Settings {
 /** A task waiting for a free slot; receives the slot, or null when cancelled or closed. */
 type Waiter = (slot: number | null) => void;
 
+/** What a child is started for: whose files it may run, and whether it has the network. */
+interface Profile {
+  tenant: string;
+  network: boolean;
+}
+
+/** A live child and, in the sandbox, its workspace. */
+interface Slot {
+  worker: WorkerProcess;
+  workspace: Workspace | null;
+}
+
 export class ProcessPool {
   /** What confines the children, for the start-up log. */
   readonly sandbox: SandboxInfo;
   private readonly settings: Settings;
-  private readonly spawnSpec: SpawnSpec;
+  private readonly launch: (slot: number, profile: Profile) => Promise<Slot>;
+  private readonly bwrap: BwrapPoolOptions | null;
   private readonly logger: PoolLogger | undefined;
-  private readonly workers: Array<WorkerProcess | null>;
+  private readonly workers: Array<Slot | null>;
+  /** Children replaced because the next file was another tenant's (or needed the network). */
+  replacements = 0;
   private readonly idle: number[];
   private readonly waiters: Waiter[] = [];
   private readonly retiring = new Set<Promise<unknown>>();
@@ -64,8 +105,12 @@ export class ProcessPool {
     const entry = childEntry();
     const codeRoot = findCodeRoot();
     const flag = permissionFlag();
-    const allowRead = opts.allowRead ?? [];
-    const allowWrite = opts.allowWrite ?? [];
+    this.bwrap = opts.bwrap ?? null;
+    // Tests only: a folder the test processors keep state in across runs (see registry.ts).
+    const testState = this.bwrap ? (process.env.FILEMILL_TEST_STATE_DIR ?? '') : '';
+    const stateDirs = testState === '' ? [] : [testState];
+    const allowRead = this.bwrap ? [JOB_IN, JOB_OUT, ...stateDirs] : (opts.allowRead ?? []);
+    const allowWrite = this.bwrap ? [JOB_OUT, ...stateDirs] : (opts.allowWrite ?? []);
     const execArgv = buildExecArgv({
       memoryMb: this.settings.memoryMb,
       permissionModel,
@@ -77,8 +122,59 @@ export class ProcessPool {
       allowChildProcess: opts.allowChildProcess ?? false,
     });
     const env = buildEnv(process.env, opts.env ?? {}, { permissionModel, typescript: entry.typescript });
-    this.spawnSpec = { entry: entry.path, execArgv, env, cwd: codeRoot };
+    const nodeArgs = [...execArgv, entry.path];
+    const plain: SpawnSpec = { file: process.execPath, args: nodeArgs, env, cwd: codeRoot, sandboxed: false };
+    const bwrap = this.bwrap;
+    if (!bwrap) {
+      this.launch = async () => ({ worker: new WorkerProcess(plain), workspace: null });
+    } else {
+      const root = processWorkspaceRoot(bwrap.workspaceRoot);
+      void sweepDeadWorkspaces(bwrap.workspaceRoot);
+      const testProcessors = process.env.FILEMILL_TEST_PROCESSORS;
+      const readOnly = readOnlyPaths(codeRoot, entry.typescript, [
+        ...(testProcessors ? [dirname(testProcessors)] : []),
+        ...(bwrap.readOnly ?? []),
+      ]);
+      const uidBase = bwrap.uidBase ?? DEFAULT_UID_BASE;
+      const tools = findTools();
+      if (typeof tools === 'string') throw new Error(`The sandbox needs ${tools}, which is not on the PATH.`);
+      const asRoot = process.getuid?.() === 0;
+      this.launch = async (slot, profile) => {
+        // A uid per slot when the server can give one: the process limit then counts this child alone.
+        const identity: SandboxIdentity | null = asRoot ? { uid: uidBase + slot, gid: uidBase + slot } : null;
+        const workspace = await Workspace.create(root, identity);
+        const command = sandboxCommand(
+          tools,
+          {
+            readOnly,
+            readWrite: stateDirs,
+            inDir: workspace.inDir,
+            outDir: workspace.outDir,
+            cwd: codeRoot,
+            network: profile.network,
+          },
+          {
+            fileSizeBytes: this.settings.limits.maxOutputBytes,
+            openFiles: SANDBOX_OPEN_FILES,
+            processes: identity ? SANDBOX_PROCESSES : null,
+          },
+          identity,
+          process.execPath,
+          nodeArgs,
+        );
+        // No /etc/passwd inside: libraries that ask for the home folder (os.homedir()) get /tmp.
+        const worker = new WorkerProcess({
+          ...command,
+          env: { ...env, HOME: '/tmp' },
+          cwd: '/',
+          sandboxed: true,
+        });
+        void worker.exited.then(() => workspace.remove());
+        return { worker, workspace };
+      };
+    }
     this.sandbox = describeSandbox({
+      level: this.bwrap ? 'bwrap' : permissionModel ? 'permission' : 'none',
       permissionModel,
       permissionFlag: flag,
       readFolders: new Set([codeRoot, ...allowRead]).size,
@@ -87,6 +183,7 @@ export class ProcessPool {
       commands: opts.allowChildProcess ?? false,
       timeoutMs: this.settings.timeoutMs,
       memoryMb: this.settings.memoryMb,
+      rootDrop: this.bwrap !== null && process.getuid?.() === 0,
     });
     this.logger = opts.logger;
     this.workers = Array.from({ length: this.settings.size }, () => null);
@@ -101,10 +198,14 @@ export class ProcessPool {
   async run(task: WorkerTask, opts: RunOptions = {}): Promise<TaskResult> {
     if (this.closed) return failed(shutdownFailure());
     if (opts.signal?.aborted) return failed(cancelledFailure());
-    const slot = await this.acquire(opts.signal);
+    const profile: Profile = {
+      tenant: opts.tenant ?? '',
+      network: this.bwrap?.networkProcessors?.includes(task.processor) ?? false,
+    };
+    const slot = await this.acquire(opts.signal, profile);
     if (slot === null) return failed(this.closed ? shutdownFailure() : cancelledFailure());
     try {
-      return await this.runInSlot(slot, task, opts);
+      return await this.runInSlot(slot, task, profile, opts);
     } finally {
       this.release(slot);
     }
@@ -114,33 +215,73 @@ export class ProcessPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter(null);
-    const exits = this.workers.map((worker) => worker?.kill(shutdownFailure()));
+    const exits = this.workers.map((slot) => slot?.worker.kill(shutdownFailure()));
     await Promise.all([...exits, ...this.retiring]);
   }
 
-  private async runInSlot(slot: number, task: WorkerTask, opts: RunOptions): Promise<TaskResult> {
-    const worker = await this.workerFor(slot);
-    if (!worker) {
+  private async runInSlot(
+    slot: number,
+    task: WorkerTask,
+    profile: Profile,
+    opts: RunOptions,
+  ): Promise<TaskResult> {
+    const live = await this.workerFor(slot, profile);
+    if (!live) {
       await removeOutput(task.input.outputPath);
       return failed(this.closed ? shutdownFailure() : startFailure());
     }
-    const execution = await worker.execute(this.nextTaskId++, task, this.settings.limits, {
+    const { worker, workspace } = live;
+    let inside = task;
+    if (workspace) {
+      try {
+        inside = await workspace.enter(task);
+      } catch (error) {
+        await workspace.clear().catch(() => undefined);
+        this.logger?.warn({ err: error }, 'a file could not be handed to its sandboxed worker');
+        return failed(isNoSpace(error) ? storageFullFailure() : handOverFailure());
+      }
+    }
+    const execution = await worker.execute(this.nextTaskId++, inside, this.settings.limits, {
       ...opts,
       timeoutMs: this.settings.timeoutMs,
       memoryMb: this.settings.memoryMb,
       memoryBytes: this.settings.memoryMb * MiB,
     });
+    if (workspace) {
+      if (execution.kind === 'done' && execution.message.ok)
+        await workspace.collect(task).catch(() => undefined);
+      await worker.killStrays();
+      await workspace.clear().catch(() => undefined);
+    }
     this.afterTask(slot, worker, execution);
-    return this.settle(execution, task);
+    return this.settle(execution, task, inside);
   }
 
-  /** The slot's live child, or a new one once it listens; null when it could not start. */
-  private async workerFor(slot: number): Promise<WorkerProcess | null> {
+  /**
+   * The slot's live child, or a new one once it listens; null when it could not start. A
+   * child started for another profile — another tenant's files, or the other network — is
+   * killed and replaced first: a process that a file may have compromised never sees the
+   * next tenant's files.
+   */
+  private async workerFor(slot: number, profile: Profile): Promise<Slot | null> {
     const current = this.workers[slot];
-    if (current?.alive) return current;
-    const worker = new WorkerProcess(this.spawnSpec);
-    this.workers[slot] = worker;
-    if (await worker.waitReady(START_TIMEOUT_MS)) return worker;
+    if (current?.worker.alive && sameProfile(current.worker, profile)) return current;
+    if (current?.worker.alive) {
+      this.replacements += 1;
+      await current.worker.kill();
+    }
+    this.workers[slot] = null;
+    let started: Slot;
+    try {
+      started = await this.launch(slot, profile);
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'worker process could not start');
+      return null;
+    }
+    const { worker } = started;
+    worker.affinity = profileKey(profile);
+    this.workers[slot] = started;
+    if (await worker.waitReady(START_TIMEOUT_MS)) return started;
     this.workers[slot] = null;
     if (!this.closed) {
       this.logger?.warn({ pid: worker.pid, stderr: worker.stderr }, 'worker process could not start');
@@ -166,7 +307,7 @@ export class ProcessPool {
   }
 
   /** Turns an execution into the task's result, checking the output the child claims to have written. */
-  private async settle(execution: Execution, task: WorkerTask): Promise<TaskResult> {
+  private async settle(execution: Execution, task: WorkerTask, inside: WorkerTask): Promise<TaskResult> {
     const { outputPath } = task.input;
     if (execution.kind === 'failed') {
       await removeOutput(outputPath);
@@ -175,7 +316,9 @@ export class ProcessPool {
     const { message, durationMs } = execution;
     if (!message.ok) {
       await removeOutput(outputPath);
-      return failed(reportedFailure(message.code, message.message, task.input), durationMs, message.cpuMs);
+      // Messages quote the paths the child saw: inside the sandbox, the workspace's.
+      const named = { ...inside.input, name: task.input.name };
+      return failed(reportedFailure(message.code, message.message, named), durationMs, message.cpuMs);
     }
     const output = await checkOutput(outputPath, this.settings.limits.maxOutputBytes);
     if (!output.ok) return failed(output.failure, durationMs, message.cpuMs);
@@ -189,9 +332,8 @@ export class ProcessPool {
     };
   }
 
-  private acquire(signal: AbortSignal | undefined): Promise<number | null> {
-    // Last released first: it is most likely to hold a warm child already.
-    const free = this.idle.pop();
+  private acquire(signal: AbortSignal | undefined, profile: Profile): Promise<number | null> {
+    const free = this.pickIdle(profile);
     if (free !== undefined) return Promise.resolve(free);
     return new Promise((resolve) => {
       const waiter: Waiter = (slot) => {
@@ -208,12 +350,37 @@ export class ProcessPool {
     });
   }
 
+  /**
+   * A free slot for `profile`: the most recently released one whose child was started for it
+   * (warm, and no replacement), else one with no live child, else the most recent one.
+   */
+  private pickIdle(profile: Profile): number | undefined {
+    const key = profileKey(profile);
+    let pick = -1;
+    for (let i = this.idle.length - 1; i >= 0 && pick < 0; i--) {
+      if (this.workers[this.idle[i]!]?.worker.affinity === key) pick = i;
+    }
+    for (let i = this.idle.length - 1; i >= 0 && pick < 0; i--) {
+      if (!this.workers[this.idle[i]!]?.worker.alive) pick = i;
+    }
+    if (pick < 0) return this.idle.pop();
+    return this.idle.splice(pick, 1)[0];
+  }
+
   private release(slot: number): void {
     if (this.closed) return;
     const next = this.waiters.shift();
     if (next) next(slot);
     else this.idle.push(slot);
   }
+}
+
+function profileKey(profile: Profile): string {
+  return `${profile.network ? 'net' : 'no-net'}:${profile.tenant}`;
+}
+
+function sameProfile(worker: WorkerProcess, profile: Profile): boolean {
+  return worker.affinity === profileKey(profile);
 }
 
 function failed(failure: Failure, durationMs = 0, cpuMs = 0): TaskResult {

@@ -70,8 +70,34 @@ export interface PoolOptions {
    * @defaultValue `{}`
    */
   env?: Record<string, string>;
+  /**
+   * Run every child under bubblewrap (see `bwrap.ts` and README "Sandbox"): its own empty
+   * network, PID, IPC and UTS namespaces, the code read-only, and of the data folder only a
+   * workspace with the file at hand. Null or absent: no OS-level sandbox. Check it works on
+   * this machine first (`probeBwrap`).
+   * @defaultValue null
+   */
+  bwrap?: BwrapPoolOptions | null;
   /** Where the pool reports child deaths and start-up failures (pino-compatible). */
   logger?: PoolLogger;
+}
+
+export interface BwrapPoolOptions {
+  /**
+   * Folder of the workers' workspaces; must be on the filesystem of the blobs, so the file
+   * at hand is linked in, not copied.
+   */
+  workspaceRoot: string;
+  /** Further host paths bound read-only at the same place (an operator command's files). */
+  readOnly?: string[];
+  /** Processors whose children keep the host's network (operator commands that ask for it). */
+  networkProcessors?: string[];
+  /**
+   * When the server runs as root, children run as uid (and gid) `uidBase + slot`, which no
+   * other process should use.
+   * @defaultValue 1500000000
+   */
+  uidBase?: number;
 }
 
 /** The subset of a pino logger the pool uses. */
@@ -98,6 +124,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress 0–100, at most about every 100 ms plus the final value. */
   onProgress?: (pct: number) => void;
+  /**
+   * Whom the file belongs to (its batch's owner; '' for the anonymous one). A child that ran
+   * one tenant's files is replaced before it runs another's.
+   * @defaultValue ''
+   */
+  tenant?: string;
 }
 
 /**
@@ -124,8 +156,14 @@ export type TaskResult =
       cpuMs: number;
     };
 
+/** `bwrap`: bubblewrap (and the permission model inside); `permission`: Node's permission model only. */
+export const SANDBOX_LEVELS = ['bwrap', 'permission', 'none'] as const;
+export type SandboxLevel = (typeof SANDBOX_LEVELS)[number];
+
 /** What the sandbox of the pool's children is, for the start-up log. */
 export interface SandboxInfo {
+  /** The strongest confinement the children run under. */
+  level: SandboxLevel;
   /** Whether the children run under Node's permission model. */
   permissionModel: boolean;
   /** One line, e.g. for `sandbox: …` in the server log. */

@@ -4,14 +4,16 @@
  * crossed. A task that ended by a kill or a death resolves only once the process has exited,
  * so nothing can still write the output when the pool cleans up.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { RunLimits } from '../processors/processor.js';
 import { parseChildMessage, type DoneMessage, type RunMessage } from './messages.js';
 import { cancelledFailure, crashFailure, memoryFailure, timeoutFailure, type Failure } from './outcomes.js';
 import {
+  childGroupLeaders,
   childGroupLeadersSync,
-  isChildGroupLeader,
   procAvailable,
+  sandboxedPid,
+  strayProcesses,
   readCpuMs,
   readRssBytes,
   waitStoppedSync,
@@ -25,12 +27,17 @@ const STDERR_TAIL = 8192;
 /** How long an exited child's stderr may take to drain before we stop waiting, in ms. */
 const DRAIN_MS = 250;
 
-/** How to start a child. */
+/**
+ * How to start a child: `file` with `args` — Node itself with the child's entry, or the
+ * sandbox's command line around it (`sandboxed`: then the process started is bubblewrap's,
+ * and the Node process it runs is found in /proc once it says it is ready).
+ */
 export interface SpawnSpec {
-  entry: string;
-  execArgv: string[];
+  file: string;
+  args: string[];
   env: Record<string, string>;
   cwd: string;
+  sandboxed: boolean;
 }
 
 export interface ExitInfo {
@@ -50,7 +57,10 @@ export interface ExecuteOptions extends RunOptions {
 }
 
 export class WorkerProcess {
-  readonly pid: number | undefined;
+  /** The Node process running the tasks (inside the sandbox, its pid as the host sees it). */
+  pid: number | undefined;
+  /** Who this process has run files for (see ProcessPool): null before its first task. */
+  affinity: string | null = null;
   /** Tasks handed to this process so far. */
   tasksRun = 0;
   /** Resolves once the process has exited and its stderr has drained. */
@@ -65,15 +75,17 @@ export class WorkerProcess {
   /** Process groups the running task started (operator commands), checked to be this child's. */
   private readonly groups = new Set<number>();
 
+  private readonly sandboxed: boolean;
+
   constructor(spec: SpawnSpec) {
-    this.child = fork(spec.entry, [], {
-      execArgv: spec.execArgv,
+    this.child = spawn(spec.file, spec.args, {
       env: spec.env,
       cwd: spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    this.pid = this.child.pid;
+    this.sandboxed = spec.sandboxed;
+    this.pid = spec.sandboxed ? undefined : this.child.pid;
     this.child.stdout?.resume(); // processors should not print; drained so they never block
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
@@ -101,7 +113,12 @@ export class WorkerProcess {
       const onMessage = (raw: unknown): void => {
         if (parseChildMessage(raw)?.type !== 'ready') return;
         this.child.off('message', onMessage);
-        resolve(true);
+        if (!this.sandboxed) return resolve(true);
+        // Time and memory are watched on the Node process, not on bubblewrap's.
+        void sandboxedPid(this.child.pid ?? 0).then((pid) => {
+          this.pid = pid ?? undefined;
+          resolve(pid !== null);
+        });
       };
       this.child.on('message', onMessage);
       void this.exited.then(() => resolve(false));
@@ -137,12 +154,33 @@ export class WorkerProcess {
   }
 
   /**
-   * Remembers a group the child says its task started, once /proc confirms it leads a group
-   * and is this child's own child: a compromised child could name any group of ours.
+   * When the child says its task started a process group, takes the groups its children lead
+   * as /proc shows them — never the number it sent: a compromised child could name any group
+   * of ours, and inside the sandbox its numbers are of another PID namespace.
    */
-  private async adoptGroup(pgid: number, taskOver: () => boolean): Promise<void> {
-    if (this.pid === undefined || !(await isChildGroupLeader(pgid, this.pid)) || taskOver()) return;
-    this.groups.add(pgid);
+  private async adoptGroups(taskOver: () => boolean): Promise<void> {
+    if (this.pid === undefined) return;
+    const leaders = await childGroupLeaders(this.pid);
+    if (taskOver()) return;
+    for (const leader of leaders) this.groups.add(leader);
+  }
+
+  /**
+   * Kills what a task left running in the sandbox: every process in it but the worker and
+   * those of the worker's own process group (a loader's helper, under tsx). A detached
+   * process, or one whose parent died, would otherwise outlive its file.
+   */
+  async killStrays(): Promise<number> {
+    if (!this.sandboxed || this.pid === undefined || !this.isAlive) return 0;
+    const strays = await strayProcesses(this.child.pid ?? 0, this.pid);
+    for (const pid of strays) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    return strays.length;
   }
 
   /** Resident memory of the adopted groups' leaders, in bytes (their own children not counted). */
@@ -158,7 +196,7 @@ export class WorkerProcess {
    * are found in /proc and killed with it.
    */
   private killAll(): void {
-    const pid = this.child.pid;
+    const pid = this.pid;
     if (pid !== undefined && this.isAlive && procAvailable) {
       try {
         process.kill(pid, 'SIGSTOP');
@@ -166,6 +204,14 @@ export class WorkerProcess {
         for (const leader of childGroupLeadersSync(pid)) this.groups.add(leader);
       } catch {
         // ESRCH: it is gone; what it started was reported or is found no more.
+      }
+    }
+    // In the sandbox, the Node process first: the namespace dies with it, whatever is in it.
+    if (this.sandboxed && pid !== undefined && this.isAlive) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ESRCH: gone.
       }
     }
     this.child.kill('SIGKILL');
@@ -226,7 +272,7 @@ export class WorkerProcess {
         const message = parseChildMessage(raw);
         if (!message || killReason || message.type === 'ready' || message.id !== id) return;
         if (message.type === 'done') return finish({ kind: 'done', message, durationMs: elapsed() });
-        if (message.type === 'group') return void this.adoptGroup(message.pgid, () => settled);
+        if (message.type === 'group') return void this.adoptGroups(() => settled);
         try {
           opts.onProgress?.(message.pct);
         } catch {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { assertAllGone, readPids } from '../processors/command-fixtures.js';
+import { randomUUID } from 'node:crypto';
+import { assertAllGone, pidsWithMarker } from '../processors/command-fixtures.js';
 import {
   allFiles,
   getJson,
@@ -20,6 +21,8 @@ import {
   type TestServer,
 } from './support/server.js';
 
+/** In the command line of the hanging command's processes, for finding them from the host. */
+const HANG_MARKER = `filemill-hang-${randomUUID()}`;
 const TOOL = fileURLToPath(new URL('../fixtures/commands/tool.sh', import.meta.url));
 
 describe('operator commands', () => {
@@ -41,7 +44,7 @@ describe('operator commands', () => {
           name: 'hang',
           title: 'Never ends',
           accepts: ['*/*'],
-          argv: [TOOL, 'hang', '{input}', '{output}', join(dir, 'hang.pids')],
+          argv: [TOOL, 'hang-marked', '{input}', '{output}', HANG_MARKER],
           outputExt: '.out',
         },
       ],
@@ -103,7 +106,7 @@ describe('operator commands', () => {
 
   it('cancels a running command with its whole process tree', async () => {
     const { body } = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor: 'hang' });
-    const pids = await readPids(join(dir, 'hang.pids'));
+    const pids = await pidsWithMarker(HANG_MARKER);
     const cancelled = await postJson(`${server.url}/api/batches/${body.id}/files/0/cancel`);
     assert.equal(cancelled.status, 200);
     await waitForBatch(server.url, body.id);

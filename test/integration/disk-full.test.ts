@@ -102,7 +102,8 @@ function describeFullDisk(tmpfs: Tmpfs): void {
     });
 
     it('puts files that meet a full disk back in the queue without an attempt, pauses, and runs them all once space is back', async () => {
-      const gate = join(dataDir, 'gate');
+      // Where the test processors may look (a sandboxed worker sees nothing else of the host).
+      const gate = join(process.env.FILEMILL_TEST_STATE_DIR!, `gate-${Date.now()}`);
       const files = Array.from({ length: 6 }, (_, i) => ({
         name: `f${i}.bin`,
         data: Buffer.alloc(256 * 1024, i),

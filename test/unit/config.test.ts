@@ -32,7 +32,10 @@ describe('loadConfig', () => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.problems.length, 4);
         assert.match(error.problems.join('\n'), /^FILEMILL_PORT: must be integer \(got "eighty"\)$/m);
-        assert.match(error.problems.join('\n'), /^FILEMILL_SANDBOX: must be one of permission, none/m);
+        assert.match(
+          error.problems.join('\n'),
+          /^FILEMILL_SANDBOX: must be one of auto, bwrap, permission, none/m,
+        );
         assert.match(error.problems.join('\n'), /^FILEMILL_MAX_BATCH_BYTES: must be a size/m);
         assert.match(error.problems.join('\n'), /^--concurrency: /m);
         return true;

@@ -21,6 +21,16 @@ const ProcessorSchema = Type.Object({
   ),
   defaultPreset: Type.String(),
   settingsSchema: Type.Unknown(),
+  sandbox: Type.Object(
+    {
+      level: Type.Union([Type.Literal('bwrap'), Type.Literal('permission'), Type.Literal('none')], {
+        description:
+          "What confines its files: bwrap (bubblewrap: no network, only the file at hand; Node's permission model inside), permission (Node's permission model only), none.",
+      }),
+      network: Type.Boolean({ description: 'Whether its workers can reach the network.' }),
+    },
+    { description: 'How this processor runs files.' },
+  ),
 });
 
 export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { service, metrics }) => {
@@ -40,6 +50,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         presets: p.presets.map((s) => ({ name: s.name, title: s.title, settings: s.settings })),
         defaultPreset: p.defaultPreset,
         settingsSchema: p.settingsSchema,
+        sandbox: service.processorSandbox(p.name),
       })),
   );
 
@@ -73,12 +84,12 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     '/readyz',
     { schema: { summary: 'Store and storage reachable, storage not full', hide: true } },
     async (request, reply) => {
-      const { store, storage, space } = await service.readiness();
+      const { sandbox, store, storage, space } = await service.readiness();
       if (store !== 'ok' || storage !== 'ok') {
         request.log.warn({ store, storage }, 'not ready');
         return reply
           .status(503)
-          .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage });
+          .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage, sandbox });
       }
       // Reachable but full: not ready for uploads, and the queue is paused until space returns.
       const free = space ? { freeBytes: space.freeBytes } : {};
@@ -90,10 +101,11 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           ),
           store,
           storage: 'full',
+          sandbox,
           ...free,
         });
       }
-      return { status: 'ok', store, storage, queue: 'ok', ...free };
+      return { status: 'ok', store, storage, queue: 'ok', sandbox, ...free };
     },
   );
 };

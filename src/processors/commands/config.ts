@@ -26,6 +26,8 @@ const CommandSchema = Type.Object(
     argv: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     outputExt: Type.String({ pattern: '^\\.[A-Za-z0-9]{1,16}$' }),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: MAX_TIMEOUT_MS })),
+    /** Keep the host's network in the sandbox (bubblewrap): only for a command that needs it. */
+    network: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
