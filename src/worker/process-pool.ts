@@ -107,10 +107,10 @@ export class ProcessPool {
     const flag = permissionFlag();
     this.bwrap = opts.bwrap ?? null;
     // Tests only: a folder the test processors keep state in across runs (see registry.ts).
-    const testState = this.bwrap ? (process.env.FILEMILL_TEST_STATE_DIR ?? '') : '';
+    const testState = process.env.FILEMILL_TEST_STATE_DIR ?? '';
     const stateDirs = testState === '' ? [] : [testState];
-    const allowRead = this.bwrap ? [JOB_IN, JOB_OUT, ...stateDirs] : (opts.allowRead ?? []);
-    const allowWrite = this.bwrap ? [JOB_OUT, ...stateDirs] : (opts.allowWrite ?? []);
+    const allowRead = [...(this.bwrap ? [JOB_IN, JOB_OUT] : (opts.allowRead ?? [])), ...stateDirs];
+    const allowWrite = [...(this.bwrap ? [JOB_OUT] : (opts.allowWrite ?? [])), ...stateDirs];
     const execArgv = buildExecArgv({
       memoryMb: this.settings.memoryMb,
       permissionModel,
