@@ -34,6 +34,9 @@ const DATA = 'data';
 const MANIFEST = 'manifest.json';
 
 export class Workspace {
+  /** The names placed in `in/` since the last clear. */
+  private readonly placed = new Set<string>();
+
   private constructor(
     readonly dir: string,
     readonly inDir: string,
@@ -96,9 +99,14 @@ export class Workspace {
     if (task.input.dataPath !== undefined) await this.take(DATA, task.input.dataPath);
   }
 
-  /** Empties `in/` and `out/`, whatever the child left there. */
+  /**
+   * Empties `in/` (only the server writes there: what it placed) and `out/`, whatever the
+   * child left there.
+   */
   async clear(): Promise<void> {
-    await Promise.all([emptyFolder(this.inDir), emptyFolder(this.outDir)]);
+    const placed = [...this.placed].map((name) => rm(join(this.inDir, name), { force: true }));
+    this.placed.clear();
+    await Promise.all([...placed, emptyFolder(this.outDir)]);
   }
 
   async remove(): Promise<void> {
@@ -108,8 +116,13 @@ export class Workspace {
   /** Links `source` into `in/` as `name` (a copy when it lives on another filesystem). */
   private async place(source: string, name: string): Promise<void> {
     const target = join(this.inDir, name);
-    await rm(target, { force: true });
+    this.placed.add(name);
     await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+      // Left by a run whose clean-up failed: replaced.
+      if (error.code === 'EEXIST') {
+        await rm(target, { force: true });
+        return this.place(source, name);
+      }
       if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
       await copyFile(source, target);
     });
