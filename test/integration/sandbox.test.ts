@@ -1,16 +1,20 @@
 /**
  * The sandbox seen from outside a real server: the level in `/readyz`, `/metrics` and
  * `GET /api/processors`; `FILEMILL_SANDBOX=bwrap` refusing to start where it cannot run; and
- * the batch owner reaching the pool, so that two API keys' files never share a worker.
+ * the batch owner reaching the pool, so that two API keys' files never share a worker; and
+ * operator commands without the network unless their entry asks for it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { chooseSandbox } from '../../src/worker/sandbox-level.js';
-import { createKey } from './support/keys.js';
-import { form, startTestServer, type TestServer } from './support/server.js';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chooseSandbox } from '../../src/worker/sandbox-level.js';
+import { createKey } from './support/keys.js';
+import { allFiles, form, startTestServer, submit, waitForBatch, type TestServer } from './support/server.js';
 
+const TOOL = fileURLToPath(new URL('../fixtures/commands/tool.sh', import.meta.url));
 const bwrapWorks = (await chooseSandbox('auto', join(tmpdir(), 'filemill-sandbox-probe'))).level === 'bwrap';
 
 describe('the sandbox level, as the server reports it', () => {
@@ -84,6 +88,70 @@ describe('a server under bubblewrap', { skip: bwrapWorks ? false : 'bubblewrap d
     assert.notEqual(a3, b1, "and back: never the worker that ran bob's");
   });
 });
+
+describe(
+  'operator commands under bubblewrap',
+  { skip: bwrapWorks ? false : 'bubblewrap does not work here' },
+  () => {
+    let server: TestServer;
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'filemill-net-'));
+      const command = (name: string, network?: boolean) => ({
+        name,
+        title: name,
+        accepts: ['*/*'],
+        argv: [TOOL, 'netdev', '{input}', '{output}'],
+        outputExt: '.txt',
+        ...(network === undefined ? {} : { network }),
+      });
+      await writeFile(
+        join(dir, 'commands.json'),
+        JSON.stringify({ commands: [command('offline'), command('online', true)] }),
+      );
+      server = await startTestServer({ sandbox: 'bwrap', commandsFile: join(dir, 'commands.json') });
+    });
+    after(async () => {
+      await server?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** The network interfaces a command saw, from its /proc/net/dev. */
+    async function interfacesSeenBy(processor: string): Promise<string[]> {
+      const { status, body } = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor });
+      assert.equal(status, 202);
+      const batch = await waitForBatch(server.url, body.id);
+      assert.equal(batch.status, 'completed', JSON.stringify(await allFiles(server.url, body.id)));
+      const output = await (await fetch(`${server.url}/api/batches/${body.id}/files/0/output`)).text();
+      return interfaces(output);
+    }
+
+    it('runs a command with no network unless its entry asks for it', async () => {
+      const host = interfaces(await readFile('/proc/net/dev', 'utf8'));
+      assert.ok(
+        host.some((name) => name !== 'lo'),
+        `the host has a network: ${host.join(', ')}`,
+      );
+      assert.deepEqual(await interfacesSeenBy('offline'), ['lo']);
+      assert.deepEqual(await interfacesSeenBy('online'), host);
+      const processors = (await fetch(`${server.url}/api/processors`).then((r) => r.json())) as any[];
+      const network = Object.fromEntries(processors.map((p) => [p.name, p.sandbox.network]));
+      assert.equal(network.offline, false);
+      assert.equal(network.online, true);
+      assert.equal(network.image, false);
+    });
+  },
+);
+
+/** The interface names of a /proc/net/dev text, sorted. */
+function interfaces(netdev: string): string[] {
+  return netdev
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split(':')[0]!.trim())
+    .filter(Boolean)
+    .sort();
+}
 
 describe('FILEMILL_SANDBOX=bwrap where bubblewrap cannot run', () => {
   it('refuses to start, in one line that says how to fix it', async () => {
