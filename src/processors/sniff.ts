@@ -26,7 +26,15 @@ export async function sniffContentType(head: Uint8Array): Promise<string | null>
     // A damaged header can make a format's detector throw: that is "unknown", not an error.
     return null;
   }
+  // Readers take a PDF whose header comes after up to 1 KiB of other bytes (a mailer's or a
+  // scanner's): so does filemill, when the header starts a line there.
+  if (pdfHeaderLine(head)) return 'application/pdf';
   return textType(head);
+}
+
+/** `%PDF-x.y` at the start of a line within the first KiB. */
+function pdfHeaderLine(head: Uint8Array): boolean {
+  return /(?:^|[\r\n])%PDF-\d\.\d/.test(Buffer.from(head.subarray(0, 1024)).toString('latin1'));
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -67,6 +67,15 @@ describe('sniffContentType', () => {
     assert.equal(await sniffContentType(avif.subarray(0, 4100)), 'image/avif');
   });
 
+  it('takes a PDF whose header follows other bytes within the first KiB, as readers do', async () => {
+    const pdf = encode('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj\n<<>>\nendobj\n');
+    const junk = (bytes: number) => encode(`${'MAILER JUNK '.repeat(bytes / 12)}\r\n`);
+    assert.equal(await sniffContentType(pdf), 'application/pdf');
+    assert.equal(await sniffContentType(new Uint8Array([...junk(240), ...pdf])), 'application/pdf');
+    assert.equal(await sniffContentType(new Uint8Array([...junk(1020), ...pdf])), 'text/plain', 'past 1 KiB');
+    assert.equal(await sniffContentType(encode('The header is %PDF-1.4, as the spec says.')), 'text/plain');
+  });
+
   it('returns null for nothing, a damaged header and binary bytes of no known format', async () => {
     assert.equal(await sniffContentType(new Uint8Array()), null);
     assert.equal(await sniffContentType(Uint8Array.from([0xff, 0xd8])), null);
