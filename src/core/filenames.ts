@@ -8,16 +8,23 @@ const MAX_SEGMENT = 200;
 const MAX_SEGMENTS = 32;
 // C0 and C1 control characters and DEL; they have no business in a file name.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/**
+ * Bidirectional formatting characters (marks, embeddings, overrides, isolates): a name with
+ * them shows other than it is — `evil\u202egpj.exe` reads as `evilexe.jpg`. Dropped: the
+ * letters of right-to-left scripts need none of them to show right.
+ */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Normalises a relative path such as `trip/day1/a.jpg`: forward slashes, NFC, no control
- * characters, no empty, `.` or `..` segments, no drive letter or leading slash. Returns
+ * or bidirectional formatting characters, no empty, `.` or `..` segments, no drive letter or leading slash. Returns
  * `fallback` when nothing is left.
  */
 export function normaliseRelativePath(raw: string, fallback: string): string {
   const segments = raw
     .normalize('NFC')
     .replace(CONTROL, '')
+    .replace(BIDI_CONTROL, '')
     .replace(/\\/g, '/')
     .replace(/^[a-zA-Z]:/, '')
     .split('/')

@@ -14,6 +14,13 @@ describe('normaliseRelativePath', () => {
   it('strips NUL and control characters', () => {
     assert.equal(normaliseRelativePath('a\u0000b\n\u001bc.jpg', 'x'), 'abc.jpg');
   });
+  it('drops the bidirectional controls that make a name show other than it is', () => {
+    // Shown as "evilexe.jpg" with the override: it is an .exe.
+    assert.equal(normaliseRelativePath('docs/evil\u202egpj.exe', 'x'), 'docs/evilgpj.exe');
+    assert.equal(normaliseRelativePath('a\u2066b\u2069\u200f\u061c.pdf', 'x'), 'ab.pdf');
+    // Right-to-left letters themselves stay.
+    assert.equal(normaliseRelativePath('תמונות/שלום.jpg', 'x'), 'תמונות/שלום.jpg');
+  });
   it('falls back when nothing is left', () => {
     assert.equal(normaliseRelativePath('../..', 'file-3'), 'file-3');
     assert.equal(normaliseRelativePath('', 'file-1'), 'file-1');
