@@ -37,7 +37,7 @@ import { planFiles } from './classify.js';
 import { checkQuota } from './quota.js';
 import { followEvents } from './follow-events.js';
 import { openOutput, zipResults, type OutputStream } from './results.js';
-import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
+import { inputKey, stageUpload, type UploadLimits, type UploadPart } from './upload.js';
 
 /** How often a stream opened with a share token checks that the token still opens the batch. */
 const TOKEN_RECHECK_MS = 5_000;
@@ -179,7 +179,11 @@ export class BatchService {
         throw new AppError('NO_FILES', 'The request carried no file: send one or more `files` parts.');
       }
       const { descriptor, preset, settings } = this.resolve(staged.fields);
-      const types = await Promise.all(staged.files.map((f) => sniffContentType(f.head)));
+      const types: (string | null)[] = [];
+      // One at a time: a file read past its head holds a descriptor while it is sniffed.
+      for (const f of staged.files) {
+        types.push(await sniffContentType(f.head, this.storage.localPath(inputKey(id, f.index))));
+      }
       const files = planFiles(staged.files, types, descriptor, settings);
       if (owner !== null && limits !== null) {
         const bytes = staged.files.reduce((sum, f) => sum + f.size, 0);

@@ -7,6 +7,7 @@ import { pipeline, Transform, type Readable, type TransformCallback } from 'node
 import { AppError } from '../core/errors.js';
 import { normaliseRelativePath } from '../core/filenames.js';
 import { BlobTooLargeError, type BlobStorage } from '../core/ports.js';
+import { SNIFF_BYTES } from '../processors/sniff.js';
 
 /** One part of an upload, in the order the client sent them. */
 export type UploadPart =
@@ -31,8 +32,6 @@ export interface StagedUpload {
   fields: Map<string, string>;
   files: StagedFile[];
 }
-
-const SNIFF_BYTES = 4100; // what file-type needs to recognise every format it knows
 
 export const inputKey = (batchId: string, index: number): string => `${batchId}/in/${index}`;
 export const outputKey = (batchId: string, index: number): string => `${batchId}/out/${index}`;

@@ -3,11 +3,17 @@
  * and the upload-time content sniffing.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import yazl from 'yazl';
 import { WRITE_ONLY_SETTINGS } from '../../src/core/views.js';
-import { sniffContentType } from '../../src/processors/sniff.js';
+import { SNIFF_BYTES, sniffContentType } from '../../src/processors/sniff.js';
+import { firstIfdOffset, sharpTiff, tiffcpCopy, tiffcpMissing } from '../support/tiff.js';
 
 // Read by the registry when it loads, so set before the dynamic import below.
 process.env.FILEMILL_TEST_PROCESSORS = fileURLToPath(
@@ -99,5 +105,71 @@ describe('sniffContentType', () => {
     const declared = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- Inkscape -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n${svg}`;
     assert.equal(await sniffContentType(encode(declared)), 'image/svg+xml');
     assert.equal(await sniffContentType(encode('<?xml version="1.0"?><feed/>')), 'application/xml');
+  });
+
+  describe('past the head, in the stored file', () => {
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'filemill-sniff-'));
+    });
+    after(() => rm(dir, { recursive: true, force: true }));
+
+    /** The head as the upload keeps it, and the whole file stored as `name`. */
+    async function stored(name: string, data: Buffer): Promise<[Uint8Array, string]> {
+      const path = join(dir, name);
+      await writeFile(path, data);
+      return [data.subarray(0, SNIFF_BYTES), path];
+    }
+
+    it('recognises a TIFF written by libvips, whose image directory follows the pixels', async () => {
+      const tiff = await sharpTiff();
+      assert.ok(firstIfdOffset(tiff) > SNIFF_BYTES, 'the fixture has its directory past the head');
+      const [head, path] = await stored('vips.tif', tiff);
+      assert.equal(await sniffContentType(head), null, 'the head alone cannot tell');
+      assert.equal(await sniffContentType(head, path), 'image/tiff');
+    });
+
+    it('recognises a TIFF re-written by libtiff (tiffcp)', async (t) => {
+      const missing = tiffcpMissing();
+      if (missing) return t.skip(missing);
+      const tiff = await tiffcpCopy(await sharpTiff(320, 240));
+      assert.ok(firstIfdOffset(tiff) > SNIFF_BYTES, 'the fixture has its directory past the head');
+      const [head, path] = await stored('libtiff.tif', tiff);
+      assert.equal(await sniffContentType(head, path), 'image/tiff');
+    });
+
+    it('names a Word document whose [Content_Types].xml comes after a large entry', async () => {
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(randomBytes(3 * SNIFF_BYTES), 'word/media/image1.png', { compress: false });
+      const types =
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
+      zip.addBuffer(Buffer.from(types), '[Content_Types].xml');
+      zip.addBuffer(Buffer.from('<w:document/>'), 'word/document.xml');
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+      const [head, path] = await stored('late.docx', Buffer.concat(chunks));
+      assert.equal(await sniffContentType(head), 'application/zip', 'the head alone sees a ZIP');
+      assert.equal(
+        await sniffContentType(head, path),
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      );
+    });
+
+    it('keeps the head for text, and for binary bytes the whole file does not name either', async () => {
+      const text = Buffer.from('plain words, line after line\n'.repeat(400));
+      const [textHead, textPath] = await stored('notes.txt', text);
+      assert.equal(await sniffContentType(textHead, textPath), 'text/plain');
+      const [noise, noisePath] = await stored(
+        'noise.bin',
+        Buffer.concat([Buffer.from([0, 1, 2]), randomBytes(9000)]),
+      );
+      assert.equal(await sniffContentType(noise, noisePath), null);
+      // A TIFF header whose directory lies past the end of the file is no TIFF.
+      const cut = await sharpTiff();
+      const [cutHead, cutPath] = await stored('cut.tif', cut.subarray(0, firstIfdOffset(cut) - 10));
+      assert.equal(await sniffContentType(cutHead, cutPath), null);
+    });
   });
 });

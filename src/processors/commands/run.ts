@@ -136,7 +136,7 @@ async function outputType(path: string, outputExt: string): Promise<string> {
   try {
     const head = new Uint8Array(SNIFF_BYTES);
     const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, 0);
-    const sniffed = await sniffContentType(head.subarray(0, bytesRead));
+    const sniffed = await sniffContentType(head.subarray(0, bytesRead), path);
     // Text has no signature: the operator's extension says which text it is. Text that the
     // sniffer calls HTML is served as plain text, never as a page (see BY_EXTENSION).
     if (sniffed !== null && !sniffed.startsWith('text/')) return sniffed;
