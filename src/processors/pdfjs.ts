@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
+import { corruptInput } from './corrupt-input.js';
 import { ProcessorError } from './processor.js';
 
 export type { PDFDocumentProxy };
@@ -75,6 +76,6 @@ export async function openPdfOrFail(
     if ((error as Error | undefined)?.name === 'PasswordException') {
       throw new ProcessorError('ENCRYPTED', `"${name}" needs a password to be opened.`);
     }
-    throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause: error });
+    throw corruptInput(name, 'a PDF', error);
   }
 }

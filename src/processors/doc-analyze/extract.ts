@@ -2,13 +2,15 @@
  * The text of a document and what its format says about it, for each format doc-analyze
  * takes: PDF (pdf.js, page by page), DOCX (mammoth), HTML (html-to-text) and plain text or
  * Markdown (as it is). Everything here reads untrusted bytes: it runs in the sandboxed
- * worker only, and a file it cannot read is CORRUPT_INPUT.
+ * worker only, and a file it cannot read is CORRUPT_INPUT (corrupt-input.ts), whether the
+ * parser gives up when it opens the file or on a page further in.
  */
 import { readFile } from 'node:fs/promises';
 import { convert as htmlToText } from 'html-to-text';
 import mammoth from 'mammoth';
+import { corruptInput, isMalformedInput } from '../corrupt-input.js';
 import { pdfVersion } from '../pdf-header.js';
-import { openPdfOrFail } from '../pdfjs.js';
+import { openPdfOrFail, type PDFDocumentProxy } from '../pdfjs.js';
 import { ProcessorError } from '../processor.js';
 import { DOCX } from './formats.js';
 import { pdfFonts, type FontInfo } from './pdf-fonts.js';
@@ -67,48 +69,63 @@ export async function extract(
 async function extractPdf(bytes: Buffer, name: string, limits: ExtractLimits): Promise<Extracted> {
   const doc = await openPdfOrFail(bytes, name, { maxImagePixels: limits.maxImagePixels });
   try {
-    if (doc.numPages > limits.maxPages) {
-      throw new ProcessorError(
-        'TOO_MANY_PAGES',
-        `"${name}" has ${doc.numPages} pages; the limit is ${limits.maxPages}.`,
-      );
-    }
-    const info = (await doc.getMetadata()).info as Record<string, unknown>;
-    const pageTexts: string[] = [];
-    const pagesWithoutText: number[] = [];
-    for (let number = 1; number <= doc.numPages; number++) {
-      const page = await doc.getPage(number);
-      const content = await page.getTextContent();
-      let text = '';
-      for (const item of content.items) {
-        if (!('str' in item)) continue;
-        text += item.str + (item.hasEOL ? '\n' : '');
-      }
-      page.cleanup();
-      if (text.trim() === '') pagesWithoutText.push(number);
-      pageTexts.push(text);
-      limits.progress((number / doc.numPages) * 70);
-    }
-    return {
-      format: 'pdf',
-      text: pageTexts.join('\n\n'),
-      pages: doc.numPages,
-      metadata: {
-        title: infoText(info.Title),
-        author: infoText(info.Author),
-        producer: infoText(info.Producer),
-        created: pdfDate(info.CreationDate),
-      },
-      pdf: {
-        version: pdfVersion(bytes) ?? infoText(info.PDFFormatVersion),
-        encrypted: info.EncryptFilterName !== null && info.EncryptFilterName !== undefined,
-        fonts: await pdfFonts(bytes),
-        pagesWithoutText,
-      },
-    };
+    return await readPdf(doc, bytes, name, limits);
+  } catch (error) {
+    // pdf.js opens a damaged file by rebuilding its cross-references, then fails on the
+    // page the damage is in: the file's fault, as when it cannot open it at all.
+    if (isMalformedInput(error)) throw corruptInput(name, 'a PDF', error);
+    throw error;
   } finally {
     await doc.destroy();
   }
+}
+
+/** The text, metadata and facts of an opened PDF; pdf.js's errors pass through. */
+async function readPdf(
+  doc: PDFDocumentProxy,
+  bytes: Buffer,
+  name: string,
+  limits: ExtractLimits,
+): Promise<Extracted> {
+  if (doc.numPages > limits.maxPages) {
+    throw new ProcessorError(
+      'TOO_MANY_PAGES',
+      `"${name}" has ${doc.numPages} pages; the limit is ${limits.maxPages}.`,
+    );
+  }
+  const info = (await doc.getMetadata()).info as Record<string, unknown>;
+  const pageTexts: string[] = [];
+  const pagesWithoutText: number[] = [];
+  for (let number = 1; number <= doc.numPages; number++) {
+    const page = await doc.getPage(number);
+    const content = await page.getTextContent();
+    let text = '';
+    for (const item of content.items) {
+      if (!('str' in item)) continue;
+      text += item.str + (item.hasEOL ? '\n' : '');
+    }
+    page.cleanup();
+    if (text.trim() === '') pagesWithoutText.push(number);
+    pageTexts.push(text);
+    limits.progress((number / doc.numPages) * 70);
+  }
+  return {
+    format: 'pdf',
+    text: pageTexts.join('\n\n'),
+    pages: doc.numPages,
+    metadata: {
+      title: infoText(info.Title),
+      author: infoText(info.Author),
+      producer: infoText(info.Producer),
+      created: pdfDate(info.CreationDate),
+    },
+    pdf: {
+      version: pdfVersion(bytes) ?? infoText(info.PDFFormatVersion),
+      encrypted: info.EncryptFilterName !== null && info.EncryptFilterName !== undefined,
+      fonts: await pdfFonts(bytes),
+      pagesWithoutText,
+    },
+  };
 }
 
 async function extractDocx(bytes: Buffer, name: string): Promise<Extracted> {
@@ -116,9 +133,8 @@ async function extractDocx(bytes: Buffer, name: string): Promise<Extracted> {
     const { value } = await mammoth.extractRawText({ buffer: bytes });
     return { format: 'docx', text: value, pages: null, metadata: NO_METADATA, pdf: null };
   } catch (error) {
-    throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a Word document.`, {
-      cause: error,
-    });
+    // mammoth throws on anything it cannot use, not only on a damaged ZIP: all of it is the file's.
+    throw corruptInput(name, 'a Word document', error);
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * Turns what sharp/libvips throws into the file's error: a pixel bomb is `TOO_MANY_PIXELS`,
- * an undecodable file `CORRUPT_INPUT`, each with a sentence a person can act on. Errors
- * about writing the output, and running out of memory, pass through for the pool to classify.
+ * an undecodable file `CORRUPT_INPUT` (the shared mapping, corrupt-input.ts), each with a
+ * sentence a person can act on. Errors about writing the output, running out of memory, and
+ * whatever else libvips says, pass through for the pool to classify.
  */
 import sharp from 'sharp';
+import { corruptInput, isMalformedInput } from '../corrupt-input.js';
 import { ProcessorError, type RunInput } from '../processor.js';
 
 const PIXEL_LIMIT = /exceeds pixel limit/i;
@@ -16,13 +18,8 @@ export async function imageError(error: unknown, input: RunInput, maxPixels: num
   if (PIXEL_LIMIT.test(message)) {
     return new ProcessorError('TOO_MANY_PIXELS', await pixelLimitMessage(input, maxPixels), { cause: error });
   }
-  if (NOT_INPUT.test(message)) return error instanceof Error ? error : new Error(message);
-  const reason = message.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
-  return new ProcessorError(
-    'CORRUPT_INPUT',
-    `The image could not be decoded; it is damaged, truncated or not a supported format (${reason}).`,
-    { cause: error },
-  );
+  if (!NOT_INPUT.test(message) && isMalformedInput(error)) return corruptInput(input.name, 'an image', error);
+  return error instanceof Error ? error : new Error(message);
 }
 
 /** Names the declared size when the header can be read; the header alone is cheap and safe. */

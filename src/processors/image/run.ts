@@ -5,7 +5,8 @@
  * the pool already runs one process per core, and a long-lived child must not keep memory.
  */
 import sharp, { type FitEnum, type Metadata, type OutputInfo, type Sharp } from 'sharp';
-import { ProcessorError, type ProcessorRun, type RunInput } from '../processor.js';
+import { corruptInput } from '../corrupt-input.js';
+import type { ProcessorRun, RunInput } from '../processor.js';
 import { imageError } from './errors.js';
 import {
   ANIMATED_FORMATS,
@@ -114,7 +115,7 @@ export const run: ProcessorRun = async (input, settings, ctx) => {
 
   const inputFormat = formatOfSharp(meta.format);
   const format = targetFormat(s.format, input.contentType) ?? inputFormat;
-  if (!format) throw new ProcessorError('CORRUPT_INPUT', 'The file is not an image in a supported format.');
+  if (!format) throw corruptInput(input.name, 'an image');
   const frames = meta.pages ?? 1;
   // Animation survives only into formats that can hold it; otherwise the first frame is used.
   const animated = frames > 1 && ANIMATED_FORMATS.has(format);
