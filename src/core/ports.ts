@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { ApiKey, NewApiKey } from './api-keys.js';
 import type { FileError } from './errors.js';
+import type { NameFacts } from './filenames.js';
 import type { BatchEvent } from './events.js';
 import type { Batch, BatchFile, BatchStatus, FileStatus } from './model.js';
 
@@ -22,6 +23,11 @@ export interface NewFile {
   /** `failed` for a file refused at submission (e.g. `UNSUPPORTED_TYPE`), else `queued`. */
   status: 'queued' | 'failed';
   error: FileError | null;
+  /**
+   * What cleaning the client's name hid (cut, unseen characters removed); kept beside the
+   * processor's details and shown among them. None: the name was kept as sent.
+   */
+  nameFacts?: NameFacts | null;
 }
 
 export interface NewBatch {

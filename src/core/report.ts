@@ -58,7 +58,8 @@ export function buildReport(batch: Batch, files: readonly BatchFile[], now: numb
       sizeReduction: inputBytes > 0 ? round(1 - outputBytes / inputBytes, 4) : 0,
       errorsByCode,
     },
-    files: files.map(toFileView),
+    // With every detail: the report is where the raw name of a cleaned one is kept.
+    files: files.map((f) => ({ ...toFileView(f), details: f.details })),
   };
   if (batch.aggregate !== null && batch.aggregate !== undefined) report.aggregate = batch.aggregate;
   return report;

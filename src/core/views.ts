@@ -76,6 +76,13 @@ export function toBatchView(batch: Batch, now: number): BatchView {
   };
 }
 
+/**
+ * Details that only the report (`report.json`) shows: the raw name a cleaned one hides
+ * (`NameFacts.originalName`), escaped, is evidence to keep, not a name to show anywhere.
+ */
+export const REPORT_ONLY_DETAILS: readonly string[] = ['originalName'];
+
+/** The file as the API shows it: report-only details left out. */
 export function toFileView(file: BatchFile): FileView {
   const final = file.status === 'succeeded';
   return {
@@ -90,9 +97,14 @@ export function toFileView(file: BatchFile): FileView {
     outputName: final ? file.outputName : null,
     durationMs: file.durationMs,
     error: file.error,
-    details: file.details,
+    details: shownDetails(file.details),
     node: file.node,
     startedAt: iso(file.startedAt),
     finishedAt: iso(file.finishedAt),
   };
+}
+
+function shownDetails(details: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (details === null || !REPORT_ONLY_DETAILS.some((key) => key in details)) return details;
+  return Object.fromEntries(Object.entries(details).filter(([key]) => !REPORT_ONLY_DETAILS.includes(key)));
 }

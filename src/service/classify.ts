@@ -33,6 +33,7 @@ export function planFiles(
       outputName: outputs[i]!,
       status: error ? 'failed' : 'queued',
       error,
+      nameFacts: file.nameFacts,
     };
   });
 }

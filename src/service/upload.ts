@@ -5,7 +5,7 @@
  */
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../core/errors.js';
-import { normaliseRelativePath } from '../core/filenames.js';
+import { cleanRelativePath, normaliseRelativePath, type NameFacts } from '../core/filenames.js';
 import { BlobTooLargeError, type BlobStorage } from '../core/ports.js';
 import { SNIFF_BYTES } from '../processors/sniff.js';
 
@@ -23,6 +23,8 @@ export interface StagedFile {
   index: number;
   /** Normalised, not yet made unique. */
   name: string;
+  /** What normalising the name hid (see `cleanRelativePath`), or null. */
+  nameFacts: NameFacts | null;
   size: number;
   /** The first bytes, for content sniffing. */
   head: Buffer;
@@ -91,8 +93,8 @@ export async function stageUpload(
       if (error instanceof BlobTooLargeError) throw tooLarge(part.filename, limits, budget);
       throw error;
     }
-    const name = normaliseRelativePath(part.filename, `file-${index + 1}`);
-    files.push({ index, name, size: sniffer.bytes, head: sniffer.head() });
+    const { name, facts } = cleanRelativePath(part.filename, `file-${index + 1}`);
+    files.push({ index, name, nameFacts: facts, size: sniffer.bytes, head: sniffer.head() });
   }
   return { fields, files };
 }

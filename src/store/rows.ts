@@ -104,7 +104,7 @@ export function toFile(row: FileRow): BatchFile {
     durationMs: row.duration_ms,
     cpuMs: row.cpu_ms,
     error: toFileError(row),
-    details: parseJson<Record<string, unknown>>(row.details),
+    details: withNameFacts(parseJson<Record<string, unknown>>(row.details), row.name_facts),
     node: row.node,
     cancelRequested: row.cancel_requested === 1,
     startedAt: storedTime(row.started_at, `file ${row.batch_id}/${row.idx} started_at`),
@@ -116,6 +116,19 @@ export function toFile(row: FileRow): BatchFile {
 // Events
 
 /** The file columns an event reports; writes return them (`RETURNING`) to build the event. */
+/**
+ * A file's details as shown: its processor's, and what cleaning its name hid, which the
+ * processor cannot overwrite (a run replaces its own details, a retry clears them, the
+ * name stays as it was received).
+ */
+function withNameFacts(
+  details: Record<string, unknown> | null,
+  nameFacts: string | null,
+): Record<string, unknown> | null {
+  if (nameFacts === null) return details;
+  return { ...details, ...parseJson<Record<string, unknown>>(nameFacts) };
+}
+
 export const EVENT_FILE_COLUMNS = [
   'idx',
   'name',
@@ -205,6 +218,7 @@ export function newFileRow(batchId: string, file: NewFile, createdAt: number): F
     error_code: file.error?.code ?? null,
     error_message: file.error?.message ?? null,
     details: null,
+    name_facts: file.nameFacts ? JSON.stringify(file.nameFacts) : null,
     node: null,
     cancel_requested: 0,
     lease_owner: null,

@@ -57,6 +57,8 @@ export interface BatchFilesTable {
   error_message: string | null;
   /** JSON object, or null. */
   details: string | null;
+  /** JSON object (`NameFacts`): what cleaning the client's name hid; null when nothing. */
+  name_facts: string | null;
   node: string | null;
   cancel_requested: Flag;
   lease_owner: string | null;
