@@ -7,8 +7,12 @@
  * pdf.js must still read its fonts from its package folder).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
+import { rasterize } from '../../src/processors/pdf-sanitize/rasterize.js';
 import {
   colourPdf,
   deepPageTreePdf,
@@ -29,6 +33,7 @@ import {
   throughServer,
   type PageImageInfo,
 } from './pdf-sanitize-support.js';
+import { tilingPatternPdf } from './raster-fixtures.js';
 
 /** What the hostile fixture carries that must not survive a re-draw, beyond the risky names. */
 const ORIGINAL_TRACES = [
@@ -40,6 +45,20 @@ const ORIGINAL_TRACES = [
   'app.alert',
   'example.org',
 ];
+
+/** rasterize()'s options as the `rasterize` preset and the default limits give them. */
+const RASTER_DEFAULTS = {
+  dpi: 150,
+  format: 'jpeg' as const,
+  jpegQuality: 85,
+  grayscale: false,
+  maxPagePixels: 8_700_000,
+  maxPages: 10,
+  maxImagePixels: 40_000_000,
+  maxOutputBytes: 1 << 30,
+  pageMemoryMb: 256,
+  pageTimeoutSeconds: 30,
+};
 
 /** The pixel at (x, y) in PDF points from the page's bottom left, for an image drawn at `dpi`. */
 const pointAt = (image: PageImageInfo, xPt: number, yPt: number): [number, number] => [
@@ -124,6 +143,42 @@ describe('pdf-sanitize (rasterize)', () => {
     }
   });
 
+  it('draws a tiling-pattern page that would take gigabytes at half the DPI, simplified, and lists it in reducedPages', async () => {
+    const { details, output } = await tool.sanitize(tilingPatternPdf(), 'rasterize');
+    assert.deepEqual(details.reducedPages, [{ page: 1, dpi: 75, reason: 'memory', simplified: true }]);
+    assert.equal(details.scaledPages, 0, 'maxPagePixels did not come into it');
+    const [image] = await pageImages(output!);
+    assert.deepEqual([image!.width, image!.height], [638, 826], '612 × 792 pt at 75 DPI (rounded up)');
+    assert.deepEqual(image!.mediaBox, [0, 0, 612, 792], 'the print size is kept');
+    const [r, g, b] = await pixelAt(image!, 10, 815); // near the bottom left: the pattern's blue
+    assert.ok(b! > 200 && r! < 80 && g! < 80, `the pattern was drawn: ${[r, g, b]}`);
+    // Ordinary pages are untouched by the budget.
+    const plain = await tool.sanitize(await colourPdf(), 'rasterize');
+    assert.deepEqual(plain.details.reducedPages, []);
+  });
+
+  it('fails a page that cannot be drawn within its own time with TIMEOUT, naming the page', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'filemill-raster-'));
+    try {
+      const draw = rasterize(
+        tilingPatternPdf(),
+        'in.pdf',
+        join(dir, 'out.pdf'),
+        {
+          ...RASTER_DEFAULTS,
+          // No time at all: the first canvas the pattern needs is already late, at every try.
+          pageTimeoutSeconds: 0,
+        },
+        () => {},
+      );
+      await rejectsWith(draw, 'TIMEOUT');
+      await assert.rejects(draw, /Page 1 took longer than its 0 s to draw, even at a lower resolution/);
+      assert.deepEqual(await readdir(dir), [], 'nothing is left at the output path');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('opens an owner-only encrypted PDF, refuses one that needs a password, repairs a truncated file, fails hostile ones cleanly', async () => {
     const { details, output } = await tool.sanitize(await encryptedPdf(''), 'rasterize');
     assert.equal(details.encrypted, true);
@@ -162,10 +217,12 @@ describe('pdf-sanitize rasterize through a real server and its sandboxed workers
       { name: 'in/hostile.pdf', data: Buffer.from(await hostilePdf()) },
       { name: 'in/noise.pdf', data: noiseBytes() },
       { name: 'in/noise.bin', data: noiseBytes() },
+      // Took the worker over its memory limit (1024 MB) in seconds before pages had a budget.
+      { name: 'in/pattern.pdf', data: Buffer.from(tilingPatternPdf()) },
     ];
     await throughServer(files, { processor: 'pdf-sanitize', preset: 'rasterize' }, async (run) => {
       assert.equal(run.batch.status, 'completed_with_errors');
-      const [hostile, noisePdf, noiseBin] = run.files;
+      const [hostile, noisePdf, noiseBin, pattern] = run.files;
       assert.equal(hostile.status, 'succeeded', JSON.stringify(hostile.error));
       assert.equal(hostile.details.mode, 'rasterize');
       assert.equal(hostile.details.pages, 2);
@@ -174,6 +231,12 @@ describe('pdf-sanitize rasterize through a real server and its sandboxed workers
       // anything else that is not a PDF is not this processor's.
       assert.equal(noisePdf.error.code, 'CORRUPT_INPUT');
       assert.equal(noiseBin.error.code, 'UNSUPPORTED_TYPE');
+      assert.equal(pattern.status, 'succeeded', JSON.stringify(pattern.error));
+      assert.deepEqual(pattern.details.reducedPages, [
+        { page: 1, dpi: 75, reason: 'memory', simplified: true },
+      ]);
+      if (process.env.FILEMILL_PRINT_TIMES)
+        console.log(JSON.stringify(run.files.map((f) => [f.name, f.durationMs, f.cpuMs, f.peakRssMb])));
       const output = await run.output(0);
       assert.deepEqual(await pageTexts(output), ['', '']);
       const [first] = await pageImages(output);

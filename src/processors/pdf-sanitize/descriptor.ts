@@ -23,6 +23,17 @@ import type { ProcessorDescriptor } from '../processor.js';
  */
 export const DEFAULT_MAX_PAGE_PIXELS = 8_700_000;
 
+/**
+ * Default memory one page's drawing may take beyond its own canvas (pdf.js's canvases for
+ * patterns, shadings, groups, and the copies between them), in MiB: a quarter of the
+ * default worker limit (`FILEMILL_FILE_MEMORY_MB`, 1024), which also holds pdf.js, the
+ * canvas library and the document.
+ */
+export const DEFAULT_PAGE_MEMORY_MB = 256;
+
+/** Default wall time for one page, retries included, in seconds: a quarter of the default file limit. */
+export const DEFAULT_PAGE_TIMEOUT_SECONDS = 30;
+
 export const pdfSanitizeSettingsSchema = Type.Object(
   {
     mode: Type.Optional(
@@ -90,6 +101,24 @@ export const pdfSanitizeSettingsSchema = Type.Object(
         default: DEFAULT_MAX_PAGE_PIXELS,
         description:
           'Rasterize: a page that would take more pixels at `dpi` is drawn at a lower DPI (counted as `scaledPages`).',
+      }),
+    ),
+    pageMemoryMb: Type.Optional(
+      Type.Integer({
+        minimum: 32,
+        maximum: 4096,
+        default: DEFAULT_PAGE_MEMORY_MB,
+        description:
+          "Rasterize: MiB one page's patterns, shadings and groups may take while drawn; a page over it is drawn at half the DPI, then simplified (listed in `reducedPages`).",
+      }),
+    ),
+    pageTimeoutSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: DEFAULT_PAGE_TIMEOUT_SECONDS,
+        description:
+          'Rasterize: seconds one page may take to draw; a page over half of it is drawn again at half the DPI, then simplified (listed in `reducedPages`); one still over it fails the file with TIMEOUT. The file time limit applies too.',
       }),
     ),
   },

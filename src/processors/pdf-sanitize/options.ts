@@ -2,7 +2,11 @@
  * pdf-sanitize's settings as the worker uses them: the validated settings object (schema in
  * descriptor.ts) with every default filled in.
  */
-import { DEFAULT_MAX_PAGE_PIXELS } from './descriptor.js';
+import {
+  DEFAULT_MAX_PAGE_PIXELS,
+  DEFAULT_PAGE_MEMORY_MB,
+  DEFAULT_PAGE_TIMEOUT_SECONDS,
+} from './descriptor.js';
 import type { DisarmOptions } from './disarm.js';
 
 export interface Settings extends DisarmOptions {
@@ -15,6 +19,8 @@ export interface Settings extends DisarmOptions {
   jpegQuality: number;
   grayscale: boolean;
   maxPagePixels: number;
+  pageMemoryMb: number;
+  pageTimeoutSeconds: number;
   /** Tried after the empty password on an encrypted file. */
   password?: string;
 }
@@ -33,6 +39,8 @@ export function settingsOf(raw: Record<string, unknown>): Settings {
     jpegQuality: pick('jpegQuality', 85),
     grayscale: pick('grayscale', false),
     maxPagePixels: pick('maxPagePixels', DEFAULT_MAX_PAGE_PIXELS),
+    pageMemoryMb: pick('pageMemoryMb', DEFAULT_PAGE_MEMORY_MB),
+    pageTimeoutSeconds: pick('pageTimeoutSeconds', DEFAULT_PAGE_TIMEOUT_SECONDS),
     password: typeof raw.password === 'string' ? raw.password : undefined,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The rasterize mode (the Dangerzone approach): every page drawn to pixels by pdf.js, each
  * image encoded (JPEG, or deflated samples for `lossless`) and written as a page of the
- * original page's size in points, so the print size is kept. One page in memory at a time.
+ * original page's size in points, so the print size is kept. One page in memory at a time,
+ * each within its own memory and time budget (render.ts): a page over it is drawn at a lower
+ * DPI, or simplified, and reported, rather than taking the worker down.
  * Nothing of the original survives: no text layer, fonts, annotations, metadata or objects.
  */
 import { rm } from 'node:fs/promises';
@@ -12,7 +14,8 @@ import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
 import { ProcessorError } from '../processor.js';
 import { OutputLimitError, RasterPdfWriter, type PageImage } from './raster-writer.js';
 import { openPdf } from '../pdfjs.js';
-import { renderPage } from './render.js';
+import { PageBudgetError } from './draw-budget.js';
+import { renderPage, type Reduction } from './render.js';
 
 const deflateAsync = promisify(deflate);
 
@@ -26,14 +29,27 @@ export interface RasterOptions {
   /** Largest image inside the PDF that pdf.js may decode, in pixels. */
   maxImagePixels: number;
   maxOutputBytes: number;
+  /** What one page's drawing may take beyond its own canvas, in MiB. */
+  pageMemoryMb: number;
+  /** Wall time one page may take to draw, in seconds, its retries included. */
+  pageTimeoutSeconds: number;
   /** Tried after no password on an encrypted file. */
   password?: string;
+}
+
+/** A page over its budget, and how it was drawn instead. */
+export interface ReducedPage extends Reduction {
+  /** 1-based. */
+  page: number;
+  dpi: number;
 }
 
 export interface RasterResult {
   pages: number;
   /** Pages drawn at a lower DPI to stay within `maxPagePixels`. */
   scaledPages: number;
+  /** Pages drawn at a lower DPI, or simplified, to stay within their memory or time budget. */
+  reducedPages: ReducedPage[];
   /** pdf.js opened it with the empty password. */
   encrypted: boolean;
 }
@@ -95,23 +111,38 @@ async function encode(canvas: Canvas, options: RasterOptions): Promise<PageImage
   return { data, filter: 'FlateDecode', colorSpace, width, height };
 }
 
+type Drawn = Pick<RasterResult, 'scaledPages' | 'reducedPages'>;
+
 async function drawPages(
   doc: PDFDocumentProxy,
   outputPath: string,
   options: RasterOptions,
   progress: (pct: number) => void,
-): Promise<number> {
+): Promise<Drawn> {
   const writer = await RasterPdfWriter.create(outputPath, options.maxOutputBytes);
-  let scaledPages = 0;
+  const drawn: Drawn = { scaledPages: 0, reducedPages: [] };
+  const budget = {
+    dpi: options.dpi,
+    maxPixels: options.maxPagePixels,
+    memoryBytes: options.pageMemoryMb * 2 ** 20,
+    timeoutMs: options.pageTimeoutSeconds * 1000,
+  };
   try {
     for (let number = 1; number <= doc.numPages; number++) {
-      const page = await renderPage(doc, number, { dpi: options.dpi, maxPixels: options.maxPagePixels });
-      if (page.scaled) scaledPages++;
+      const page = await renderPage(doc, number, budget).catch((error: unknown) => {
+        if (!(error instanceof PageBudgetError)) throw error;
+        throw new ProcessorError(
+          'TIMEOUT',
+          `Page ${number} took longer than its ${options.pageTimeoutSeconds} s to draw, even at a lower resolution.`,
+        );
+      });
+      if (page.scaled) drawn.scaledPages++;
+      if (page.reduced) drawn.reducedPages.push({ page: number, dpi: Math.round(page.dpi), ...page.reduced });
       await writer.addPage(page.widthPt, page.heightPt, await encode(page.canvas, options));
       progress(number / doc.numPages);
     }
     await writer.finish();
-    return scaledPages;
+    return drawn;
   } catch (error) {
     await writer.abort();
     throw error;
@@ -121,7 +152,8 @@ async function drawPages(
 /**
  * Re-draws the PDF in `bytes` into a new file at `outputPath`; `progress` gets 0–1 per page.
  * On failure nothing is left at `outputPath`.
- * @throws ProcessorError ENCRYPTED, CORRUPT_INPUT, TOO_MANY_PAGES or OUTPUT_TOO_LARGE.
+ * @throws ProcessorError ENCRYPTED, CORRUPT_INPUT, TOO_MANY_PAGES, OUTPUT_TOO_LARGE, or TIMEOUT
+ *   (a page out of time even at a lower DPI).
  */
 export async function rasterize(
   bytes: Uint8Array,
@@ -141,14 +173,14 @@ export async function rasterize(
     }
     const { info } = await doc.getMetadata().catch(() => ({ info: {} }));
     const encrypted = typeof (info as Record<string, unknown>).EncryptFilterName === 'string';
-    const scaledPages = await drawPages(doc, outputPath, options, progress).catch(async (error: unknown) => {
+    const drawn = await drawPages(doc, outputPath, options, progress).catch(async (error: unknown) => {
       await rm(outputPath, { force: true });
       if (error instanceof OutputLimitError)
         throw new ProcessorError('OUTPUT_TOO_LARGE', `The re-drawn "${name}" would be larger than allowed.`);
       if (error instanceof ProcessorError) throw error;
       throw new ProcessorError('CORRUPT_INPUT', `A page of "${name}" could not be drawn.`, { cause: error });
     });
-    return { pages, scaledPages, encrypted };
+    return { pages, ...drawn, encrypted };
   } finally {
     await doc.destroy();
   }

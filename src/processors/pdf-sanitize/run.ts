@@ -197,6 +197,8 @@ async function rasterized(
     format: settings.format,
     grayscale: settings.grayscale,
     scaledPages: result.scaledPages,
+    // Pages over their own memory or time budget, drawn at a lower DPI (and maybe simplified).
+    reducedPages: result.reducedPages,
     // Unknown when the structural parser could not read the file; all of it is gone either way.
     found,
     removed: found,
