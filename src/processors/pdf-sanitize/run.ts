@@ -11,13 +11,15 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EncryptedPDFError, PDFDocument } from '@cantoo/pdf-lib';
+import { corruptInput } from '../corrupt-input.js';
 import { ProcessorError, type ProcessorRun, type RunContext, type RunInput } from '../processor.js';
 import { pdfVersion } from '../pdf-header.js';
-import { disarm, dropUnreachable, type Counts } from './disarm.js';
+import { disarm, dropUnreachable } from './disarm.js';
 import { removeForms } from './forms.js';
 import { settingsOf, type Settings } from './options.js';
 import { countPages } from './page-tree.js';
 import { rasterize } from './rasterize.js';
+import type { Counts, DisarmOptions } from './policy.js';
 import { remainingRisks } from './verify.js';
 
 interface Loaded {
@@ -27,8 +29,7 @@ interface Loaded {
   encrypted: boolean;
 }
 
-const corrupt = (name: string, cause: unknown) =>
-  new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause });
+const corrupt = (name: string, cause: unknown) => corruptInput(name, 'a PDF', cause);
 
 /**
  * The parsed document and its page count. An encrypted file is opened with the empty
@@ -74,6 +75,8 @@ function pagesOf(doc: PDFDocument, name: string, maxPages: number): number {
     throw new ProcessorError('TOO_MANY_PAGES', `"${name}" has more than ${maxPages} pages, the limit.`);
   if ('broken' in count)
     throw corrupt(name, new Error('the page tree loops, or is deeper than any real one'));
+  // What the parser rebuilt from a file cut short may hold no page at all: nothing to keep.
+  if (count.pages === 0) throw corrupt(name, new Error('no page was found'));
   return doc.getPageCount();
 }
 
@@ -83,15 +86,25 @@ function looksComplete(bytes: Uint8Array): boolean {
   return /startxref\s+\d+\s+%%EOF\s*$/.test(tail);
 }
 
+/** A re-drawn file is judged by the strictest rules: it should hold no link at all. */
+const STRICTEST: DisarmOptions = { links: 'remove', metadata: 'strip' };
+
 /**
- * The written file, parsed again: it must be readable, hold nothing that can act and have
- * `pages` pages. Otherwise the output is deleted and the file fails closed.
+ * The written file, parsed again: it must be readable, hold nothing outside the allow-list
+ * (judged with the settings the disarm used) and have `pages` pages. Otherwise the output
+ * is deleted and the file fails closed.
  */
-async function verifyOutput(path: string, output: Uint8Array, name: string, pages: number): Promise<void> {
+async function verifyOutput(
+  path: string,
+  output: Uint8Array,
+  name: string,
+  pages: number,
+  options: DisarmOptions = STRICTEST,
+): Promise<void> {
   let problem: string;
   try {
     const reparsed = await PDFDocument.load(output, { updateMetadata: false });
-    const remaining = remainingRisks(reparsed);
+    const remaining = remainingRisks(reparsed, options);
     if (remaining.length === 0 && reparsed.getPageCount() === pages) return;
     problem =
       remaining.length > 0
@@ -126,7 +139,7 @@ async function structural(
   }
   await writeFile(input.outputPath, output);
   ctx.progress(80);
-  await verifyOutput(input.outputPath, output, input.name, pages);
+  await verifyOutput(input.outputPath, output, input.name, pages, settings);
   return {
     mode: 'structural',
     pages,
