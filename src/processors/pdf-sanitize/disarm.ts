@@ -22,7 +22,7 @@ export function disarm(doc: PDFDocument, options: DisarmOptions): Counts {
 
 /** Deletes every indirect object that neither the catalog nor the trailer reaches. */
 export function dropUnreachable(doc: PDFDocument): void {
-  const reached = new Set<string>();
+  const reached = new Set<PDFRef>(); // pooled by pdf-lib: one object per reference
   const { Root, Info } = doc.context.trailerInfo;
   const stack: PDFObject[] = [];
   if (Root) stack.push(Root);
@@ -30,9 +30,8 @@ export function dropUnreachable(doc: PDFDocument): void {
   while (stack.length > 0) {
     const value = stack.pop()!;
     if (value instanceof PDFRef) {
-      const key = value.toString();
-      if (reached.has(key)) continue;
-      reached.add(key);
+      if (reached.has(value)) continue;
+      reached.add(value);
       const target = doc.context.lookup(value);
       if (target) stack.push(target);
     } else if (value instanceof PDFDict) {
@@ -45,7 +44,7 @@ export function dropUnreachable(doc: PDFDocument): void {
   }
   let largest = 0;
   for (const [ref] of doc.context.enumerateIndirectObjects()) {
-    if (!reached.has(ref.toString())) doc.context.delete(ref);
+    if (!reached.has(ref)) doc.context.delete(ref);
     else largest = Math.max(largest, ref.objectNumber);
   }
   // The trailer's /Size is written from this: left as it was, it would count the dropped

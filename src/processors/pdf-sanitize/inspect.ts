@@ -52,7 +52,13 @@ export interface Finding {
 /** `fix`: take out what is found, as it is found (nothing below it is visited); `report`: only say. */
 export type InspectMode = 'fix' | 'report';
 
-const name = (n: string) => PDFName.of(n);
+/** PDFName.of decodes its argument (a regular expression) on every call: names asked per dictionary are kept. */
+const names = new Map<string, PDFName>();
+function name(n: string): PDFName {
+  let value = names.get(n);
+  if (!value) names.set(n, (value = PDFName.of(n)));
+  return value;
+}
 /** Entries every dictionary is checked for, whatever it is (so not again as catalog entries). */
 const EVERYWHERE = new Set(['AA', 'AF', 'JS']);
 /** Longest action chain (`/Next`) or nesting followed: longer is an attack on readers, not a document. */
@@ -135,9 +141,9 @@ export function inspect(doc: PDFDocument, options: DisarmOptions, mode: InspectM
     }
   }
 
-  function check(dict: PDFDict, owner: string, isStream: boolean): void {
+  function check(dict: PDFDict, owner: Owner, isStream: boolean): void {
     const flag = (kind: Kind, entry: string, fix: () => void) => {
-      findings.push({ kind, where: `${entry} in ${owner}` });
+      findings.push({ kind, where: `${entry} in ${String(owner)}` });
       if (mode === 'fix') fix();
     };
     const drop = (key: string) => () => dict.delete(name(key));
@@ -151,7 +157,7 @@ export function inspect(doc: PDFDocument, options: DisarmOptions, mode: InspectM
         ? chainVerdict(dict.get(name('OpenAction')), 'open')
         : null;
       if (verdict) {
-        findings.push({ kind: 'openAction', where: `/OpenAction in ${owner}` });
+        findings.push({ kind: 'openAction', where: `/OpenAction in ${String(owner)}` });
         flag(verdict, '/OpenAction', drop('OpenAction'));
       }
     }
@@ -212,41 +218,59 @@ export function inspect(doc: PDFDocument, options: DisarmOptions, mode: InspectM
       if (dict.has(name(key)) && (isStream || nameOf(dict, 'Type') === 'XObject'))
         flag('externalStream', `/${key}`, drop(key));
     }
+  }
 
+  /**
+   * Pushes what `dict` refers to, to be walked; an XML stream with a DTD is taken out here
+   * (where its entry can be deleted) instead.
+   */
+  function walkEntries(dict: PDFDict, owner: Owner): void {
     for (const [key, value] of dict.entries()) {
-      const target = resolve(value);
-      if (!(target instanceof PDFStream)) continue;
-      const xml = nameOf(target.dict, 'Type') === 'Metadata' || nameOf(target.dict, 'Subtype') === 'XML';
-      if (xml && badXml(target)) flag('xmlDtd', `/${key.decodeText()}`, () => dict.delete(key));
+      if (value instanceof PDFRef) {
+        const target = context.lookup(value);
+        if (target instanceof PDFStream && isXml(target.dict) && badXml(target)) {
+          findings.push({ kind: 'xmlDtd', where: `/${key.decodeText()} in ${String(owner)}` });
+          if (mode === 'fix') {
+            dict.delete(key);
+            continue;
+          }
+        }
+        stack.push({ value, owner });
+      } else if (value instanceof PDFDict || value instanceof PDFArray) {
+        stack.push({ value, owner });
+      }
     }
   }
 
+  const isXml = (dict: PDFDict) => nameOf(dict, 'Type') === 'Metadata' || nameOf(dict, 'Subtype') === 'XML';
+
+  /** The indirect object a value sits in (its reference, or a name for the trailer's two), for messages. */
+  type Owner = PDFRef | string;
   interface Pending {
     value: PDFObject;
-    /** The indirect object it sits in, for messages. */
-    owner: string;
+    owner: Owner;
   }
   const { Root, Info } = context.trailerInfo;
   const stack: Pending[] = [];
   if (Root) stack.push({ value: Root, owner: 'the catalog' });
   if (Info) stack.push({ value: Info, owner: 'the document information' });
-  const visited = new Set<string>();
+  // References are pooled by pdf-lib: one object per number, so they key the set themselves.
+  const visited = new Set<PDFRef>();
   while (stack.length > 0) {
     const { value, owner: outer } = stack.pop()!;
     let object: PDFObject | undefined = value;
     let owner = outer;
     if (value instanceof PDFRef) {
-      const key = value.toString();
-      if (visited.has(key)) continue;
-      visited.add(key);
+      if (visited.has(value)) continue;
+      visited.add(value);
       object = context.lookup(value);
-      if (object !== catalog) owner = key;
+      if (object !== catalog) owner = value;
     }
     const dict = object instanceof PDFStream ? object.dict : object instanceof PDFDict ? object : null;
     if (dict) {
       check(dict, owner, object instanceof PDFStream);
       // What the check took out is not there any more to be walked.
-      for (const [, child] of dict.entries()) if (walkable(child)) stack.push({ value: child, owner });
+      walkEntries(dict, owner);
     } else if (object instanceof PDFArray) {
       for (const child of object.asArray()) if (walkable(child)) stack.push({ value: child, owner });
     }
