@@ -32,6 +32,7 @@ import {
 } from './pdf-fixtures.js';
 import { resolveBinary } from '../../src/processors/commands/config.js';
 import { KINDS } from '../../src/processors/pdf-sanitize/policy.js';
+import { remainingRisks } from '../../src/processors/pdf-sanitize/verify.js';
 import { scanWithQpdf } from '../../scripts/qpdf-scan.js';
 import { pageTexts, rejectsWith, sanitizer, throughServer } from './pdf-sanitize-support.js';
 
@@ -81,6 +82,27 @@ describe('pdf-sanitize (structural disarm)', () => {
       link: 1, // the file:// link; the https one stays
       otherEntry: 1, // the catalog's /NeedsRendering
     });
+  });
+
+  it('the output check sees, from the trailer, what sits in object streams and on page-tree nodes the pages inherit from', async () => {
+    const doc = await PDFDocument.load(await actsOnOpenPdf(await photoJpeg(32, 24)));
+    const remaining = remainingRisks(doc, { links: 'web-only', metadata: 'keep' });
+    const pagesRef = doc.catalog.get(PDFName.of('Pages'))!.toString();
+    for (const expected of [
+      `additionalActions: /AA in ${pagesRef}`, // inherited by every page
+      'namedAction: /OpenAction in the catalog',
+      'uriBase: /URI in the catalog',
+      'xmlDtd: /Metadata in the catalog',
+      'fontMatrix: /FontMatrix in',
+      'externalStream: /F in',
+      'remoteGoTo: /A in',
+      'thread: /A in',
+      'launch: /PA in',
+    ])
+      assert.ok(
+        remaining.some((line) => line.startsWith(expected)),
+        `${expected} is reported: ${remaining.join('; ')}`,
+      );
   });
 
   for (const preset of ['disarm', 'strict'] as const) {
