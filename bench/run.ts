@@ -29,6 +29,8 @@
  *    here (medians of three), and what the BullMQ path adds per file.
  * 10. sandbox (only when asked: `npm run bench sandbox`): 1 and 2 with FILEMILL_SANDBOX
  *    permission and bwrap, and what replacing a worker between two owners costs.
+ * 11. ocr (only when asked: `npm run bench ocr`, bench/ocr.ts): rasterize's pages per second
+ *    with and without its OCR text layer, on one core.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -47,6 +49,7 @@ import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { ProcessPool } from '../src/worker/process-pool.js';
 import { startCluster } from './nodes.js';
+import { ocrBench } from './ocr.js';
 import { startServer, waitFinal, type ServerProcess } from './server-process.js';
 import { streamBatch } from './stream-upload.js';
 
@@ -812,6 +815,7 @@ if (!only || only === 'cli') results.cli = await cliBench();
 if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');
 if (only === 'scale') results.scale = await scaleBench();
 if (only === 'sandbox') results.sandbox = await sandboxBench();
+if (only === 'ocr') results.ocr = await ocrBench();
 if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', 'full');
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -7,11 +7,14 @@
  * pdf.js must still read its fonts from its package folder).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
+import { resolveBinary } from '../../src/processors/commands/config.js';
 import { rasterize } from '../../src/processors/pdf-sanitize/rasterize.js';
 import {
   colourPdf,
@@ -33,7 +36,7 @@ import {
   throughServer,
   type PageImageInfo,
 } from './pdf-sanitize-support.js';
-import { tilingPatternPdf } from './raster-fixtures.js';
+import { tilingPatternPdf, wordsPdf } from './raster-fixtures.js';
 
 /** What the hostile fixture carries that must not survive a re-draw, beyond the risky names. */
 const ORIGINAL_TRACES = [
@@ -58,7 +61,30 @@ const RASTER_DEFAULTS = {
   maxOutputBytes: 1 << 30,
   pageMemoryMb: 256,
   pageTimeoutSeconds: 30,
+  ocr: false,
+  ocrLanguages: ['eng'],
 };
+
+const execFileAsync = promisify(execFile);
+const pdftotext = resolveBinary('pdftotext', process.env.PATH);
+/** Without poppler's pdftotext the OCR checks skip on a developer's machine, and fail in CI. */
+const needsPdftotext =
+  pdftotext || process.env.CI === 'true' ? false : 'pdftotext (poppler-utils) is not installed';
+
+/** What poppler's pdftotext reads from page `page` (1-based) of `pdf`: an outside reader's view. */
+async function popplerText(pdf: Uint8Array, page: number): Promise<string> {
+  assert.ok(pdftotext, 'pdftotext (poppler-utils) is needed: CI installs it');
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-ocr-'));
+  try {
+    await writeFile(join(dir, 'in.pdf'), pdf);
+    const args = ['-f', String(page), '-l', String(page), join(dir, 'in.pdf'), '-'];
+    return (await execFileAsync(pdftotext, args)).stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const PAGE_LINES = ['Quarterly figures look splendid', 'Zebra crossings near the harbour'];
 
 /** The pixel at (x, y) in PDF points from the page's bottom left, for an image drawn at `dpi`. */
 const pointAt = (image: PageImageInfo, xPt: number, yPt: number): [number, number] => [
@@ -179,6 +205,31 @@ describe('pdf-sanitize (rasterize)', () => {
     }
   });
 
+  it(
+    'lays the words recognised on each page over it, invisible, in a standard font (preset rasterize-searchable), and pdftotext finds them',
+    { skip: needsPdftotext },
+    async () => {
+      const { details, output } = await tool.sanitize(await wordsPdf(PAGE_LINES), 'rasterize-searchable');
+      assert.equal(details.mode, 'rasterize');
+      assert.deepEqual(details.ocr.languages, ['eng']);
+      assert.ok(details.ocr.words >= 9 && details.ocr.words <= 11, `words: ${details.ocr.words}`);
+      for (const [i, line] of PAGE_LINES.entries()) {
+        const words = (await popplerText(output!, i + 1)).split(/\s+/).filter(Boolean);
+        assert.deepEqual(words, line.split(' '), `page ${i + 1} as poppler reads it`);
+      }
+      const texts = await pageTexts(output!);
+      assert.match(texts[0]!, /Quarterly\s*figures/, 'pdf.js reads it too');
+      const images = await pageImages(output!);
+      assert.deepEqual(images[0]!.resourceKinds, ['XObject', 'Font'], 'the image and the one font');
+      const raw = Buffer.from(output!).toString('latin1');
+      assert.match(raw, /\/BaseFont \/Helvetica \/Encoding \/WinAnsiEncoding/);
+      assert.ok(!/\/FontFile/.test(raw), 'a standard font: nothing embedded');
+      assert.match(raw, /BT\n3 Tr\n/, 'the text is drawn in render mode 3: invisible');
+      assert.ok((await darkPixels(images[0]!)) > 100, 'the page image is still what shows');
+      for (const trace of RISKY_NAMES) assert.ok(!raw.includes(trace), `${trace} is absent`);
+    },
+  );
+
   it('opens an owner-only encrypted PDF, refuses one that needs a password, repairs a truncated file, fails hostile ones cleanly', async () => {
     const { details, output } = await tool.sanitize(await encryptedPdf(''), 'rasterize');
     assert.equal(details.encrypted, true);
@@ -246,4 +297,26 @@ describe('pdf-sanitize rasterize through a real server and its sandboxed workers
       );
     });
   });
+
+  it(
+    'recognises the words in the sandboxed worker with the language data from its read-only node_modules (preset rasterize-searchable)',
+    { skip: needsPdftotext },
+    async () => {
+      const files = [{ name: 'words.pdf', data: Buffer.from(await wordsPdf(PAGE_LINES)) }];
+      await throughServer(
+        files,
+        { processor: 'pdf-sanitize', preset: 'rasterize-searchable' },
+        async (run) => {
+          const [file] = run.files;
+          assert.equal(file.status, 'succeeded', JSON.stringify(file.error));
+          assert.deepEqual(file.details.ocr.languages, ['eng']);
+          const output = await run.output(0);
+          for (const [i, line] of PAGE_LINES.entries()) {
+            const words = (await popplerText(output, i + 1)).split(/\s+/).filter(Boolean);
+            assert.deepEqual(words, line.split(' '), `page ${i + 1} as poppler reads it`);
+          }
+        },
+      );
+    },
+  );
 });

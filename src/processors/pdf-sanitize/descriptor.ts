@@ -6,7 +6,8 @@
  *   they sit); pages, text, fonts and (by setting) web links stay.
  * - `rasterize` (preset `rasterize`, the Dangerzone approach): every page is drawn to pixels
  *   by pdf.js and a new PDF is built from the images; nothing of the original structure
- *   survives, and there is no text layer.
+ *   survives, and there is no text layer — unless `ocr` (preset `rasterize-searchable`)
+ *   lays the words recognised on each page over it, invisibly.
  * An encrypted PDF is opened with the empty password (owner-only encryption) or the
  * `password` setting — write-only: never shown back (core/views.ts) — and written
  * unencrypted; one that still cannot be opened fails with ENCRYPTED. The work is in
@@ -14,6 +15,7 @@
  */
 import Type from 'typebox';
 import { maxPagesSetting } from '../document-settings.js';
+import { installedOcrLanguages } from '../ocr-languages.js';
 import type { ProcessorDescriptor } from '../processor.js';
 
 /**
@@ -33,6 +35,9 @@ export const DEFAULT_PAGE_MEMORY_MB = 256;
 
 /** Default wall time for one page, retries included, in seconds: a quarter of the default file limit. */
 export const DEFAULT_PAGE_TIMEOUT_SECONDS = 30;
+
+/** OCR languages offered: the installed `@tesseract.js-data/<code>` packages (eng is a dependency). */
+const OCR_LANGUAGES = installedOcrLanguages();
 
 export const pdfSanitizeSettingsSchema = Type.Object(
   {
@@ -121,6 +126,22 @@ export const pdfSanitizeSettingsSchema = Type.Object(
           'Rasterize: seconds one page may take to draw; a page over half of it is drawn again at half the DPI, then simplified (listed in `reducedPages`); one still over it fails the file with TIMEOUT. The file time limit applies too.',
       }),
     ),
+    ocr: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Rasterize: recognise the text of every page (offline OCR) and lay it over the image, invisible, so the copy can be searched; slow (about a second a page).',
+      }),
+    ),
+    ocrLanguages: Type.Optional(
+      Type.Array(Type.Enum(OCR_LANGUAGES.length > 0 ? OCR_LANGUAGES : ['eng']), {
+        minItems: 1,
+        maxItems: 4,
+        uniqueItems: true,
+        default: ['eng'],
+        description: 'Rasterize with ocr: the languages of the text, from those installed.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -141,6 +162,11 @@ export const pdfSanitizeProcessor: ProcessorDescriptor = {
       name: 'rasterize',
       title: 'Rasterize: every page re-drawn from pixels (150 DPI JPEG); no text layer, nothing else kept',
       settings: { mode: 'rasterize', dpi: 150, format: 'jpeg', jpegQuality: 85 },
+    },
+    {
+      name: 'rasterize-searchable',
+      title: 'Rasterize, searchable: every page re-drawn (150 DPI JPEG) with an invisible OCR text layer',
+      settings: { mode: 'rasterize', dpi: 150, format: 'jpeg', jpegQuality: 85, ocr: true },
     },
     {
       name: 'strict',

@@ -21,6 +21,8 @@ export interface Settings extends DisarmOptions {
   maxPagePixels: number;
   pageMemoryMb: number;
   pageTimeoutSeconds: number;
+  ocr: boolean;
+  ocrLanguages: string[];
   /** Tried after the empty password on an encrypted file. */
   password?: string;
 }
@@ -41,6 +43,8 @@ export function settingsOf(raw: Record<string, unknown>): Settings {
     maxPagePixels: pick('maxPagePixels', DEFAULT_MAX_PAGE_PIXELS),
     pageMemoryMb: pick('pageMemoryMb', DEFAULT_PAGE_MEMORY_MB),
     pageTimeoutSeconds: pick('pageTimeoutSeconds', DEFAULT_PAGE_TIMEOUT_SECONDS),
+    ocr: pick('ocr', false),
+    ocrLanguages: pick('ocrLanguages', ['eng']),
     password: typeof raw.password === 'string' ? raw.password : undefined,
   };
 }

@@ -5,6 +5,8 @@
  * each within its own memory and time budget (render.ts): a page over it is drawn at a lower
  * DPI, or simplified, and reported, rather than taking the worker down.
  * Nothing of the original survives: no text layer, fonts, annotations, metadata or objects.
+ * With `ocr`, each page image is read by the OCR engine (../ocr.ts) and the words it finds
+ * are laid over it invisibly, so the safe copy can be searched and copied from.
  */
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -12,8 +14,9 @@ import { deflate } from 'node:zlib';
 import type { Canvas } from '@napi-rs/canvas';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
 import { ProcessorError } from '../processor.js';
-import { OutputLimitError, RasterPdfWriter, type PageImage } from './raster-writer.js';
+import { OutputLimitError, RasterPdfWriter, type PageImage, type TextLine } from './raster-writer.js';
 import { openPdf } from '../pdfjs.js';
+import { recognise } from '../ocr.js';
 import { PageBudgetError } from './draw-budget.js';
 import { renderPage, type Reduction } from './render.js';
 
@@ -33,6 +36,10 @@ export interface RasterOptions {
   pageMemoryMb: number;
   /** Wall time one page may take to draw, in seconds, its retries included. */
   pageTimeoutSeconds: number;
+  /** Recognise each page's text and lay it over the image, invisible. */
+  ocr: boolean;
+  /** Languages for OCR (installed `@tesseract.js-data/<code>` packages). */
+  ocrLanguages: string[];
   /** Tried after no password on an encrypted file. */
   password?: string;
 }
@@ -50,6 +57,8 @@ export interface RasterResult {
   scaledPages: number;
   /** Pages drawn at a lower DPI, or simplified, to stay within their memory or time budget. */
   reducedPages: ReducedPage[];
+  /** With `ocr`: words laid over the pages as an invisible text layer. */
+  ocrWords: number;
   /** pdf.js opened it with the empty password. */
   encrypted: boolean;
 }
@@ -111,7 +120,26 @@ async function encode(canvas: Canvas, options: RasterOptions): Promise<PageImage
   return { data, filter: 'FlateDecode', colorSpace, width, height };
 }
 
-type Drawn = Pick<RasterResult, 'scaledPages' | 'reducedPages'>;
+type Drawn = Pick<RasterResult, 'scaledPages' | 'reducedPages' | 'ocrWords'>;
+
+/**
+ * The words on a drawn page, read before the page image is encoded (in colour, losslessly).
+ * @throws ProcessorError PROCESSOR_ERROR when the OCR engine fails.
+ */
+async function readText(
+  canvas: Canvas,
+  dpi: number,
+  number: number,
+  languages: string[],
+): Promise<TextLine[]> {
+  try {
+    return await recognise(await canvas.encode('png'), languages, { dpi });
+  } catch (error) {
+    throw new ProcessorError('PROCESSOR_ERROR', `The text of page ${number} could not be recognised.`, {
+      cause: error,
+    });
+  }
+}
 
 async function drawPages(
   doc: PDFDocumentProxy,
@@ -120,7 +148,7 @@ async function drawPages(
   progress: (pct: number) => void,
 ): Promise<Drawn> {
   const writer = await RasterPdfWriter.create(outputPath, options.maxOutputBytes);
-  const drawn: Drawn = { scaledPages: 0, reducedPages: [] };
+  const drawn: Drawn = { scaledPages: 0, reducedPages: [], ocrWords: 0 };
   const budget = {
     dpi: options.dpi,
     maxPixels: options.maxPagePixels,
@@ -138,7 +166,9 @@ async function drawPages(
       });
       if (page.scaled) drawn.scaledPages++;
       if (page.reduced) drawn.reducedPages.push({ page: number, dpi: Math.round(page.dpi), ...page.reduced });
-      await writer.addPage(page.widthPt, page.heightPt, await encode(page.canvas, options));
+      const text = options.ocr ? await readText(page.canvas, page.dpi, number, options.ocrLanguages) : [];
+      for (const line of text) drawn.ocrWords += line.words.length;
+      await writer.addPage(page.widthPt, page.heightPt, await encode(page.canvas, options), text);
       progress(number / doc.numPages);
     }
     await writer.finish();

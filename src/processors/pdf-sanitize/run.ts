@@ -212,6 +212,7 @@ async function rasterized(
     scaledPages: result.scaledPages,
     // Pages over their own memory or time budget, drawn at a lower DPI (and maybe simplified).
     reducedPages: result.reducedPages,
+    ...(settings.ocr ? { ocr: { languages: settings.ocrLanguages, words: result.ocrWords } } : {}),
     // Unknown when the structural parser could not read the file; all of it is gone either way.
     found,
     removed: found,
