@@ -25,6 +25,11 @@ export function malformedPdfs(): Record<string, Uint8Array> {
     ]),
     'cross-references into garbage': xrefIntoGarbage(),
     'catalog pointing at a page tree that is not one': handWrittenPdf([CATALOG, '[1 2 3]']),
+    'a page-tree kid that does not exist': handWrittenPdf([
+      CATALOG,
+      '<< /Type /Pages /Count 1 /Kids [9 0 R] >>',
+    ]),
+    'a page-tree kid that is no page': handWrittenPdf([CATALOG, PAGES, '(just a string)']),
   };
 }
 

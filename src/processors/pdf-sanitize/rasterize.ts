@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import type { Canvas } from '@napi-rs/canvas';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
+import { corruptInput, isMalformedInput } from '../corrupt-input.js';
 import { ProcessorError } from '../processor.js';
 import { OutputLimitError, RasterPdfWriter, type PageImage, type TextLine } from './raster-writer.js';
 import { openPdf } from '../pdfjs.js';
@@ -74,7 +75,7 @@ async function openForRendering(bytes: Uint8Array, name: string, maxImagePixels:
       return await openPdf(bytes, { maxImagePixels, password: attempt });
     } catch (error) {
       if ((error as Error)?.name === 'PasswordException') continue;
-      throw new ProcessorError('CORRUPT_INPUT', `"${name}" cannot be read as a PDF.`, { cause: error });
+      throw corruptInput(name, 'a PDF', error);
     }
   }
   const why = password ? 'the password given does not open it' : 'it needs a password to be opened';
@@ -208,6 +209,7 @@ export async function rasterize(
       if (error instanceof OutputLimitError)
         throw new ProcessorError('OUTPUT_TOO_LARGE', `The re-drawn "${name}" would be larger than allowed.`);
       if (error instanceof ProcessorError) throw error;
+      if (isMalformedInput(error)) throw corruptInput(name, 'a PDF', error);
       throw new ProcessorError('CORRUPT_INPUT', `A page of "${name}" could not be drawn.`, { cause: error });
     });
     return { pages, ...drawn, encrypted };
