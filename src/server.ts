@@ -109,6 +109,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     await store.close().catch(() => undefined);
     throw error;
   });
+  const commandsSandbox = commandsInSandbox(config);
   const pool = new ProcessPool({
     size: Math.max(1, config.concurrency),
     timeoutMs: config.fileTimeoutMs,
@@ -118,7 +119,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     allowRead: [PROJECT_ROOT, config.dataDir],
     allowWrite: [join(config.dataDir, 'blobs')],
     permissionModel: sandbox.level !== 'none',
-    bwrap: sandbox.level === 'bwrap' ? { workspaceRoot, ...commandsInSandbox(config) } : null,
+    bwrap: sandbox.level === 'bwrap' ? { workspaceRoot, ...commandsSandbox } : null,
     ...commandsInWorkers(config),
   });
 
@@ -197,7 +198,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     processors,
     onError: logError,
     metricsToken: config.metricsToken,
-    sandbox: { level: pool.sandbox.level, networkProcessors: commandsInSandbox(config).networkProcessors },
+    sandbox: { level: pool.sandbox.level, networkProcessors: commandsSandbox.networkProcessors },
   });
   app = await createApp({
     service,
@@ -317,11 +318,6 @@ async function checkBind(config: Config, keys: ApiKeyStore, listens: boolean): P
   );
 }
 
-/**
- * What the workers need for operator commands, when there are any: the validated specs (the
- * children may not read the file, and must run exactly what was checked), a PATH for the
- * commands' own helpers, and the right to start processes. Without commands, none of it.
- */
 /** What operator commands need of the sandbox: their binaries' folders, and the network if they ask. */
 function commandsInSandbox(config: Config): { readOnly: string[]; networkProcessors: string[] } {
   return {
@@ -332,6 +328,11 @@ function commandsInSandbox(config: Config): { readOnly: string[]; networkProcess
   };
 }
 
+/**
+ * What the workers need for operator commands, when there are any: the validated specs (the
+ * children may not read the file, and must run exactly what was checked), a PATH for the
+ * commands' own helpers, and the right to start processes. Without commands, none of it.
+ */
 function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?: Record<string, string> } {
   if (config.commands.length === 0) return {};
   return {

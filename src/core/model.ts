@@ -115,3 +115,7 @@ export function deriveBatchStatus(
   if (counts.succeeded > 0) return 'completed_with_errors';
   return 'failed';
 }
+
+/** What confines a worker: `bwrap` (bubblewrap, and the permission model inside), `permission` (Node's permission model only), `none`. */
+export const SANDBOX_LEVELS = ['bwrap', 'permission', 'none'] as const;
+export type SandboxLevel = (typeof SANDBOX_LEVELS)[number];

@@ -31,6 +31,11 @@ export const JOB_OUT = `${JOB_DIR}/out`;
 /** The first uid (and gid) of sandboxed children when the server runs as root: one per slot. */
 export const DEFAULT_UID_BASE = 1_500_000_000;
 
+/** The identity a worker in `slot` runs as: a uid and gid of its own, when the server runs as root (it cannot give one otherwise). */
+export function slotIdentity(slot: number, uidBase = DEFAULT_UID_BASE): SandboxIdentity | null {
+  return process.getuid?.() === 0 ? { uid: uidBase + slot, gid: uidBase + slot } : null;
+}
+
 /** The top-level names of the host's root that are links into /usr on merged-/usr systems. */
 const SYSTEM_LINKS = ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'] as const;
 

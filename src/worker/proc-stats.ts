@@ -75,9 +75,21 @@ async function readOrNull(path: string): Promise<string | null> {
 async function childrenOf(parent: number): Promise<number[]> {
   const tids = await readdir(`/proc/${parent}/task`).catch(() => [] as string[]);
   const lists = await Promise.all(tids.map((tid) => readOrNull(`/proc/${parent}/task/${tid}/children`)));
-  return lists
-    .flatMap((list) => (list ?? '').split(' ').map(Number))
+  return lists.flatMap(parseChildren);
+}
+
+/** The pids in a `/proc/<pid>/task/<tid>/children` file (space-separated). */
+function parseChildren(list: string | null): number[] {
+  return (list ?? '')
+    .split(' ')
+    .map(Number)
     .filter((pid) => Number.isInteger(pid) && pid > 0);
+}
+
+/** Whether `pid`, by its `/proc/<pid>/stat` line, is a child of `parent` leading a process group of its own. */
+function leadsOwnGroup(stat: string | null, pid: number, parent: number): boolean {
+  const lineage = stat === null ? null : parseLineage(stat);
+  return lineage !== null && lineage.ppid === parent && lineage.pgrp === pid;
 }
 
 async function lineageOf(pid: number): Promise<{ ppid: number; pgrp: number } | null> {
@@ -89,10 +101,8 @@ async function lineageOf(pid: number): Promise<{ ppid: number; pgrp: number } | 
 export async function childGroupLeaders(parent: number): Promise<number[]> {
   if (!procAvailable) return [];
   const leaders: number[] = [];
-  for (const pid of await childrenOf(parent)) {
-    const lineage = await lineageOf(pid);
-    if (lineage !== null && lineage.ppid === parent && lineage.pgrp === pid) leaders.push(pid);
-  }
+  for (const pid of await childrenOf(parent))
+    if (leadsOwnGroup(await readOrNull(`/proc/${pid}/stat`), pid, parent)) leaders.push(pid);
   return leaders;
 }
 
@@ -183,14 +193,8 @@ export function childGroupLeadersSync(parent: number): number[] {
   }
   const leaders: number[] = [];
   for (const tid of tids) {
-    const children = readSync(`/proc/${parent}/task/${tid}/children`) ?? '';
-    for (const word of children.split(' ')) {
-      const pid = Number(word);
-      if (!Number.isInteger(pid) || pid <= 0) continue;
-      const stat = readSync(`/proc/${pid}/stat`);
-      const lineage = stat === null ? null : parseLineage(stat);
-      if (lineage !== null && lineage.ppid === parent && lineage.pgrp === pid) leaders.push(pid);
-    }
+    for (const pid of parseChildren(readSync(`/proc/${parent}/task/${tid}/children`)))
+      if (leadsOwnGroup(readSync(`/proc/${pid}/stat`), pid, parent)) leaders.push(pid);
   }
   return leaders;
 }

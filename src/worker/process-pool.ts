@@ -12,12 +12,12 @@ import { isNoSpace } from '../core/no-space.js';
 import type { RunLimits } from '../processors/processor.js';
 import {
   DEFAULT_UID_BASE,
+  slotIdentity,
   JOB_IN,
   JOB_OUT,
   findTools,
   readOnlyPaths,
   sandboxCommand,
-  type SandboxIdentity,
 } from './bwrap.js';
 import { buildEnv, buildExecArgv, childEntry, findCodeRoot, permissionFlag } from './exec-args.js';
 import { checkOutput, removeOutput } from './output-check.js';
@@ -138,10 +138,9 @@ export class ProcessPool {
       const uidBase = bwrap.uidBase ?? DEFAULT_UID_BASE;
       const tools = findTools();
       if (typeof tools === 'string') throw new Error(`The sandbox needs ${tools}, which is not on the PATH.`);
-      const asRoot = process.getuid?.() === 0;
       this.launch = async (slot, profile) => {
         // A uid per slot when the server can give one: the process limit then counts this child alone.
-        const identity: SandboxIdentity | null = asRoot ? { uid: uidBase + slot, gid: uidBase + slot } : null;
+        const identity = slotIdentity(slot, uidBase);
         const workspace = await Workspace.create(root, identity);
         const command = sandboxCommand(
           tools,
@@ -183,7 +182,7 @@ export class ProcessPool {
       commands: opts.allowChildProcess ?? false,
       timeoutMs: this.settings.timeoutMs,
       memoryMb: this.settings.memoryMb,
-      rootDrop: this.bwrap !== null && process.getuid?.() === 0,
+      rootDrop: this.bwrap !== null && slotIdentity(0) !== null,
     });
     this.logger = opts.logger;
     this.workers = Array.from({ length: this.settings.size }, () => null);
@@ -317,8 +316,7 @@ export class ProcessPool {
     if (!message.ok) {
       await removeOutput(outputPath);
       // Messages quote the paths the child saw: inside the sandbox, the workspace's.
-      const named = { ...inside.input, name: task.input.name };
-      return failed(reportedFailure(message.code, message.message, named), durationMs, message.cpuMs);
+      return failed(reportedFailure(message.code, message.message, inside.input), durationMs, message.cpuMs);
     }
     const output = await checkOutput(outputPath, this.settings.limits.maxOutputBytes);
     if (!output.ok) return failed(output.failure, durationMs, message.cpuMs);

@@ -6,15 +6,7 @@
  */
 import { AppError } from '../core/errors.js';
 import { childEntry, findCodeRoot } from './exec-args.js';
-import {
-  DEFAULT_UID_BASE,
-  PROBE_SCRIPT,
-  probeBwrap,
-  findTools,
-  readOnlyPaths,
-  sandboxCommand,
-  type SandboxIdentity,
-} from './bwrap.js';
+import { slotIdentity, PROBE_SCRIPT, probeBwrap, findTools, readOnlyPaths, sandboxCommand } from './bwrap.js';
 import type { SandboxLevel } from './types.js';
 import { processWorkspaceRoot, Workspace } from './workspace.js';
 
@@ -51,9 +43,8 @@ export async function chooseSandbox(setting: SandboxSetting, workspaceRoot: stri
 async function probeHere(workspaceRoot: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   const tools = findTools();
   if (typeof tools === 'string') return { ok: false, reason: `${tools} is not installed (not on the PATH)` };
-  const asRoot = process.getuid?.() === 0;
   // The uid the first worker gets, so that the probe tests what the workers will do.
-  const identity: SandboxIdentity | null = asRoot ? { uid: DEFAULT_UID_BASE, gid: DEFAULT_UID_BASE } : null;
+  const identity = slotIdentity(0);
   let workspace: Workspace;
   try {
     workspace = await Workspace.create(processWorkspaceRoot(workspaceRoot), identity);

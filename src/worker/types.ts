@@ -156,9 +156,8 @@ export type TaskResult =
       cpuMs: number;
     };
 
-/** `bwrap`: bubblewrap (and the permission model inside); `permission`: Node's permission model only. */
-export const SANDBOX_LEVELS = ['bwrap', 'permission', 'none'] as const;
-export type SandboxLevel = (typeof SANDBOX_LEVELS)[number];
+export { SANDBOX_LEVELS, type SandboxLevel } from '../core/model.js';
+import type { SandboxLevel } from '../core/model.js';
 
 /** What the sandbox of the pool's children is, for the start-up log. */
 export interface SandboxInfo {

@@ -3,6 +3,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { SANDBOX_LEVELS } from '../../core/model.js';
 import { credentialOf } from '../plugins/auth.js';
 import { errorBody } from '../plugins/errors.js';
 import { errorResponses } from '../schemas.js';
@@ -23,7 +24,7 @@ const ProcessorSchema = Type.Object({
   settingsSchema: Type.Unknown(),
   sandbox: Type.Object(
     {
-      level: Type.Union([Type.Literal('bwrap'), Type.Literal('permission'), Type.Literal('none')], {
+      level: Type.Enum(SANDBOX_LEVELS, {
         description:
           "What confines its files: bwrap (bubblewrap: no network, only the file at hand; Node's permission model inside), permission (Node's permission model only), none.",
       }),
