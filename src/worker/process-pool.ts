@@ -246,13 +246,25 @@ export class ProcessPool {
       memoryMb: this.settings.memoryMb,
       memoryBytes: this.settings.memoryMb * MiB,
     });
+    let collected: { failed: true; error: unknown } | null = null;
     if (workspace) {
       if (execution.kind === 'done' && execution.message.ok)
-        await workspace.collect(task).catch(() => undefined);
+        await workspace.collect(task).catch((error: unknown) => void (collected = { failed: true, error }));
       await worker.killStrays();
       await workspace.clear().catch(() => undefined);
     }
     this.afterTask(slot, worker, execution);
+    if (collected !== null) {
+      // The output could not be moved out of the workspace (a copy across filesystems that met
+      // a full disk, say): not the file's fault, and not a processor error either.
+      const { error } = collected;
+      await removeOutput(task.input.outputPath);
+      this.logger?.warn(
+        { err: error },
+        "a sandboxed worker's output could not be taken out of its workspace",
+      );
+      return failed(isNoSpace(error) ? storageFullFailure() : handOverFailure(), execution.durationMs);
+    }
     return this.settle(execution, task, inside);
   }
 
