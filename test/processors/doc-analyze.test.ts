@@ -16,6 +16,9 @@ import { sniffContentType } from '../../src/processors/sniff.js';
 import { getJson, startTestServer, submit, waitForBatch } from '../integration/support/server.js';
 import { docx, html, madeUpText, nearCopy, textPdf } from './doc-fixtures.js';
 import { encryptedPdf, plainPdf } from './pdf-fixtures.js';
+import { wordsPdf } from './raster-fixtures.js';
+import { pdfSanitizeProcessor } from '../../src/processors/pdf-sanitize/descriptor.js';
+import { run as runSanitize } from '../../src/processors/pdf-sanitize/run.js';
 
 const limits = { maxInputPixels: 40_000_000, maxOutputBytes: 100 * 1024 * 1024 };
 const ctx = () => ({ progress: () => {}, signal: new AbortController().signal, limits });
@@ -59,6 +62,37 @@ describe('doc-analyze', () => {
     };
     return { result, details: result.details as Record<string, any>, output, file, settings };
   }
+
+  it('reads the text of pages without a text layer by OCR when asked, and only then', async () => {
+    // A scan: the pages of a text PDF re-drawn as pictures (pdf-sanitize's rasterize).
+    const lines = ['Quarterly figures look splendid', 'Zebra crossings near the harbour'];
+    const { settings } = resolveSettings(pdfSanitizeProcessor, 'rasterize', {});
+    const scanPath = join(dir, 'scan.pdf');
+    await writeFile(join(dir, 'text.pdf'), await wordsPdf(lines));
+    await runSanitize(
+      {
+        inputPath: join(dir, 'text.pdf'),
+        outputPath: scanPath,
+        contentType: 'application/pdf',
+        name: 'text.pdf',
+      },
+      settings,
+      ctx(),
+    );
+    const scan = await readFile(scanPath);
+
+    const plain = await analyse(scan, 'extract');
+    assert.equal(plain.output.trim(), '', 'no text layer: nothing to read without OCR');
+    assert.equal(plain.details.pagesWithoutText, 2);
+    assert.equal(plain.details.ocrPages, undefined);
+
+    const read = await analyse(scan, 'extract', { ocr: true });
+    assert.deepEqual(read.output.trim().split(/\n+/), lines, "each page's line, as drawn");
+    assert.equal(read.details.ocrPages, 2);
+    assert.equal(read.details.pagesWithoutText, 2, 'the file still has no text layer');
+    const full = await analyse(scan, 'full', { ocr: true, ocrLanguages: ['eng'] });
+    assert.equal(full.details.words, 9);
+  });
 
   it('reads a PDF: pages, text, metadata, fonts, pages without text, and a quality score with reasons', async () => {
     const pdf = await textPdf(['Quarterly report on harbour traffic.', 'Harbour traffic grew again.'], {

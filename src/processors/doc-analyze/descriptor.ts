@@ -6,7 +6,7 @@
  * near-duplicate pairs, a comparison table. The work is in `run.ts`, loaded only by workers.
  */
 import Type from 'typebox';
-import { maxPagesSetting } from '../document-settings.js';
+import { maxPagesSetting, ocrLanguagesSetting, ocrSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
 import { DOCX } from './formats.js';
 
@@ -51,6 +51,10 @@ export const docAnalyzeSettingsSchema = Type.Object(
       }),
     ),
     maxPages: maxPagesSetting(),
+    ocr: ocrSetting(
+      'PDF pages without a text layer (scanned, or drawn as pictures): read their text by offline OCR, so it is analysed too.',
+    ),
+    ocrLanguages: ocrLanguagesSetting('With ocr'),
   },
   { additionalProperties: false },
 );

@@ -13,6 +13,14 @@ import { pdfVersion } from '../pdf-header.js';
 import { openPdfOrFail, type PDFDocumentProxy } from '../pdfjs.js';
 import { ProcessorError } from '../processor.js';
 import { DOCX } from './formats.js';
+import { recognise } from '../ocr.js';
+import {
+  DEFAULT_MAX_PAGE_PIXELS,
+  DEFAULT_PAGE_MEMORY_MB,
+  DEFAULT_PAGE_TIMEOUT_SECONDS,
+} from '../pdf-sanitize/descriptor.js';
+// The rasterizer's page drawing, with its memory and time budgets: one way to draw a page.
+import { renderPage } from '../pdf-sanitize/render.js';
 import { pdfFonts, type FontInfo } from './pdf-fonts.js';
 
 export interface DocumentMetadata {
@@ -30,6 +38,8 @@ export interface PdfFacts {
   fonts: FontInfo[];
   /** 1-based numbers of the pages with no text layer: scanned, or drawn as pictures. */
   pagesWithoutText: number[];
+  /** With OCR: the pages (of those) whose text was recognised from their image. */
+  ocrPages?: number[];
 }
 
 export interface Extracted {
@@ -46,7 +56,12 @@ export interface ExtractLimits {
   /** Images inside a PDF larger than this are not decoded (text extraction never needs them). */
   maxImagePixels: number;
   progress(pct: number): void;
+  /** Languages to read pages without a text layer in (OCR); null or absent: those pages stay empty. */
+  ocrLanguages?: string[] | null;
 }
+
+/** Tesseract reads best at 200–300 DPI; 200 keeps a page's image (A4: 3.7 M pixels) small. */
+const OCR_DPI = 200;
 
 const NO_METADATA: DocumentMetadata = { title: null, author: null, producer: null, created: null };
 
@@ -96,6 +111,7 @@ async function readPdf(
   const info = (await doc.getMetadata()).info as Record<string, unknown>;
   const pageTexts: string[] = [];
   const pagesWithoutText: number[] = [];
+  const ocrPages: number[] = [];
   for (let number = 1; number <= doc.numPages; number++) {
     const page = await doc.getPage(number);
     const content = await page.getTextContent();
@@ -105,7 +121,13 @@ async function readPdf(
       text += item.str + (item.hasEOL ? '\n' : '');
     }
     page.cleanup();
-    if (text.trim() === '') pagesWithoutText.push(number);
+    if (text.trim() === '') {
+      pagesWithoutText.push(number);
+      if (limits.ocrLanguages) {
+        text = await recognisePage(doc, number, limits.ocrLanguages);
+        ocrPages.push(number);
+      }
+    }
     pageTexts.push(text);
     limits.progress((number / doc.numPages) * 70);
   }
@@ -124,8 +146,25 @@ async function readPdf(
       encrypted: info.EncryptFilterName !== null && info.EncryptFilterName !== undefined,
       fonts: await pdfFonts(bytes),
       pagesWithoutText,
+      ...(limits.ocrLanguages && { ocrPages }),
     },
   };
+}
+
+/** What OCR reads on page `number`, drawn at 200 DPI within the renderer's page budgets; one line per line. */
+async function recognisePage(doc: PDFDocumentProxy, number: number, languages: string[]): Promise<string> {
+  const { canvas, dpi } = await renderPage(doc, number, {
+    dpi: OCR_DPI,
+    maxPixels: DEFAULT_MAX_PAGE_PIXELS,
+    memoryBytes: DEFAULT_PAGE_MEMORY_MB * 1024 * 1024,
+    timeoutMs: DEFAULT_PAGE_TIMEOUT_SECONDS * 1000,
+  });
+  const lines = await recognise(await canvas.encode('png'), languages, { dpi }).catch((error: unknown) => {
+    throw new ProcessorError('PROCESSOR_ERROR', `The text of page ${number} could not be recognised.`, {
+      cause: error,
+    });
+  });
+  return lines.map((line) => line.words.map((word) => word.text).join(' ')).join('\n');
 }
 
 async function extractDocx(bytes: Buffer, name: string): Promise<Extracted> {

@@ -14,6 +14,8 @@ export { aggregate } from './aggregate.js';
 interface Settings extends AnalysisOptions {
   output: 'analysis' | 'text';
   maxPages: number;
+  /** The languages to read pages without a text layer in; null: no OCR. */
+  ocrLanguages: string[] | null;
 }
 
 function settingsOf(raw: Record<string, unknown>): Settings {
@@ -25,6 +27,7 @@ function settingsOf(raw: Record<string, unknown>): Settings {
     entities: raw.entities !== false,
     ...(typeof raw.phoneRegion === 'string' && { phoneRegion: raw.phoneRegion }),
     maxPages: int(raw.maxPages, 1000),
+    ocrLanguages: raw.ocr === true ? ((raw.ocrLanguages as string[] | undefined) ?? ['eng']) : null,
   };
 }
 
@@ -40,6 +43,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
     maxPages: settings.maxPages,
     maxImagePixels: ctx.limits.maxInputPixels,
     progress: ctx.progress,
+    ocrLanguages: settings.ocrLanguages,
   });
   const text = analyzeText(doc.text, settings);
   ctx.progress(90);
@@ -86,6 +90,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
       pdfVersion: doc.pdf?.version ?? null,
       encrypted: doc.pdf?.encrypted ?? false,
       pagesWithoutText: doc.pdf?.pagesWithoutText.length ?? 0,
+      ...(doc.pdf?.ocrPages && { ocrPages: doc.pdf.ocrPages.length }),
       fontsNotEmbedded: doc.pdf?.fonts.filter((f) => !f.embedded).length ?? 0,
       quality: quality.score,
       keywords: text.keywords.map((k) => k.term),

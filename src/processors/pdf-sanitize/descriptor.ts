@@ -14,8 +14,7 @@
  * `run.ts`, loaded only by the worker.
  */
 import Type from 'typebox';
-import { maxPagesSetting } from '../document-settings.js';
-import { installedOcrLanguages } from '../ocr-languages.js';
+import { maxPagesSetting, ocrLanguagesSetting, ocrSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
 
 /**
@@ -35,9 +34,6 @@ export const DEFAULT_PAGE_MEMORY_MB = 256;
 
 /** Default wall time for one page, retries included, in seconds: a quarter of the default file limit. */
 export const DEFAULT_PAGE_TIMEOUT_SECONDS = 30;
-
-/** OCR languages offered: the installed `@tesseract.js-data/<code>` packages (eng is a dependency). */
-const OCR_LANGUAGES = installedOcrLanguages();
 
 export const pdfSanitizeSettingsSchema = Type.Object(
   {
@@ -126,22 +122,10 @@ export const pdfSanitizeSettingsSchema = Type.Object(
           'Rasterize: seconds one page may take to draw; a page over half of it is drawn again at half the DPI, then simplified (listed in `reducedPages`); one still over it fails the file with TIMEOUT. The file time limit applies too.',
       }),
     ),
-    ocr: Type.Optional(
-      Type.Boolean({
-        default: false,
-        description:
-          'Rasterize: recognise the text of every page (offline OCR) and lay it over the image, invisible, so the copy can be searched; slow (about a second a page).',
-      }),
+    ocr: ocrSetting(
+      'Rasterize: recognise the text of every page (offline OCR) and lay it over the image, invisible, so the copy can be searched.',
     ),
-    ocrLanguages: Type.Optional(
-      Type.Array(Type.Enum(OCR_LANGUAGES.length > 0 ? OCR_LANGUAGES : ['eng']), {
-        minItems: 1,
-        maxItems: 4,
-        uniqueItems: true,
-        default: ['eng'],
-        description: 'Rasterize with ocr: the languages of the text, from those installed.',
-      }),
-    ),
+    ocrLanguages: ocrLanguagesSetting('Rasterize with ocr'),
   },
   { additionalProperties: false },
 );
