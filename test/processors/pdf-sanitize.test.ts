@@ -32,6 +32,7 @@ import {
 } from './pdf-fixtures.js';
 import { resolveBinary } from '../../src/processors/commands/config.js';
 import { KINDS } from '../../src/processors/pdf-sanitize/policy.js';
+import { sniffContentType } from '../../src/processors/sniff.js';
 import { remainingRisks } from '../../src/processors/pdf-sanitize/verify.js';
 import { scanWithQpdf } from '../../scripts/qpdf-scan.js';
 import { pageTexts, rejectsWith, sanitizer, throughServer } from './pdf-sanitize-support.js';
@@ -233,6 +234,23 @@ describe('pdf-sanitize (structural disarm)', () => {
     assert.equal((await PDFDocument.load(output!)).getPageCount(), 3);
     const intact = await sanitize(whole);
     assert.equal(intact.details.repaired, undefined, 'an intact file is not reported repaired');
+  });
+
+  it('sanitizes a PDF with bytes before its header (a 29-byte mailer preamble), in both modes', async () => {
+    const preamble = Buffer.from('X-Mailer: scan2mail 4.1.7\r\n\r\n', 'latin1');
+    assert.equal(preamble.length, 29);
+    const input = Buffer.concat([preamble, await hostilePdf()]);
+    assert.equal(await sniffContentType(input.subarray(0, 4100)), 'application/pdf');
+    const disarmed = await sanitize(input);
+    assert.equal(disarmed.details.pages, 2);
+    assert.equal(disarmed.details.found.javascript, 2);
+    assert.deepEqual(await pageTexts(disarmed.output!), ['Quarterly report, page one', 'Page two']);
+    assert.ok(
+      Buffer.from(disarmed.output!).subarray(0, 5).equals(Buffer.from('%PDF-')),
+      'written from its header',
+    );
+    const redrawn = await sanitize(input, 'rasterize');
+    assert.equal(redrawn.details.pages, 2);
   });
 
   it('disarms a file with arrays nested 100,000 deep without crashing, its page and text kept', async () => {
