@@ -104,6 +104,7 @@ function describeRepair(name: string, fresh: () => Promise<TestDatabase>): void 
         await raw.run(`delete from kysely_migration where name > '0001-initial'`);
         await raw.run('drop table api_keys');
         await raw.run('drop table key_usage');
+        await raw.run('alter table batch_files drop column name_facts');
       } finally {
         await raw.close();
         await store.close();
