@@ -17,7 +17,7 @@ import { BullmqJobQueue } from '../../src/queue/bullmq/bullmq-job-queue.js';
 import { createPostgresMetadataStore } from '../../src/store/index.js';
 import { makeBatch } from '../store/contract/fixtures.js';
 import { redisProblem as redisUnreachable } from '../../src/events/redis/reachable.js';
-import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from '../store/postgres-support.js';
+import { TEST_DATABASE_URL, TestSchemas, ownDatabase, postgresProblem } from '../store/postgres-support.js';
 import { shownUrl as shown } from '../../src/core/urls.js';
 import { freePort } from '../integration/support/nodes.js';
 import { OwnRedisServer, redisServerProblem } from '../support/redis-server.js';
@@ -30,9 +30,7 @@ import {
 } from './job-queue.contract.js';
 
 const redisUrl = process.env.FILEMILL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const databaseUrl = TEST_DATABASE_URL;
 const LEASE_MS = 1000;
-const schemas = new TestSchemas(databaseUrl);
 const nodeScript = new URL('./support/bullmq-node.ts', import.meta.url).pathname;
 
 /** Null when Redis answers, else why not. */
@@ -86,12 +84,19 @@ async function openHarness(): Promise<JobQueueHarness & { schema: string; prefix
 
 const problem =
   (await redisProblem()) ??
-  (await postgresProblem(databaseUrl).then(
-    (why) => why && `PostgreSQL not reachable at ${shown(databaseUrl)}: ${why}`,
+  (await postgresProblem(TEST_DATABASE_URL).then(
+    (why) => why && `PostgreSQL not reachable at ${shown(TEST_DATABASE_URL)}: ${why}`,
   ));
+/** The file's own database: schemas dropped elsewhere cannot upset its migrations. */
+const database = problem === null ? await ownDatabase() : null;
+const databaseUrl = database?.url ?? TEST_DATABASE_URL;
+const schemas = new TestSchemas(databaseUrl);
 
 if (problem === null) {
-  after(() => schemas.drop());
+  after(async () => {
+    await schemas.drop();
+    await database?.drop();
+  });
 
   describeJobQueue('bullmq', openHarness);
 

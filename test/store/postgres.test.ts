@@ -1,9 +1,9 @@
 /**
  * Runs the MetadataStore behaviour suite on PostgreSQL, each store in a fresh random schema
- * dropped at the end, plus what only PostgreSQL has: concurrent migrations from several
- * processes and a type parser kept off pg's global table. `FILEMILL_TEST_DATABASE_URL`
- * overrides the database; when it cannot be reached the suite is skipped, except on CI
- * (`CI=true`), where that is a failure.
+ * (in a database of the file's own) dropped at the end, plus what only PostgreSQL has:
+ * concurrent migrations from several processes and a type parser kept off pg's global table.
+ * `FILEMILL_TEST_DATABASE_URL` overrides the server; when it cannot be reached the suite is
+ * skipped, except on CI (`CI=true`), where that is a failure.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -13,16 +13,19 @@ import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/
 import { itNeedsService } from '../support/services.js';
 import { assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
-import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from './postgres-support.js';
+import { TEST_DATABASE_URL, TestSchemas, ownDatabase, postgresProblem } from './postgres-support.js';
 
-const url = TEST_DATABASE_URL;
+const problem = await postgresProblem(TEST_DATABASE_URL);
+const database = problem === null ? await ownDatabase() : null;
+const url = database?.url ?? TEST_DATABASE_URL;
 const schemas = new TestSchemas(url);
 const freshSchema = (): string => schemas.fresh();
 
-const problem = await postgresProblem(url);
-
 if (problem === null) {
-  after(() => schemas.drop());
+  after(async () => {
+    await schemas.drop();
+    await database?.drop();
+  });
 
   describeMetadataStore('postgres', async () => {
     const store = createPostgresMetadataStore({ url, schema: freshSchema() });

@@ -18,7 +18,7 @@ import { createPostgresMetadataStore, createSqliteMetadataStore } from '../../sr
 import { sqliteDriver } from '../../src/store/sqlite-metadata-store.js';
 import { itNeedsService } from '../support/services.js';
 import { T0, claim, eventLog, makeBatch, succeeded } from './contract/fixtures.js';
-import { TEST_DATABASE_URL, TestSchemas, postgresProblem } from './postgres-support.js';
+import { TEST_DATABASE_URL, TestSchemas, ownDatabase, postgresProblem } from './postgres-support.js';
 
 const DAMAGED = Number.MAX_SAFE_INTEGER;
 
@@ -167,19 +167,24 @@ if (problem !== null) {
   describe('damaged times on PostgreSQL', () =>
     itNeedsService('repairs damaged times on PostgreSQL', 'PostgreSQL', TEST_DATABASE_URL, problem));
 } else {
-  const schemas = new TestSchemas();
-  after(() => schemas.drop());
+  // A database of the file's own: schemas dropped elsewhere cannot upset its migrations.
+  const database = await ownDatabase();
+  const schemas = new TestSchemas(database.url);
+  after(async () => {
+    await schemas.drop();
+    await database.drop();
+  });
   describeRepair('PostgreSQL', async () => {
     const schema = schemas.fresh();
     return {
       async open() {
-        const store = createPostgresMetadataStore({ url: TEST_DATABASE_URL, schema });
+        const store = createPostgresMetadataStore({ url: database.url, schema });
         await store.migrate();
         return store;
       },
       async raw() {
         const client = new pg.Client({
-          connectionString: TEST_DATABASE_URL,
+          connectionString: database.url,
           options: `-c search_path=${schema}`,
         });
         await client.connect();
