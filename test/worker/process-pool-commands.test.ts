@@ -42,7 +42,9 @@ describe('ProcessPool with operator commands', () => {
     ];
     pool = new ProcessPool({
       size: 1,
-      timeoutMs: 3000,
+      // What the hang case waits for; room enough for a fresh child's start on a loaded
+      // machine (at 3 s the first file, a plain cp, ran out of time as tests ran side by side).
+      timeoutMs: 8000,
       allowRead: [data.dir],
       allowWrite: [data.dir],
       permissionModel: true,
