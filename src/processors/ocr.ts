@@ -13,7 +13,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
+import type { Canvas } from '@napi-rs/canvas';
 import { ocrDataFolder } from './ocr-languages.js';
+import { ProcessorError } from './processor.js';
 
 /** A box in the image's pixels, from its top-left corner. */
 export interface PixelBox {
@@ -148,4 +150,23 @@ export async function recognise(
         if (words.length > 0) lines.push({ box: box(line.bbox), words });
       }
   return lines;
+}
+
+/**
+ * The words on page `number`, drawn on `canvas` at `dpi` (read as a lossless PNG, in colour).
+ * @throws ProcessorError PROCESSOR_ERROR when the engine fails.
+ */
+export async function recognisePage(
+  canvas: Canvas,
+  dpi: number,
+  number: number,
+  languages: readonly string[],
+): Promise<OcrLine[]> {
+  try {
+    return await recognise(await canvas.encode('png'), languages, { dpi });
+  } catch (error) {
+    throw new ProcessorError('PROCESSOR_ERROR', `The text of page ${number} could not be recognised.`, {
+      cause: error,
+    });
+  }
 }

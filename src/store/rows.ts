@@ -113,9 +113,6 @@ export function toFile(row: FileRow): BatchFile {
 }
 
 // ---------------------------------------------------------------------------------------
-// Events
-
-/** The file columns an event reports; writes return them (`RETURNING`) to build the event. */
 /**
  * A file's details as shown: its processor's, and what cleaning its name hid, which the
  * processor cannot overwrite (a run replaces its own details, a retry clears them, the
@@ -129,6 +126,9 @@ function withNameFacts(
   return { ...details, ...parseJson<Record<string, unknown>>(nameFacts) };
 }
 
+// Events
+
+/** The file columns an event reports; writes return them (`RETURNING`) to build the event. */
 export const EVENT_FILE_COLUMNS = [
   'idx',
   'name',

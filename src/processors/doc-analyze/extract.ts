@@ -13,7 +13,7 @@ import { pdfVersion } from '../pdf-header.js';
 import { openPdfOrFail, type PDFDocumentProxy } from '../pdfjs.js';
 import { ProcessorError } from '../processor.js';
 import { DOCX } from './formats.js';
-import { recognise } from '../ocr.js';
+import { recognisePage } from '../ocr.js';
 import {
   DEFAULT_MAX_PAGE_PIXELS,
   DEFAULT_PAGE_MEMORY_MB,
@@ -124,7 +124,7 @@ async function readPdf(
     if (text.trim() === '') {
       pagesWithoutText.push(number);
       if (limits.ocrLanguages) {
-        text = await recognisePage(doc, number, limits.ocrLanguages);
+        text = await ocrPageText(doc, number, limits.ocrLanguages);
         ocrPages.push(number);
       }
     }
@@ -152,18 +152,14 @@ async function readPdf(
 }
 
 /** What OCR reads on page `number`, drawn at 200 DPI within the renderer's page budgets; one line per line. */
-async function recognisePage(doc: PDFDocumentProxy, number: number, languages: string[]): Promise<string> {
+async function ocrPageText(doc: PDFDocumentProxy, number: number, languages: string[]): Promise<string> {
   const { canvas, dpi } = await renderPage(doc, number, {
     dpi: OCR_DPI,
     maxPixels: DEFAULT_MAX_PAGE_PIXELS,
     memoryBytes: DEFAULT_PAGE_MEMORY_MB * 1024 * 1024,
     timeoutMs: DEFAULT_PAGE_TIMEOUT_SECONDS * 1000,
   });
-  const lines = await recognise(await canvas.encode('png'), languages, { dpi }).catch((error: unknown) => {
-    throw new ProcessorError('PROCESSOR_ERROR', `The text of page ${number} could not be recognised.`, {
-      cause: error,
-    });
-  });
+  const lines = await recognisePage(canvas, dpi, number, languages);
   return lines.map((line) => line.words.map((word) => word.text).join(' ')).join('\n');
 }
 

@@ -15,9 +15,9 @@ import type { Canvas } from '@napi-rs/canvas';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
 import { corruptInput, isMalformedInput } from '../corrupt-input.js';
 import { ProcessorError } from '../processor.js';
-import { OutputLimitError, RasterPdfWriter, type PageImage, type TextLine } from './raster-writer.js';
+import { OutputLimitError, RasterPdfWriter, type PageImage } from './raster-writer.js';
 import { openPdf } from '../pdfjs.js';
-import { recognise } from '../ocr.js';
+import { recognisePage } from '../ocr.js';
 import { PageBudgetError } from './draw-budget.js';
 import { renderPage, type Reduction } from './render.js';
 
@@ -123,25 +123,6 @@ async function encode(canvas: Canvas, options: RasterOptions): Promise<PageImage
 
 type Drawn = Pick<RasterResult, 'scaledPages' | 'reducedPages' | 'ocrWords'>;
 
-/**
- * The words on a drawn page, read before the page image is encoded (in colour, losslessly).
- * @throws ProcessorError PROCESSOR_ERROR when the OCR engine fails.
- */
-async function readText(
-  canvas: Canvas,
-  dpi: number,
-  number: number,
-  languages: string[],
-): Promise<TextLine[]> {
-  try {
-    return await recognise(await canvas.encode('png'), languages, { dpi });
-  } catch (error) {
-    throw new ProcessorError('PROCESSOR_ERROR', `The text of page ${number} could not be recognised.`, {
-      cause: error,
-    });
-  }
-}
-
 async function drawPages(
   doc: PDFDocumentProxy,
   outputPath: string,
@@ -167,7 +148,9 @@ async function drawPages(
       });
       if (page.scaled) drawn.scaledPages++;
       if (page.reduced) drawn.reducedPages.push({ page: number, dpi: Math.round(page.dpi), ...page.reduced });
-      const text = options.ocr ? await readText(page.canvas, page.dpi, number, options.ocrLanguages) : [];
+      const text = options.ocr
+        ? await recognisePage(page.canvas, page.dpi, number, options.ocrLanguages)
+        : [];
       for (const line of text) drawn.ocrWords += line.words.length;
       await writer.addPage(page.widthPt, page.heightPt, await encode(page.canvas, options), text);
       progress(number / doc.numPages);
