@@ -4,8 +4,9 @@
  * 1. images: 48 photos of 1200–2000 px through preset `web`, end to end over HTTP (upload
  *    start → batch finished), beside the physical limit measured in the same run — the same
  *    conversions by sharp directly, one at a time per core, no server — and their ratio.
- * 2. overhead: per-file orchestration cost, from 200 tiny images (wall × workers / files,
- *    less the conversion itself), and from the images run above.
+ * 2. overhead (bench/overhead.ts): filemill's own cost per file — 2,000 tiny files through a
+ *    processor that copies, at concurrency 1, 2 and the cores: files/s, the server's CPU per
+ *    file, worker-slot time beyond the copy, event-loop delay, and a CPU profile's top functions.
  * 3. events: how soon a connected SSE client hears that a file finished (p50/p99).
  * 3b. auth: what the access check costs a request — the same read with no key configured, with
  *    an API key and with a share token: round trip and the server's own CPU per request.
@@ -45,11 +46,11 @@ import { pdfSanitizeProcessor } from '../src/processors/pdf-sanitize/descriptor.
 import type { AggregateFile, ProcessorAggregate, RunInput } from '../src/processors/processor.js';
 import { createRegistry } from '../src/processors/registry.js';
 import { resolveSettings } from '../src/processors/settings.js';
-import { run as runImage } from '../src/processors/image/run.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { ProcessPool } from '../src/worker/process-pool.js';
 import { startCluster } from './nodes.js';
 import { ocrBench } from './ocr.js';
+import { overheadBench } from './overhead.js';
 import { startServer, waitFinal, type ServerProcess } from './server-process.js';
 import { streamBatch } from './stream-upload.js';
 
@@ -138,41 +139,6 @@ async function imagesBench(env: Record<string, string> = {}) {
     overheadPerFileMs: round(((endToEndMs - directMs) * cores) / images.length),
     target: { ratio: 1.1 },
   };
-}
-
-/**
- * Orchestration cost per file on the production build: 200 tiny images (the processor's own
- * work is a fraction of a millisecond, measured directly and subtracted), through preset `web`.
- */
-async function overheadBench(env: Record<string, string> = {}) {
-  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3a6' } })
-    .png()
-    .toBuffer();
-  const files = Array.from({ length: 200 }, (_, i) => ({ name: `t/${i}.png`, data: tiny }));
-  const directPerFileMs = await processorAlone(tiny, files.length);
-  return withServer({ FILEMILL_MAX_FILES: '1000', ...env }, async (url) => {
-    await waitFinal(url, (await submit(url, files.slice(0, 4), { processor: 'image', preset: 'web' })).id);
-    const started = performance.now();
-    const { id } = await submit(url, files, { processor: 'image', preset: 'web' });
-    const acceptedMs = performance.now() - started;
-    const batch = await waitFinal(url, id);
-    const wallMs = performance.now() - started;
-    if (batch.status !== 'completed') throw new Error(`tiny-image batch ended ${batch.status}`);
-    const slotMsPerFile = ((wallMs - acceptedMs) * cores) / files.length;
-    return {
-      files: files.length,
-      wallMs: Math.round(wallMs),
-      uploadMs: Math.round(acceptedMs),
-      uploadPerFileMs: round(acceptedMs / files.length),
-      /** Worker-slot time per file from acceptance to the end. */
-      slotMsPerFile: round(slotMsPerFile),
-      processorAlonePerFileMs: round(directPerFileMs),
-      /** What filemill adds to each file beyond the conversion itself. */
-      perFileMs: round(slotMsPerFile - directPerFileMs),
-      filesPerSecond: round((files.length * 1000) / (wallMs - acceptedMs)),
-      target: { perFileMs: 5 },
-    };
-  });
 }
 
 /**
@@ -347,7 +313,9 @@ async function sandboxBench() {
   for (let round = 0; round < 2; round++) {
     for (const level of levels) {
       images[level]!.push((await imagesBench({ FILEMILL_SANDBOX: level })).ratio);
-      overhead[level]!.push((await overheadBench({ FILEMILL_SANDBOX: level })).perFileMs);
+      overhead[level]!.push(
+        (await overheadBench({ FILEMILL_SANDBOX: level })).runs.at(-1)!.slotOverheadMsPerFile,
+      );
     }
   }
   const best = (values: number[]) => Math.min(...values);
@@ -412,31 +380,6 @@ async function replacementCost(): Promise<{
     await pool.close();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The image processor's own `run`, in this process, file to file, one at a time: the work itself. */
-async function processorAlone(image: Buffer, count: number): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-direct-'));
-  const inputPath = join(dir, 'in.png');
-  await writeFile(inputPath, image);
-  const settings = imageProcessor.presets.find((p) => p.name === 'web')!.settings;
-  const ctx = {
-    progress: () => {},
-    signal: new AbortController().signal,
-    limits: { maxInputPixels: 100_000_000, maxOutputBytes: 2 ** 30 },
-  };
-  const once = (i: number) =>
-    runImage(
-      { inputPath, outputPath: join(dir, `out${i}`), contentType: 'image/png', name: 'in.png' },
-      settings,
-      ctx,
-    );
-  for (let i = 0; i < 5; i++) await once(i);
-  const started = performance.now();
-  for (let i = 0; i < count; i++) await once(i);
-  const perFile = (performance.now() - started) / count;
-  await rm(dir, { recursive: true, force: true });
-  return perFile;
 }
 
 const execFileAsync = promisify(execFile);

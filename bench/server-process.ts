@@ -25,8 +25,9 @@ export interface ServerProcess {
 export function spawnFilemill(
   args: string[],
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     env: { ...process.env, FILEMILL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -49,8 +50,13 @@ export function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const { child, url } = await spawnFilemill(['serve', '--port', '0', '--data-dir', dataDir], env);
+/** `nodeArgs`: flags for Node itself, such as `--cpu-prof`. */
+export async function startServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
+  const { child, url } = await spawnFilemill(['serve', '--port', '0', '--data-dir', dataDir], env, nodeArgs);
   return {
     child,
     url,

@@ -1,0 +1,224 @@
+/**
+ * `npm run bench overhead`: the cost that scales with the number of files — filemill's own —
+ * measured with a processor that does no work (`copy`, bench/copy-processor/) on 2,000 tiny
+ * files in one batch over HTTP, on a fresh server per concurrency (1, 2, …, the cores):
+ *
+ * - files per second end to end (upload included) and from the 202 to the end;
+ * - the server process's own CPU per file (not its workers'), for the upload and in all;
+ * - worker-slot time per file beyond the processor's own run;
+ * - the event loop's delay p99 over the batch (from /metrics, reset just before);
+ * - where the server's CPU goes: one more run under `--cpu-prof`, summarised into the ten
+ *   functions with the most self time, and the same grouped by package or source folder.
+ */
+import { availableParallelism, tmpdir } from 'node:os';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, waitFinal, type ServerProcess } from './server-process.js';
+
+const PROCESSORS = fileURLToPath(new URL('./copy-processor/processors.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FILES = 2000;
+
+interface Upload {
+  name: string;
+  data: Buffer;
+}
+
+/** 2,000 distinct small files of 1–2 KiB in a few folders, as from a real tree. */
+function tinyFiles(count: number): Upload[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `tree/d${i % 20}/f${i}.bin`,
+    data: Buffer.alloc(1024 + (i % 1024), i % 251),
+  }));
+}
+
+async function submit(url: string, files: Upload[]): Promise<string> {
+  const form = new FormData();
+  form.append('processor', 'copy');
+  for (const f of files) form.append('files', new Blob([f.data]), f.name);
+  const response = await fetch(`${url}/api/batches`, { method: 'POST', body: form });
+  if (response.status !== 202) throw new Error(`submit: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** The gauge's value in Prometheus text, or NaN. */
+function gauge(text: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+async function metrics(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** What `copy` costs alone in this process: a copyFile of the same size, per file (ms). */
+async function processorAlonePerFileMs(files: Upload[]): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-copy-'));
+  try {
+    for (const [i, f] of files.slice(0, 200).entries()) await writeFile(join(dir, `in${i}`), f.data);
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) await copyFile(join(dir, `in${i}`), join(dir, `out${i}`));
+    return (performance.now() - started) / 200;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function withServer<T>(
+  env: Record<string, string>,
+  nodeArgs: string[],
+  fn: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-overhead-'));
+  const server = await startServer(
+    dir,
+    { FILEMILL_TEST_PROCESSORS: PROCESSORS, FILEMILL_MAX_FILES: String(FILES), ...env },
+    nodeArgs,
+  );
+  try {
+    return await fn(server);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One batch of `files` on a warm server with `concurrency` workers. */
+async function measure(server: ServerProcess, files: Upload[], concurrency: number, aloneMs: number) {
+  // A warm-up batch, so that process start-up and JIT are not counted against the steady state.
+  await waitFinal(server.url, await submit(server.url, files.slice(0, 50)));
+  await metrics(server.url); // resets the event-loop delay histogram
+  const cpuStart = await server.cpuMs();
+  const started = performance.now();
+  const id = await submit(server.url, files);
+  const uploadMs = performance.now() - started;
+  const cpuUpload = (await server.cpuMs()) - cpuStart;
+  const batch = await waitFinal(server.url, id);
+  const wallMs = performance.now() - started;
+  const cpuTotal = (await server.cpuMs()) - cpuStart;
+  const lagP99 = gauge(await metrics(server.url), 'filemill_nodejs_eventloop_lag_p99_seconds');
+  if (batch.status !== 'completed') throw new Error(`copy batch ended ${batch.status}`);
+  const slotMsPerFile = ((wallMs - uploadMs) * concurrency) / files.length;
+  return {
+    concurrency,
+    wallMs: Math.round(wallMs),
+    uploadMs: Math.round(uploadMs),
+    filesPerSecond: round((files.length * 1000) / wallMs),
+    /** From the 202 to the end. */
+    processingFilesPerSecond: round((files.length * 1000) / (wallMs - uploadMs)),
+    serverCpuMsPerFile: round(cpuTotal / files.length),
+    serverCpuMsPerFileUpload: round(cpuUpload / files.length),
+    /** Worker-slot time per file from the 202 to the end, less the processor's own run. */
+    slotOverheadMsPerFile: round(slotMsPerFile - aloneMs),
+    eventLoopDelayP99Ms: round(lagP99 * 1000),
+  };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a profile's self time went: `{name, ms, percent}` sorted, at most `top`. */
+function rank(selfUs: Map<string, number>, totalUs: number, top: number) {
+  return [...selfUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 1000), percent: round((us * 100) / totalUs) }));
+}
+
+/** `…/node_modules/fastify/lib/x.js` → `fastify`; `…/dist/store/x.js` → `filemill store`. */
+function owner(url: string): string {
+  if (url === '') return '(native / VM)';
+  if (url.startsWith('node:')) return 'node core';
+  const path = place(url);
+  const modules = path.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const parts = path.slice(modules + 'node_modules/'.length).split('/');
+    return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  const inside = path.split('/');
+  return inside[0] === 'dist' ? `filemill ${inside[1]}` : inside.slice(0, 2).join('/');
+}
+
+/** The ten functions with the most self time, and self time by package, of a `.cpuprofile`. */
+export function summariseProfile(profile: CpuProfile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byFunction = new Map<string, number>();
+  const byOwner = new Map<string, number>();
+  let totalUs = 0;
+  for (const [i, id] of profile.samples.entries()) {
+    const frame = byId.get(id)!;
+    if (frame.functionName === '(idle)') continue;
+    const us = profile.timeDeltas[i] ?? 0;
+    totalUs += us;
+    const where = frame.url ? ` ${place(frame.url)}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'}${where}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    const group = owner(frame.url);
+    byOwner.set(group, (byOwner.get(group) ?? 0) + us);
+  }
+  return {
+    busyMs: Math.round(totalUs / 1000),
+    topFunctions: rank(byFunction, totalUs, 10),
+    byPackage: rank(byOwner, totalUs, 12),
+  };
+}
+
+/** A frame's script, relative to the project when it is a file. */
+function place(url: string): string {
+  if (url.startsWith('file://')) return relative(ROOT, fileURLToPath(url));
+  return url.startsWith('/') ? relative(ROOT, url) : url;
+}
+
+/** The server run once more under `--cpu-prof` at full concurrency; its profile, summarised. */
+async function profiled(files: Upload[], concurrency: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-prof-'));
+  try {
+    await withServer(
+      { FILEMILL_CONCURRENCY: String(concurrency) },
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      (s) => measure(s, files, concurrency, 0),
+    );
+    const [name] = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile'));
+    if (!name) throw new Error('the server wrote no CPU profile');
+    // FILEMILL_BENCH_PROFILE=<path> keeps the raw profile, for Chrome's DevTools or speedscope.
+    if (process.env.FILEMILL_BENCH_PROFILE)
+      await copyFile(join(dir, name), process.env.FILEMILL_BENCH_PROFILE);
+    return summariseProfile(JSON.parse(await readFile(join(dir, name), 'utf8')) as CpuProfile);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function overheadBench(env: Record<string, string> = {}) {
+  const files = tinyFiles(FILES);
+  const aloneMs = await processorAlonePerFileMs(files);
+  const cores = availableParallelism();
+  const levels = [...new Set([1, 2, cores])];
+  const runs = [];
+  for (const concurrency of levels) {
+    runs.push(
+      await withServer({ FILEMILL_CONCURRENCY: String(concurrency), ...env }, [], (s) =>
+        measure(s, files, concurrency, aloneMs),
+      ),
+    );
+  }
+  return {
+    files: FILES,
+    processorAlonePerFileMs: round(aloneMs),
+    runs,
+    profile: await profiled(files, cores),
+    target: { serverCpuMsPerFile: 1.5, filesPerSecondWith2Workers: 400 },
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
