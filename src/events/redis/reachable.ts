@@ -1,8 +1,9 @@
 /** Whether Redis answers, checked once at start-up so that a wrong URL stops it with one line. */
-import { Redis } from 'ioredis';
+import { redisClient } from './ioredis.js';
 
 /** Null when Redis at `url` answers PING within `timeoutMs`, else why not. */
 export async function redisProblem(url: string, timeoutMs = 3000): Promise<string | null> {
+  const Redis = redisClient();
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

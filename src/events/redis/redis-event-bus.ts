@@ -23,7 +23,8 @@
  * its retry limit (`maxRetriesPerRequest`, 20 reconnect attempts); one delivered late is
  * harmless, since a follower skips a `seq` it has sent.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient } from './ioredis.js';
 import type { BatchEvent } from '../../core/events.js';
 import type { EventBus } from '../../core/ports.js';
 import { decodeMessage, encodeMessage } from './event-message.js';
@@ -76,6 +77,7 @@ export class RedisEventBus implements EventBus {
     const name = `${opts.prefix ?? DEFAULT_REDIS_PREFIX}events`.replace(/[^\w.:-]/g, '_');
     this.onError = opts.onError ?? (() => undefined);
     // lazyConnect: a worker node never subscribes, so it never opens the second connection.
+    const Redis = redisClient();
     this.publisher = new Redis(opts.url, { lazyConnect: true, connectionName: `${name}-pub` });
     // autoResubscribe off: the bus subscribes again itself, to know when to call onResync.
     this.subscriber = new Redis(opts.url, {

@@ -31,10 +31,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
 import { isUnreachable, retryWhileUnreachable } from '../../core/unreachable.js';
+import { bullmq, redisClient } from './bullmq.js';
 import { CancelChannel, type CancelMessage } from './cancel-channel.js';
 
 export interface BullmqJobQueueOptions {
@@ -125,11 +126,13 @@ export class BullmqJobQueue implements JobQueue {
     this.#prefix = opts.prefix ?? 'filemill';
     if (this.#prefix.includes(':')) throw new Error('The BullMQ prefix must not contain ":".');
     // BullMQ's blocking reads need commands that wait for a reconnect rather than fail.
+    const Redis = redisClient();
     this.#connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', opts.onError);
     // A Redis that restarted without persistence lost every job: the database still knows
     // which files wait, so each (re)connection enqueues them again (ids make it idempotent).
     this.#connection.on('ready', () => this.notify());
+    const { Queue } = bullmq();
     this.#queue = new Queue<FileJob>(QUEUE_NAME, { connection: this.#connection, prefix: this.#prefix });
     this.#queue.on('error', opts.onError);
     this.#cancels = new CancelChannel(opts.redisUrl, `${this.#prefix}:${QUEUE_NAME}:cancel`, opts.onError);
@@ -139,6 +142,7 @@ export class BullmqJobQueue implements JobQueue {
     this.#runner = runner;
     this.#cancels.listen((message) => this.#abortHere(message)).catch(this.#opts.onError);
     if (this.#opts.concurrency > 0) {
+      const { Worker } = bullmq();
       this.#worker = new Worker<FileJob>(QUEUE_NAME, (job, token) => this.#process(job, token), {
         connection: this.#connection,
         prefix: this.#prefix,
@@ -370,7 +374,7 @@ export class BullmqJobQueue implements JobQueue {
   /** Puts the job in BullMQ's delayed set until `at`, then it claims its file again. */
   async #lookAgainAt(job: Job<FileJob>, token: string | undefined, at: number): Promise<never> {
     await job.moveToDelayed(at + AFTER_MS, token);
-    throw new DelayedError();
+    throw new (bullmq().DelayedError)();
   }
 }
 

@@ -4,7 +4,8 @@
  * running one of the named files aborts it. Only a fast path: the store's cancel flag stops
  * the run too, at the runner's next lease renewal, if a message is lost.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient } from './bullmq.js';
 
 export interface CancelMessage {
   batchId: string;
@@ -20,6 +21,7 @@ export class CancelChannel {
     private readonly channel: string,
     private readonly onError: (error: unknown) => void,
   ) {
+    const Redis = redisClient();
     this.#subscriber = new Redis(url);
     this.#publisher = new Redis(url);
     this.#subscriber.on('error', onError);
