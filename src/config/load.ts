@@ -18,7 +18,11 @@ import {
   type ConfigKey,
 } from './schema.js';
 
-const validator = Compile(ConfigSchema);
+const compileConfig = () => Compile(ConfigSchema);
+let compiled: ReturnType<typeof compileConfig> | undefined;
+
+/** Compiled once, by the first `loadConfig`: importing this module costs no compilation. */
+const validator = () => (compiled ??= compileConfig());
 
 /** Thrown when the configuration is invalid; `problems` has one line per bad setting. */
 export class ConfigError extends Error {
@@ -102,7 +106,7 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadOptions = 
   }
   const value = Value.Default(ConfigSchema, raw) as Record<string, unknown>;
   const problems: string[] = [];
-  for (const error of validator.Errors(value)) {
+  for (const error of validator().Errors(value)) {
     const key = error.instancePath.slice(1) as ConfigKey;
     if (!key || problems.some((p) => p.startsWith(`${source[key] ?? key}:`))) continue;
     const given = JSON.stringify(written[key] ?? raw[key]);

@@ -46,8 +46,14 @@ const MessageSchema = Type.Object({
   events: Type.Array(EventSchema, { minItems: 1 }),
 });
 
-// Compiled once: compiling costs far more than checking.
-const validator = Compile(MessageSchema);
+const compileMessage = () => Compile(MessageSchema);
+let compiled: ReturnType<typeof compileMessage> | undefined;
+
+/**
+ * Compiled once, on the first message: compiling costs far more than checking, and a node
+ * without Redis never needs it.
+ */
+const validator = () => (compiled ??= compileMessage());
 
 /** The message carrying `events`, all of one batch, in order. */
 export function encodeMessage(events: readonly BatchEvent[]): string {
@@ -65,7 +71,7 @@ export function decodeMessage(batchId: string, text: string): BatchEvent[] | { p
   } catch {
     return { problem: 'not JSON' };
   }
-  if (!validator.Check(value)) return { problem: 'not an event message of version 1' };
+  if (!validator().Check(value)) return { problem: 'not an event message of version 1' };
   const events = value.events as BatchEvent[];
   if (events.some((event) => event.batchId !== batchId)) {
     return { problem: 'an event of another batch than its channel' };

@@ -37,7 +37,11 @@ const CommandsFileSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const validator = Compile(CommandsFileSchema);
+const compileCommands = () => Compile(CommandsFileSchema);
+let compiled: ReturnType<typeof compileCommands> | undefined;
+
+/** Compiled once, when a commands file is first checked: a server without one never needs it. */
+const validator = () => (compiled ??= compileCommands());
 
 export type CommandDeclaration = Static<typeof CommandSchema>;
 
@@ -75,7 +79,7 @@ export function loadCommandsFile(file: string, opts: ValidateOptions): CommandSp
 
 /** Checks a parsed commands file. @throws CommandsFileError listing every problem. */
 export function validateCommands(raw: unknown, opts: ValidateOptions): CommandSpec[] {
-  const schemaProblems = [...validator.Errors(raw)].flatMap((error) => {
+  const schemaProblems = [...validator().Errors(raw)].flatMap((error) => {
     // Each unknown field is reported twice; the summary names them all.
     if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) return [];
     const fields = (error.params as { additionalProperties?: unknown }).additionalProperties;
@@ -169,7 +173,7 @@ export function commandsFromEnv(env: NodeJS.ProcessEnv): CommandSpec[] {
   const parsed = JSON.parse(text) as { commands?: unknown };
   const specs = Array.isArray(parsed.commands) ? (parsed.commands as CommandSpec[]) : [];
   const declarations = specs.map(({ binary: _binary, ...declaration }) => declaration);
-  if (!validator.Check({ commands: declarations }) || specs.some((s) => !isAbsolute(String(s.binary)))) {
+  if (!validator().Check({ commands: declarations }) || specs.some((s) => !isAbsolute(String(s.binary)))) {
     throw new Error(`${COMMANDS_ENV} does not hold valid command specs.`);
   }
   return specs;
