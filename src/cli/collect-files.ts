@@ -6,7 +6,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
 import { CliError } from './api-client.js';
 import { isWithin } from './paths.js';
 
@@ -65,6 +64,8 @@ export async function collectFiles(
     }
     if (!info.isDirectory()) throw new CliError(`NOT_FOUND: ${input} is neither a file nor a folder.`);
     const prefix = inputs.length > 1 ? `${basename(resolve(input)) || 'root'}/` : '';
+    // Loaded here, not at import: `filemill --version` and the other commands start without it.
+    const { glob } = await import('tinyglobby');
     const found = await glob(include, {
       cwd: input,
       ignore: exclude,

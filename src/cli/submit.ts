@@ -22,7 +22,7 @@ import { planBatches, type BatchPlan } from './plan-batches.js';
 import { downloadResults } from './results-download.js';
 import { apiKeyFrom, apiKeyOption } from './server-options.js';
 import { renderDocAggregate, renderSummary, resultRows } from './submit-summary.js';
-import { createSubmitView, viewModeFor, type SubmitView } from './submit-view.js';
+import type { SubmitView } from './submit-view.js';
 import { uploadBatch, type BatchFields } from './upload.js';
 
 interface SubmitOptions {
@@ -133,6 +133,8 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
   try {
     engine = server ? null : await startEmbeddedEngine();
     client = new ApiClient(engine?.url ?? server, { apiKey });
+    // The bars' module, loaded here: `filemill --version` and `--help` start without it.
+    const { createSubmitView, viewModeFor } = await import('./submit-view.js');
     interruption.signal.throwIfAborted();
     const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
     const fields = checkedFields(options, processors);

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { takeUniqueName } from '../core/filenames.js';
 import { CliError } from './api-client.js';
 import { isWithin } from './paths.js';
@@ -29,10 +29,10 @@ export async function unzipInto(
 ): Promise<string[]> {
   const taken = options.taken ?? new Set<string>();
   const root = resolve(outDir);
+  // Loaded here, not at import: the commands that never unzip start without it.
+  const { open } = (await import('yauzl')).default;
   const zip = await new Promise<yauzl.ZipFile>((ok, fail) =>
-    yauzl.open(zipPath, { lazyEntries: true, strictFileNames: true }, (error, z) =>
-      error ? fail(error) : ok(z),
-    ),
+    open(zipPath, { lazyEntries: true, strictFileNames: true }, (error, z) => (error ? fail(error) : ok(z))),
   );
   const written: string[] = [];
   try {
