@@ -33,7 +33,7 @@
  * 11. ocr (only when asked: `npm run bench ocr`, bench/ocr.ts): rasterize's pages per second
  *    with and without its OCR text layer, on one core.
  */
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -390,6 +390,29 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
+/**
+ * Milliseconds from starting `filemill submit` on one file with no server until its first line
+ * on stdout, which it prints once its embedded engine is up and has answered. The run goes on
+ * to its end; only the first line is timed.
+ */
+async function engineReady(bin: string, dir: string, photo: Buffer): Promise<number> {
+  const input = join(dir, 'one');
+  await mkdir(input, { recursive: true });
+  await writeFile(join(input, 'a.jpg'), photo);
+  const out = join(dir, `one-out-${Date.now()}`);
+  const started = performance.now();
+  const child = spawn(process.execPath, [bin, 'submit', input, '--out', out], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let firstLine = 0;
+  child.stdout.on('data', () => {
+    firstLine ||= performance.now() - started;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0 || firstLine === 0) throw new Error(`the one-file CLI run failed (exit ${code})`);
+  return firstLine;
+}
+
 async function cliBench() {
   const images = await Promise.all(
     Array.from({ length: 48 }, (_, i) => photoJpeg(1200 + ((i * 17) % 800), 900 + ((i * 13) % 600), i + 1)),
@@ -404,6 +427,7 @@ async function cliBench() {
     const directMs = await directWeb(images);
     const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
     const startupMs = await timed(() => execFileAsync(process.execPath, [bin, '--version']));
+    const engineReadyMs = await medianOf(3, () => engineReady(bin, dir, images[0]!));
     const args = [bin, 'submit', join(dir, 'in'), '--preset', 'web', '--json'];
     let result = '';
     const wallMs = await timed(async () => {
@@ -418,6 +442,12 @@ async function cliBench() {
       ratio: round(wallMs / directMs),
       /** `filemill --version`: Node and the CLI's modules loading. */
       startupMs: Math.round(startupMs),
+      /**
+       * `filemill submit` of one photo without a server, from the process's start to its first
+       * line (printed once the embedded engine has answered with its processors and limits):
+       * the engine's modules and start-up, the median of three.
+       */
+      engineReadyMs: Math.round(engineReadyMs),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
