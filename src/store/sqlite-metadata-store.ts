@@ -11,6 +11,7 @@ import type Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ApiKeyStore, MetadataStore } from '../core/ports.js';
 import { SQLITE_DIALECT, inTransaction } from './dialect.js';
+import { withStatementCache } from './statement-cache.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import { migrateToLatest } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -46,7 +47,9 @@ export function createSqliteMetadataStore(opts: SqliteMetadataStoreOptions): Met
   // Off by default in SQLite; the cascade from batches to their files depends on it.
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+  });
   const ctx = { db, dialect: SQLITE_DIALECT };
   return new KyselyMetadataStore({
     ...ctx,
