@@ -71,6 +71,16 @@ export interface RecoverLeasesOptions {
   maxAttempts: number;
 }
 
+/** Who takes the next runnable file (`claimNextFile`), and when. */
+export interface ClaimNextOptions {
+  /** The lease holder of the run: unique per process. */
+  owner: string;
+  /** The node's name, recorded on the file. */
+  node: string;
+  leaseMs: number;
+  now: number;
+}
+
 /** Which file `claimFile` takes, for whom, and how recovery of an expired lease counts. */
 export interface ClaimFileOptions {
   batchId: string;
@@ -178,12 +188,7 @@ export interface MetadataStore {
    * marks it `running`, counts an attempt, sets its lease to `now + leaseMs`, starts the
    * batch if needed. Two callers never get the same file. Null when nothing is runnable.
    */
-  claimNextFile(opts: {
-    owner: string;
-    node: string;
-    leaseMs: number;
-    now: number;
-  }): Promise<LeasedFile | null>;
+  claimNextFile(opts: ClaimNextOptions): Promise<LeasedFile | null>;
   /**
    * Takes one named file (for a queue that delivers files itself, e.g. BullMQ): a `queued`
    * file, or a `retrying` one whose `notBefore` has passed, becomes `running` as in
@@ -225,6 +230,19 @@ export interface MetadataStore {
     outcome: FileOutcome,
     now: number,
   ): Promise<boolean>;
+  /**
+   * `completeFile`, then `claimNextFile` with `claim`, in one transaction: a runner that
+   * finished hands its slot to the next file with one commit instead of two. `recorded` is
+   * what `completeFile` returns; `next` the file now leased, or null.
+   */
+  completeAndClaimNext(
+    batchId: string,
+    index: number,
+    owner: string,
+    outcome: FileOutcome,
+    now: number,
+    claim: ClaimNextOptions,
+  ): Promise<{ recorded: boolean; next: LeasedFile | null }>;
   /**
    * Files `running` whose lease expired before `opts.expiredBefore` (their runner died):
    * cancelled if a cancel was requested; else back to `queued` while attempts < `maxAttempts`;
@@ -359,8 +377,17 @@ export interface BlobStorage {
 // ---------------------------------------------------------------------------------------
 // JobQueue
 
-/** Runs one leased file to its end; provided by the service, called by the queue. */
-export type FileRunner = (leased: LeasedFile, signal: AbortSignal) => Promise<void>;
+/**
+ * Runs one leased file to its end; provided by the service, called by the queue. A queue
+ * that claims from the store passes `handOff`: asked once the run ended, it gives the claim
+ * for the file to run next in the same slot (null: none wanted, e.g. the queue is stopping),
+ * and the runner resolves with that file, leased in the transaction that recorded this one.
+ */
+export type FileRunner = (
+  leased: LeasedFile,
+  signal: AbortSignal,
+  handOff?: () => ClaimNextOptions | null,
+) => Promise<LeasedFile | null>;
 
 /**
  * Hands runnable files to a runner, at most `concurrency` at a time, and stops running ones

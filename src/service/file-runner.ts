@@ -76,7 +76,7 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
     );
   }
 
-  return async function runFile(leased, signal) {
+  return async function runFile(leased, signal, handOff) {
     const { file, leaseOwner: owner } = leased;
     const stop = new AbortController();
     const onAbort = (): void => stop.abort(signal.reason);
@@ -125,14 +125,32 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
         outcome = await requeueIfFull(toOutcome(result, file.attempts, opts), opts.space);
       }
       // A run stopped because its lease was lost belongs to someone else now.
-      if (lost) return;
+      if (lost) return null;
       // A run stopped by a shutdown is left to lease recovery at the next start.
-      if (signal.aborted && signal.reason === 'shutdown') return;
+      if (signal.aborted && signal.reason === 'shutdown') return null;
       // The result is in hand: a database away for a moment must not cost the run. Past the
       // lease another node may have taken the file, and the lease guard refuses this write. A
       // shutdown does not wait: lease recovery runs the file again.
-      await retryWhileUnreachable(
-        () => store.completeFile(file.batchId, file.index, owner, outcome, Date.now()),
+      // The next file is claimed in the same commit, on the first try only: a try that failed
+      // may have committed (its answer lost), and its claim would then be a lease no one runs.
+      let tries = 0;
+      const next = await retryWhileUnreachable(
+        async () => {
+          const claim = tries++ === 0 ? (handOff?.() ?? null) : null;
+          if (claim === null) {
+            await store.completeFile(file.batchId, file.index, owner, outcome, Date.now());
+            return null;
+          }
+          const ended = await store.completeAndClaimNext(
+            file.batchId,
+            file.index,
+            owner,
+            outcome,
+            Date.now(),
+            claim,
+          );
+          return ended.next;
+        },
         {
           until: Date.now() + opts.leaseMs,
           onFirstRetry: (error) => opts.onError(error, leased),
@@ -147,6 +165,7 @@ export function createFileRunner(opts: FileRunnerOptions): FileRunner {
         },
       );
       record(opts.metrics, leased.processor, outcome);
+      return next;
     } finally {
       clearInterval(heartbeat);
       signal.removeEventListener('abort', onAbort);

@@ -8,7 +8,7 @@
 import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely';
 import { failpoint } from '../core/failpoints.js';
 import type { FileStatus } from '../core/model.js';
-import type { FileOutcome, LeasedFile } from '../core/ports.js';
+import type { ClaimNextOptions, FileOutcome, LeasedFile } from '../core/ports.js';
 import { applyBatchChange, move, runningProgress } from './batch-counters.js';
 import type { StoreContext } from './dialect.js';
 import { inLoggedTransaction, type EventLog } from './event-log.js';
@@ -30,35 +30,40 @@ function leasedBy(batchId: string, index: number, owner: string) {
 
 export const NO_LEASE = { lease_owner: null, lease_expires_at: null } as const;
 
-export async function claimNextFile(
+export async function claimNextFile(ctx: StoreContext, opts: ClaimNextOptions): Promise<LeasedFile | null> {
+  return inLoggedTransaction(ctx, (trx, log) => claimNextInside(ctx, trx, log, opts));
+}
+
+/** Inside a transaction: `claimNextFile`. */
+async function claimNextInside(
   ctx: StoreContext,
-  opts: { owner: string; node: string; leaseMs: number; now: number },
+  trx: Kysely<Database>,
+  log: EventLog,
+  opts: ClaimNextOptions,
 ): Promise<LeasedFile | null> {
   const { now } = opts;
-  return inLoggedTransaction(ctx, async (trx, log) => {
-    // Batch ids sort by creation time: oldest batch first, then by index. One index seek per
-    // status (an OR of the two makes the planner sort every queued file on each claim).
-    const oldest = (status: 'queued' | 'retrying') =>
-      trx
-        .selectFrom('batch_files')
-        .select(['batch_id', 'idx'])
-        .where('status', '=', status)
-        .$if(status === 'retrying', (qb) => qb.where('not_before', '<=', now))
-        .orderBy('batch_id')
-        .orderBy('idx')
-        .limit(1)
-        // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
-        .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
-        .executeTakeFirst()
-        .then((row) => row && { ...row, status });
-    const queued = await oldest('queued');
-    const retrying = await oldest('retrying');
-    const candidate = [queued, retrying]
-      .filter((c) => c !== undefined)
-      .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
-    if (candidate === undefined) return null;
-    return leaseFile(trx, log, candidate.batch_id, candidate.idx, candidate.status, opts);
-  });
+  // Batch ids sort by creation time: oldest batch first, then by index. One index seek per
+  // status (an OR of the two makes the planner sort every queued file on each claim).
+  const oldest = (status: 'queued' | 'retrying') =>
+    trx
+      .selectFrom('batch_files')
+      .select(['batch_id', 'idx'])
+      .where('status', '=', status)
+      .$if(status === 'retrying', (qb) => qb.where('not_before', '<=', now))
+      .orderBy('batch_id')
+      .orderBy('idx')
+      .limit(1)
+      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
+      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
+      .executeTakeFirst()
+      .then((row) => row && { ...row, status });
+  const queued = await oldest('queued');
+  const retrying = await oldest('retrying');
+  const candidate = [queued, retrying]
+    .filter((c) => c !== undefined)
+    .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
+  if (candidate === undefined) return null;
+  return leaseFile(trx, log, candidate.batch_id, candidate.idx, candidate.status, opts);
 }
 
 /**
@@ -72,7 +77,7 @@ export async function leaseFile(
   batchId: string,
   index: number,
   from: 'queued' | 'retrying',
-  opts: { owner: string; node: string; leaseMs: number; now: number },
+  opts: ClaimNextOptions,
 ): Promise<LeasedFile | null> {
   const { owner, node, leaseMs, now } = opts;
   const file = await trx
@@ -264,33 +269,65 @@ export async function completeFile(
   outcome: FileOutcome,
   now: number,
 ): Promise<boolean> {
-  const done = await inLoggedTransaction(ctx, async (trx, log) => {
-    const current = await trx
-      .selectFrom('batch_files')
-      .select('cancel_requested')
-      .where(leasedBy(batchId, index, owner))
-      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
-      .executeTakeFirst();
-    if (current === undefined) return false;
-    // A cancel request wins over every ending but success: that result is already made.
-    const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
-    const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
-    const file = await trx
-      .updateTable('batch_files')
-      .set({ ...values, ...NO_LEASE, status })
-      .where(leasedBy(batchId, index, owner))
-      .returning(EVENT_FILE_COLUMNS)
-      .executeTakeFirst();
-    if (file === undefined) return false;
-    await applyBatchChange(trx, log, batchId, {
-      counts: move('running', status),
-      ...(outcome.kind === 'succeeded' ? { outputBytes: outcome.outputBytes } : {}),
-      now,
-      files: [toEventFile(file)],
-    });
-    failpoint('file.complete.before-commit');
-    return true;
-  });
+  const done = await inLoggedTransaction(ctx, (trx, log) =>
+    completeInside(ctx, trx, log, batchId, index, owner, outcome, now),
+  );
   if (done) failpoint('file.complete.after-commit');
   return done;
+}
+
+/** `completeFile` and `claimNextFile` in one transaction (see `MetadataStore.completeAndClaimNext`). */
+export async function completeAndClaimNext(
+  ctx: StoreContext,
+  batchId: string,
+  index: number,
+  owner: string,
+  outcome: FileOutcome,
+  now: number,
+  claim: ClaimNextOptions,
+): Promise<{ recorded: boolean; next: LeasedFile | null }> {
+  const result = await inLoggedTransaction(ctx, async (trx, log) => {
+    const recorded = await completeInside(ctx, trx, log, batchId, index, owner, outcome, now);
+    return { recorded, next: await claimNextInside(ctx, trx, log, claim) };
+  });
+  if (result.recorded) failpoint('file.complete.after-commit');
+  return result;
+}
+
+/** Inside a transaction: records how the run ended (see `completeFile`). */
+async function completeInside(
+  ctx: StoreContext,
+  trx: Kysely<Database>,
+  log: EventLog,
+  batchId: string,
+  index: number,
+  owner: string,
+  outcome: FileOutcome,
+  now: number,
+): Promise<boolean> {
+  const current = await trx
+    .selectFrom('batch_files')
+    .select('cancel_requested')
+    .where(leasedBy(batchId, index, owner))
+    .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (current === undefined) return false;
+  // A cancel request wins over every ending but success: that result is already made.
+  const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
+  const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
+  const file = await trx
+    .updateTable('batch_files')
+    .set({ ...values, ...NO_LEASE, status })
+    .where(leasedBy(batchId, index, owner))
+    .returning(EVENT_FILE_COLUMNS)
+    .executeTakeFirst();
+  if (file === undefined) return false;
+  await applyBatchChange(trx, log, batchId, {
+    counts: move('running', status),
+    ...(outcome.kind === 'succeeded' ? { outputBytes: outcome.outputBytes } : {}),
+    now,
+    files: [toEventFile(file)],
+  });
+  failpoint('file.complete.before-commit');
+  return true;
 }

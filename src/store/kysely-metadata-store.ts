@@ -13,6 +13,7 @@ import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/m
 import type {
   ApiKeyStore,
   ClaimFileOptions,
+  ClaimNextOptions,
   FileClaim,
   FileOutcome,
   LeasedFile,
@@ -212,12 +213,7 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
     return rows.map(toFile);
   }
 
-  async claimNextFile(opts: {
-    owner: string;
-    node: string;
-    leaseMs: number;
-    now: number;
-  }): Promise<LeasedFile | null> {
+  async claimNextFile(opts: ClaimNextOptions): Promise<LeasedFile | null> {
     assertPlausibleTime(opts.now, 'the time of a claim');
     return runs.claimNextFile(this.#ctx, opts);
   }
@@ -264,6 +260,19 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
   ): Promise<boolean> {
     assertPlausibleTime(now, 'the time a run ended');
     return runs.completeFile(this.#ctx, batchId, index, owner, outcome, now);
+  }
+
+  async completeAndClaimNext(
+    batchId: string,
+    index: number,
+    owner: string,
+    outcome: FileOutcome,
+    now: number,
+    claim: ClaimNextOptions,
+  ): Promise<{ recorded: boolean; next: LeasedFile | null }> {
+    assertPlausibleTime(now, 'the time a run ended');
+    assertPlausibleTime(claim.now, 'the time of a claim');
+    return runs.completeAndClaimNext(this.#ctx, batchId, index, owner, outcome, now, claim);
   }
 
   recoverExpiredLeases(opts: RecoverLeasesOptions): Promise<number> {

@@ -48,7 +48,8 @@ export class FakeRunner {
   readonly run: FileRunner = (leased, signal) => {
     const promise = this.#run(leased, signal);
     this.#active.add(promise);
-    return promise.finally(() => this.#active.delete(promise));
+    // No hand-off: the queue claims the next file itself.
+    return promise.then(() => null).finally(() => this.#active.delete(promise));
   };
 
   async #run(leased: LeasedFile, signal: AbortSignal): Promise<void> {

@@ -330,7 +330,8 @@ export class BullmqJobQueue implements JobQueue {
       }
       ranAttempt = claim.leased.file.attempts;
       const controller = new AbortController();
-      const done = this.#runner!(claim.leased, controller.signal).catch(this.#opts.onError);
+      // No hand-off: BullMQ delivers the next file itself.
+      const done = this.#runner!(claim.leased, controller.signal).then(() => undefined, this.#opts.onError);
       this.#running.set(key(batchId, index), { controller, done });
       try {
         await done;

@@ -5,7 +5,7 @@
  * at start-up. Nothing but the database is shared, so a crash loses nothing.
  */
 import { randomBytes } from 'node:crypto';
-import type { FileRunner, JobQueue, MetadataStore } from '../../core/ports.js';
+import type { ClaimNextOptions, FileRunner, JobQueue, LeasedFile, MetadataStore } from '../../core/ports.js';
 
 export interface LocalJobQueueOptions {
   /** Files run at once. 0 makes a node that takes no files. */
@@ -101,23 +101,40 @@ export class LocalJobQueue implements JobQueue {
   /** Takes files while there are free slots and runnable files. */
   private async pump(): Promise<void> {
     while (!this.stopped && !this.paused && this.running.size < this.opts.concurrency) {
-      const leased = await this.store.claimNextFile({
-        owner: this.owner,
-        node: this.opts.node,
-        leaseMs: this.opts.leaseMs,
-        now: Date.now(),
-      });
+      const leased = await this.store.claimNextFile(this.claim());
       if (!leased) return;
-      const id = key(leased.file.batchId, leased.file.index);
-      const controller = new AbortController();
-      const done = this.runner!(leased, controller.signal)
-        .catch(this.opts.onError)
-        .finally(() => {
-          this.running.delete(id);
-          this.notify();
-        });
-      this.running.set(id, { controller, done });
+      this.run(leased);
     }
+  }
+
+  /** The claim of a file for this queue, at this moment. */
+  private claim(): ClaimNextOptions {
+    return { owner: this.owner, node: this.opts.node, leaseMs: this.opts.leaseMs, now: Date.now() };
+  }
+
+  /**
+   * Runs a leased file in a slot. When it ends, the runner records it and claims the next
+   * file in one transaction, which then runs in the same slot; a file claimed as the queue
+   * stopped or paused is left leased (lease recovery at the next start, as for a run stopped
+   * by a shutdown) or run anyway (a pause only stops new claims).
+   */
+  private run(leased: LeasedFile): void {
+    const id = key(leased.file.batchId, leased.file.index);
+    const controller = new AbortController();
+    const handOff = (): ClaimNextOptions | null => (this.stopped || this.paused ? null : this.claim());
+    const done = this.runner!(leased, controller.signal, handOff)
+      .then(
+        (next) => {
+          this.running.delete(id);
+          if (next && !this.stopped) this.run(next);
+        },
+        (error: unknown) => {
+          this.running.delete(id);
+          this.opts.onError(error);
+        },
+      )
+      .finally(() => this.notify());
+    this.running.set(id, { controller, done });
   }
 }
 

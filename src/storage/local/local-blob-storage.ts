@@ -32,12 +32,15 @@ export class LocalBlobStorage implements BlobStorage {
 
   async prepareWrite(key: BlobKey): Promise<string> {
     const path = this.localPath(key);
-    const dir = dirname(path);
-    if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
+    await this.makeDir(dirname(path));
     return path;
+  }
+
+  /** Makes `dir` (and its parents) unless this storage made it already. */
+  private async makeDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 
   async put(key: BlobKey, body: Readable, opts: { maxBytes?: number } = {}): Promise<{ size: number }> {
@@ -49,7 +52,7 @@ export class LocalBlobStorage implements BlobStorage {
     const counted = pipeline(body, counter);
     counted.catch(() => undefined); // awaited below; rejected meanwhile, it must not count as unhandled
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await this.makeDir(dirname(path));
       await Promise.all([counted, pipeline(counter, createWriteStream(temp))]);
     } catch (error) {
       counter.destroy();

@@ -26,5 +26,5 @@ const queue = new BullmqJobQueue(store, {
 });
 queue.start((leased) => {
   console.log(`running ${leased.file.batchId} ${leased.file.index}`);
-  return new Promise<void>(() => undefined);
+  return new Promise<null>(() => undefined);
 });

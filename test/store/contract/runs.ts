@@ -96,6 +96,65 @@ export function describeRuns(factory: StoreFactory): void {
       );
     });
 
+    it('records a run and leases the next file in one step, with the events of both in order', async () => {
+      const input = makeBatch({ files: 3 });
+      await store().createBatch(input);
+      const first = await claim(store(), T0);
+      const handed = await store().completeAndClaimNext(input.id, 0, first.leaseOwner, succeeded(), T0 + 10, {
+        owner: first.leaseOwner,
+        node: 'n',
+        leaseMs: LEASE_MS,
+        now: T0 + 10,
+      });
+      assert.equal(handed.recorded, true);
+      assert.equal(handed.next?.file.index, 1);
+      assert.equal(handed.next?.file.status, 'running');
+      assert.equal(handed.next?.file.attempts, 1);
+      assert.equal((await store().getFile(input.id, 0))?.status, 'succeeded');
+      assert.deepEqual(handed.next?.file, await store().getFile(input.id, 1));
+      const batch = await consistentBatch(store(), input.id);
+      assert.deepEqual(batch.counts, counts({ queued: 1, running: 1, succeeded: 1 }));
+      const events = await eventLog(store(), input.id);
+      assertNumbered(events);
+      const fileEvents = events.filter((e) => e.type.startsWith('file.'));
+      const tail = fileEvents.slice(-2).map((e) => [e.type, 'file' in e ? e.file?.index : undefined]);
+      assert.deepEqual(tail, [
+        ['file.succeeded', 0],
+        ['file.started', 1],
+      ]);
+    });
+
+    it('hands over no file when none is runnable, and still claims one when the ended run lost its lease', async () => {
+      const input = makeBatch({ files: 2 });
+      await store().createBatch(input);
+      const first = await claim(store(), T0);
+      const claimAt = (now: number) => ({ owner: 'runner-1', node: 'n', leaseMs: LEASE_MS, now });
+      const lost = await store().completeAndClaimNext(
+        input.id,
+        0,
+        'someone-else',
+        succeeded(),
+        T0 + 5,
+        claimAt(T0 + 5),
+      );
+      assert.equal(lost.recorded, false);
+      assert.equal(lost.next?.file.index, 1);
+      assert.equal(
+        (await store().getFile(input.id, 0))?.status,
+        'running',
+        'the other owner changed nothing',
+      );
+      const last = await store().completeAndClaimNext(
+        input.id,
+        0,
+        first.leaseOwner,
+        succeeded(),
+        T0 + 6,
+        claimAt(T0 + 6),
+      );
+      assert.deepEqual(last, { recorded: true, next: null });
+    });
+
     it('keeps a retrying file until its notBefore, then runs it again with its attempts counted', async () => {
       const input = makeBatch({ files: 1 });
       await store().createBatch(input);
