@@ -4,8 +4,8 @@
  * fail-rs do). `FILEMILL_FAILPOINTS` lists the points to arm, comma-separated; `name` kills
  * the process (SIGKILL, so nothing is flushed or cleaned up) the first time it is reached,
  * `name@N` the Nth time. Unset — as in every real deployment — a failpoint costs one Set
- * lookup and does nothing. The fault-injection suite (test/integration/faults.test.ts) arms
- * them; they are not a setting for operators.
+ * lookup and does nothing. The fault-injection suite arms them
+ * (test/integration/faults-failpoints.test.ts); they are not a setting for operators.
  *
  * The points, where they are and what has happened when they fire:
  * - `upload.before-commit` — BatchService.submit: every file stored and synced, the batch
