@@ -59,15 +59,6 @@ export interface StartOptions {
    * socket that never sent a request would otherwise hold it until the client drops it).
    */
   closeGraceMs?: number;
-  /**
-   * When the worker processes start (an API-only node, concurrency 0, has none either way):
-   * - `ready` (default): with the server, ahead of the first file, and replaced ahead of need
-   *   from then on; it listens meanwhile, `/readyz` saying not ready, and `startFilemill`
-   *   resolves once each has started or failed to;
-   * - `starting`: the same, but `startFilemill` does not wait for them;
-   * - `on-demand`: each when a file first needs its slot.
-   */
-  workers?: 'ready' | 'starting' | 'on-demand';
 }
 
 /**
@@ -131,13 +122,6 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     bwrap: sandbox.level === 'bwrap' ? { workspaceRoot, ...commandsSandbox } : null,
     ...commandsInWorkers(config),
   });
-  // The workers start now, while the rest starts up; a step below that fails stops them.
-  const warm = config.concurrency > 0 && opts.workers !== 'on-demand';
-  const warmedUp = warm ? pool.warm() : Promise.resolve();
-  const stopWorkers = async (error: unknown): Promise<never> => {
-    await pool.close();
-    throw error;
-  };
 
   const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
@@ -237,13 +221,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       authFailuresPerMinute: config.authFailureLimit,
     },
     browser: { host: config.host, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
-  }).catch(stopWorkers);
-  if (warm) {
-    app.decorate('workersReadiness', () => {
-      const { size, ready, failed, warming } = pool.warmth();
-      return { size, ready, failed, starting: warming };
-    });
-  }
+  });
 
   // Embedded SQLite has one server: every lease in it, and every upload without a batch,
   // belongs to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
@@ -253,17 +231,13 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   // records happens now.
   const onlyServer = store.kind === 'sqlite';
   const now = Date.now();
-  const recovered = await store
-    .recoverExpiredLeases({
-      expiredBefore: onlyServer ? Number.MAX_SAFE_INTEGER : now,
-      now,
-      maxAttempts: config.maxAttempts,
-    })
-    .catch(stopWorkers);
-  const orphans = await service
-    .sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS)
-    .catch(stopWorkers);
-  const expired = await service.sweepExpired().catch(stopWorkers);
+  const recovered = await store.recoverExpiredLeases({
+    expiredBefore: onlyServer ? Number.MAX_SAFE_INTEGER : now,
+    now,
+    maxAttempts: config.maxAttempts,
+  });
+  const orphans = await service.sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS);
+  const expired = await service.sweepExpired();
   app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
   if (sandbox.fallbackReason !== null) {
@@ -303,15 +277,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
 
   let url = '';
   if (opts.listen !== false) {
-    url = await app.listen({ host: config.host, port: config.port }).catch(stopWorkers);
+    url = await app.listen({ host: config.host, port: config.port });
   }
-  if (warm) {
-    void warmedUp.then(() => {
-      const { ready, size } = pool.warmth();
-      app?.log[ready === size ? 'info' : 'warn']({ ready, size }, 'worker processes started');
-    });
-  }
-  if (opts.workers !== 'starting') await warmedUp;
   let closing: Promise<void> | null = null;
   return {
     app,

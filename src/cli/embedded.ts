@@ -29,9 +29,8 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     });
     // Loaded on demand: a command against a server never needs the engine's modules.
     const { startFilemill } = await import('../server.js');
-    // Its only client is this process: nothing to wait for when it closes. Its workers start
-    // now, while the files are walked and sent, but are not waited for: the upload would wait.
-    const filemill = await startFilemill(config, { closeGraceMs: 0, workers: 'starting' });
+    // Its only client is this process: nothing to wait for when it closes.
+    const filemill = await startFilemill(config, { closeGraceMs: 0 });
     return {
       url: filemill.url,
       async close() {
