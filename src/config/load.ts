@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { Compile } from 'typebox/compile';
+import { once } from '../core/once.js';
 import Value from 'typebox/value';
 import { CommandsFileError, loadCommandsFile, type CommandSpec } from '../processors/commands/config.js';
 import { createRegistry } from '../processors/registry.js';
@@ -18,11 +19,8 @@ import {
   type ConfigKey,
 } from './schema.js';
 
-const compileConfig = () => Compile(ConfigSchema);
-let compiled: ReturnType<typeof compileConfig> | undefined;
-
 /** Compiled once, by the first `loadConfig`: importing this module costs no compilation. */
-const validator = () => (compiled ??= compileConfig());
+const validator = once(() => Compile(ConfigSchema));
 
 /** Thrown when the configuration is invalid; `problems` has one line per bad setting. */
 export class ConfigError extends Error {

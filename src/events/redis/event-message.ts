@@ -6,6 +6,7 @@
  */
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
+import { once } from '../../core/once.js';
 import { EVENT_TYPES, type BatchEvent } from '../../core/events.js';
 import { BATCH_STATUSES, FILE_STATUSES } from '../../core/model.js';
 
@@ -46,14 +47,11 @@ const MessageSchema = Type.Object({
   events: Type.Array(EventSchema, { minItems: 1 }),
 });
 
-const compileMessage = () => Compile(MessageSchema);
-let compiled: ReturnType<typeof compileMessage> | undefined;
-
 /**
  * Compiled once, on the first message: compiling costs far more than checking, and a node
  * without Redis never needs it.
  */
-const validator = () => (compiled ??= compileMessage());
+const validator = once(() => Compile(MessageSchema));
 
 /** The message carrying `events`, all of one batch, in order. */
 export function encodeMessage(events: readonly BatchEvent[]): string {

@@ -9,6 +9,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { once } from '../../core/once.js';
 
 /** Lowercase words joined by dashes, like the built-in processors' names. */
 const NAME_PATTERN = '^[a-z][a-z0-9]*(-[a-z0-9]+)*$';
@@ -37,11 +38,8 @@ const CommandsFileSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const compileCommands = () => Compile(CommandsFileSchema);
-let compiled: ReturnType<typeof compileCommands> | undefined;
-
 /** Compiled once, when a commands file is first checked: a server without one never needs it. */
-const validator = () => (compiled ??= compileCommands());
+const validator = once(() => Compile(CommandsFileSchema));
 
 export type CommandDeclaration = Static<typeof CommandSchema>;
 

@@ -35,7 +35,8 @@ import type { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { FileClaim, FileRunner, JobQueue, MetadataStore, WaitingFile } from '../../core/ports.js';
 import { isUnreachable, retryWhileUnreachable } from '../../core/unreachable.js';
-import { bullmq, redisClient } from './bullmq.js';
+import { redisClient } from '../../events/redis/ioredis.js';
+import { bullmq } from './bullmq.js';
 import { CancelChannel, type CancelMessage } from './cancel-channel.js';
 
 export interface BullmqJobQueueOptions {

@@ -1,22 +1,17 @@
 /**
- * BullMQ and ioredis, loaded the first time a BullMQ queue is made rather than when this code
- * is imported: together they take ~0.5 s to load, which a server on the local queue (the
- * default, and every `filemill submit` without a server) should not pay. Both are CommonJS
- * (BullMQ's package entry is its CommonJS build), so this require returns the very modules an
- * `import` would: classes such as `DelayedError` are the ones BullMQ itself checks for.
+ * BullMQ, loaded the first time a BullMQ queue is made rather than when this code is
+ * imported: with ioredis (loaded the same way, events/redis/ioredis.ts) it takes ~0.5 s to
+ * load, which a server on the local queue (the default, and every `filemill submit` without
+ * a server) should not pay. BullMQ's package entry is its CommonJS build, so this require
+ * returns the very module an `import` would: classes such as `DelayedError` are the ones
+ * BullMQ itself checks for.
  */
 import { createRequire } from 'node:module';
 import type * as BullMQ from 'bullmq';
-import type * as IORedis from 'ioredis';
 
 const require = createRequire(import.meta.url);
 
 /** The `bullmq` module; the first call loads it. */
 export function bullmq(): typeof BullMQ {
   return require('bullmq') as typeof BullMQ;
-}
-
-/** ioredis's `Redis` client class; the first call loads the module. */
-export function redisClient(): typeof IORedis.Redis {
-  return (require('ioredis') as typeof IORedis).Redis;
 }

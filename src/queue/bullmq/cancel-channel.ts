@@ -5,7 +5,7 @@
  * the run too, at the runner's next lease renewal, if a message is lost.
  */
 import type { Redis } from 'ioredis';
-import { redisClient } from './bullmq.js';
+import { redisClient } from '../../events/redis/ioredis.js';
 
 export interface CancelMessage {
   batchId: string;
