@@ -32,6 +32,9 @@
  *    permission and bwrap, and what replacing a worker between two owners costs.
  * 11. ocr (only when asked: `npm run bench ocr`, bench/ocr.ts): rasterize's pages per second
  *    with and without its OCR text layer, on one core.
+ * 12. big (only when asked: `npm run bench big`, bench/big.ts): a 10,000-file batch of tiny
+ *    files through `copy`: files/s, status and files-page read latency while it runs, the
+ *    server's RSS growth, and the event stream read to its end.
  */
 import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -48,6 +51,7 @@ import { createRegistry } from '../src/processors/registry.js';
 import { resolveSettings } from '../src/processors/settings.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { ProcessPool } from '../src/worker/process-pool.js';
+import { bigBatchBench } from './big.js';
 import { startCluster } from './nodes.js';
 import { ocrBench } from './ocr.js';
 import { overheadBench } from './overhead.js';
@@ -789,6 +793,7 @@ if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'di
 if (only === 'scale') results.scale = await scaleBench();
 if (only === 'sandbox') results.sandbox = await sandboxBench();
 if (only === 'ocr') results.ocr = await ocrBench();
+if (only === 'big') results.big = await bigBatchBench();
 if (!only || only === 'doc') results.doc = await corpusBench('doc-analyze', 'full');
 if (!only || only === 'pdf' || only === 'rasterize') results.rasterize = await rasterizeBench();
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -199,6 +199,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     onError: logError,
     metricsToken: config.metricsToken,
     sandbox: { level: pool.sandbox.level, networkProcessors: commandsSandbox.networkProcessors },
+    // An upload renews its lease as a running file does: the same time tells both dead.
+    uploadLeaseMs: config.leaseMs,
   });
   app = await createApp({
     service,
@@ -223,8 +225,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     browser: { host: config.host, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
   });
 
-  // Embedded SQLite has one server: every lease in it, and every upload without a batch,
-  // belongs to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
+  // Embedded SQLite has one server: every lease in it, every batch still receiving and every
+  // upload without a batch belong to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
   // be running files and receiving uploads now: only what they have left alone long is theirs
   // no more.
   // Which leases and uploads count as dead is a comparison, not a clock: what recovery
@@ -236,9 +238,10 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     now,
     maxAttempts: config.maxAttempts,
   });
+  const abandoned = await service.sweepAbandonedUploads(onlyServer ? Number.MAX_SAFE_INTEGER : now);
   const orphans = await service.sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS);
   const expired = await service.sweepExpired();
-  app.log.info({ recovered, orphans, expired }, 'recovered from the previous run');
+  app.log.info({ recovered, abandoned, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
   if (sandbox.fallbackReason !== null) {
     app.log.warn(`sandbox: bubblewrap is not used (${sandbox.fallbackReason})`);
@@ -254,7 +257,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
 
   const sweep = setInterval(() => {
     service.sweepExpired().catch(logError);
-    // Left by an API node that died mid-upload (uploads here are written to meanwhile).
+    // Left by an API node that died mid-upload (uploads here renew their lease meanwhile).
+    service.sweepAbandonedUploads(Date.now()).catch(logError);
     service.sweepOrphans(Date.now() - ORPHAN_AGE_MS).catch(logError);
   }, config.sweepIntervalMs);
   sweep.unref();

@@ -99,17 +99,19 @@ export interface BatchFile {
 
 /**
  * The batch status that its file counts imply. A batch is final once no file is waiting
- * or running; which final status depends on what succeeded and on a cancel request.
+ * or running and its upload is over (`receiving` false: more files may still come while it
+ * is true); which final status depends on what succeeded and on a cancel request.
  */
 export function deriveBatchStatus(
   counts: Counts,
   totalFiles: number,
   cancelRequested: boolean,
   started: boolean,
+  receiving = false,
 ): BatchStatus {
   const finished = counts.succeeded + counts.failed + counts.cancelled;
   // Files refused at submission do not start a batch: it is queued until a file is taken.
-  if (finished < totalFiles) return started ? 'running' : 'queued';
+  if (finished < totalFiles || receiving) return started ? 'running' : 'queued';
   if (cancelRequested) return 'cancelled';
   if (counts.succeeded === totalFiles) return 'completed';
   if (counts.succeeded > 0) return 'completed_with_errors';

@@ -43,6 +43,9 @@ export interface NewBatch {
   files: NewFile[];
 }
 
+/** A batch as its upload opens it, before any file (`MetadataStore.openBatch`). */
+export type OpenedBatch = Omit<NewBatch, 'files'>;
+
 /** A file handed to one runner, with what it needs of its batch. */
 export interface LeasedFile {
   file: BatchFile;
@@ -163,8 +166,31 @@ export interface MetadataStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 
-  /** Inserts the batch and all its files in one transaction. */
+  /**
+   * Inserts the batch and all its files in one transaction, sealed: `openBatch`, `addFiles`
+   * and `sealBatch` at once.
+   */
   createBatch(batch: NewBatch): Promise<Batch>;
+  /**
+   * Starts a batch whose files are still arriving (logs `batch.queued`). Until `sealBatch` it
+   * is hidden from the reads a client makes (`getBatch`, `getBatchAccess`, `listBatches`) and
+   * cannot end, while the files `addFiles` brings run like any other. `receivingUntil` is the
+   * upload's lease (epoch ms): past it, `listAbandonedUploads` names the batch.
+   */
+  openBatch(batch: OpenedBatch, receivingUntil: number): Promise<void>;
+  /**
+   * Adds files (possibly none) to a batch still receiving and renews its lease; a refused
+   * file logs `file.failed`. False, changing nothing, when the batch is not receiving (gone).
+   */
+  addFiles(batchId: string, files: readonly NewFile[], receivingUntil: number, now: number): Promise<boolean>;
+  /**
+   * Ends the batch's upload: clients see it from now on, and it ends once its files do (at
+   * once if they all have). Counts its bytes in its owner's usage of the day. Durable when it
+   * resolves, like `createBatch`. Null when there is no batch still receiving with that id.
+   */
+  sealBatch(batchId: string, now: number): Promise<Batch | null>;
+  /** Batches still receiving whose upload lease ended before `before` (their uploader died). */
+  listAbandonedUploads(before: number, limit: number): Promise<string[]>;
   getBatch(id: string): Promise<Batch | null>;
   /** The token hash and owner, for authorisation. */
   getBatchAccess(id: string): Promise<{ tokenHash: string; owner: string | null } | null>;

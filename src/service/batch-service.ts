@@ -30,14 +30,13 @@ import { createRegistry, type ProcessorRegistry } from '../processors/registry.j
 import type { SandboxLevel } from '../worker/types.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import { resolveSettings } from '../processors/settings.js';
-import { sniffContentType } from '../processors/sniff.js';
 import type { Metrics } from '../metrics.js';
 import { Access, notFound } from './access.js';
-import { planFiles } from './classify.js';
 import { checkQuota } from './quota.js';
 import { followEvents } from './follow-events.js';
 import { openOutput, zipResults, type OutputStream } from './results.js';
-import { inputKey, stageUpload, type UploadLimits, type UploadPart } from './upload.js';
+import { BatchIntake, type ResolvedJob } from './intake.js';
+import { stageUpload, type UploadLimits, type UploadPart } from './upload.js';
 
 /** How often a stream opened with a share token checks that the token still opens the batch. */
 const TOKEN_RECHECK_MS = 5_000;
@@ -66,6 +65,11 @@ export interface BatchServiceOptions {
   metricsToken?: string;
   /** What confines the workers, as `/readyz` and `/api/processors` say. @defaultValue level `none` */
   sandbox?: SandboxStatus;
+  /**
+   * How long an upload counts as alive without news (it renews this as it goes): a batch
+   * still receiving past it was left by a dead node (`sweepAbandonedUploads`). @defaultValue 30 s
+   */
+  uploadLeaseMs?: number;
 }
 
 /** The workers' sandbox: its level, and the processors whose workers keep the network. */
@@ -111,6 +115,8 @@ export class BatchService {
   /** What confines the workers. */
   readonly sandbox: SandboxStatus;
   private readonly space: SpaceWatch | undefined;
+  private readonly uploadLeaseMs: number;
+  private readonly onError: (error: unknown) => void;
   readonly now: () => number;
 
   constructor(opts: BatchServiceOptions) {
@@ -126,6 +132,8 @@ export class BatchService {
     this.registry = opts.processors ?? createRegistry();
     this.sandbox = opts.sandbox ?? { level: 'none', networkProcessors: [] };
     this.space = opts.space;
+    this.uploadLeaseMs = opts.uploadLeaseMs ?? 30_000;
+    this.onError = opts.onError ?? (() => undefined);
     this.access = new Access({
       store: opts.store,
       keys: opts.keys,
@@ -157,8 +165,9 @@ export class BatchService {
   }
 
   /**
-   * Receives a batch. Durable when it resolves: files fsynced, rows committed. On any error
-   * nothing of the upload is left.
+   * Receives a batch. Its files start to run as they are stored when the fields come first
+   * (see intake.ts); the batch shows only once the upload is whole. Durable when it resolves:
+   * files fsynced, rows committed. On any error nothing of the upload is left.
    */
   async submit(principal: Principal, parts: AsyncIterable<UploadPart>): Promise<Submitted> {
     if (principal.kind === 'token') throw tokenForbidden();
@@ -170,48 +179,55 @@ export class BatchService {
     // Refused before a byte is written: an upload on a full disk could only fail half-way.
     await this.space?.assertRoom();
     if (owner !== null && limits !== null) await checkQuota(this.store, owner, limits, this.now(), 0);
+    const intake = new BatchIntake({
+      store: this.store,
+      storage: this.storage,
+      queue: this.queue,
+      batch: { id, tokenHash: hashToken(token), owner, createdAt: this.now() },
+      leaseMs: this.uploadLeaseMs,
+      now: this.now,
+    });
     try {
-      const staged = await stageUpload(id, parts, this.storage, this.limits, (fields) => {
-        // Fail fast on the common order (fields first) before any byte is stored.
-        if (fields.has('processor')) this.resolve(fields);
+      const staged = await stageUpload(id, parts, this.storage, this.limits, {
+        // Fields first (the common order): a bad processor or setting fails before any byte is
+        // stored, and the files run as they arrive.
+        beforeFirstFile: (fields) =>
+          fields.has('processor') ? intake.open(this.resolve(fields)) : undefined,
+        lateField: (name) => {
+          if (!intake.opened) return;
+          throw new AppError(
+            'INVALID_REQUEST',
+            `The field "${name}" came after the files, which already run with the fields before them: send processor, preset and settings before the files.`,
+          );
+        },
+        stored: (file) => intake.add(file),
       });
-      if (staged.files.length === 0) {
+      if (staged.files === 0) {
         throw new AppError('NO_FILES', 'The request carried no file: send one or more `files` parts.');
       }
-      const { descriptor, preset, settings } = this.resolve(staged.fields);
-      const types: (string | null)[] = [];
-      // One at a time: a file read past its head holds a descriptor while it is sniffed.
-      for (const f of staged.files) {
-        types.push(await sniffContentType(f.head, this.storage.localPath(inputKey(id, f.index))));
-      }
-      const files = planFiles(staged.files, types, descriptor, settings);
+      if (!intake.opened) await intake.open(this.resolve(staged.fields));
+      await intake.flush();
       if (owner !== null && limits !== null) {
-        const bytes = staged.files.reduce((sum, f) => sum + f.size, 0);
-        await checkQuota(this.store, owner, limits, this.now(), bytes);
+        await checkQuota(this.store, owner, limits, this.now(), staged.bytes);
       }
       await this.storage.sync(id);
       committing = true;
       failpoint('upload.before-commit');
-      const batch = await this.store.createBatch({
-        id,
-        processor: descriptor.name,
-        preset,
-        settings,
-        tokenHash: hashToken(token),
-        owner,
-        createdAt: this.now(),
-        files,
-      });
+      const batch = await intake.seal();
       failpoint('upload.after-commit');
-      this.queue.notify();
-      this.metrics?.batchesSubmitted.inc({ processor: descriptor.name });
+      this.metrics?.batchesSubmitted.inc({ processor: batch.processor });
       this.metrics?.bytesReceived.inc(batch.inputBytes);
       return { batch, token };
     } catch (error) {
-      // A connection lost under the commit leaves it unknown: the batch may exist. Its files
-      // stay for the orphan sweep, which deletes them only if it does not.
+      // A connection lost under the seal leaves it unknown: the batch may be sealed. Its rows
+      // and files stay: sealed, it is the client's; if not, its lease runs out and the sweep
+      // of abandoned uploads deletes it.
       const maybeCommitted = committing && isUnreachable(error) && !neverReached(error);
-      if (!maybeCommitted) await this.storage.delete(id);
+      if (!maybeCommitted) {
+        // Failing, it leaves rows whose lease runs out: the sweep of abandoned uploads.
+        await intake.discard().catch(this.onError);
+        await this.storage.delete(id);
+      }
       if (isNoSpace(error)) throw await this.refuseForSpace(id, committing, error);
       throw error;
     }
@@ -231,11 +247,7 @@ export class BatchService {
     );
   }
 
-  private resolve(fields: Map<string, string>): {
-    descriptor: ProcessorDescriptor;
-    preset: string;
-    settings: Record<string, unknown>;
-  } {
+  private resolve(fields: ReadonlyMap<string, string>): ResolvedJob {
     const name = fields.get('processor');
     if (!name) {
       throw new AppError('UNKNOWN_PROCESSOR', 'Name a processor in the `processor` field, e.g. `image`.', {
@@ -451,6 +463,24 @@ export class BatchService {
         await this.storage.delete(id);
         failpoint('retention.between-deletes');
         await this.store.deleteBatch(id);
+      }
+      deleted += ids.length;
+      if (ids.length < 100) return deleted;
+    }
+  }
+
+  /**
+   * Deletes the batches still receiving whose upload lease ended before `before`: their
+   * uploader died (a crash mid-upload). Rows first: a crash between the two leaves files
+   * without a batch, which the orphan sweep deletes. Returns how many.
+   */
+  async sweepAbandonedUploads(before: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.store.listAbandonedUploads(before, 100);
+      for (const id of ids) {
+        await this.store.deleteBatch(id);
+        await this.storage.delete(id);
       }
       deleted += ids.length;
       if (ids.length < 100) return deleted;

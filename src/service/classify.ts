@@ -3,7 +3,7 @@
  * unique output name, and whether it is queued or refused by content type.
  */
 import type { FileError } from '../core/errors.js';
-import { dedupeNames, splitExtension } from '../core/filenames.js';
+import { splitExtension, takeUniqueName } from '../core/filenames.js';
 import type { NewFile } from '../core/ports.js';
 import type { ProcessorDescriptor } from '../processors/processor.js';
 import type { StagedFile } from './upload.js';
@@ -11,31 +11,34 @@ import type { StagedFile } from './upload.js';
 /** Reserved at the root of the results ZIP. */
 export const REPORT_ENTRY = 'report.json';
 
-export function planFiles(
-  staged: readonly StagedFile[],
-  contentTypes: readonly (string | null)[],
-  descriptor: ProcessorDescriptor,
-  settings: Record<string, unknown>,
-): NewFile[] {
-  const names = dedupeNames(staged.map((f) => f.name));
-  const outputs = dedupeNames([
-    REPORT_ENTRY,
-    ...names.map((name, i) => descriptor.outputName(name, contentTypes[i] ?? null, settings)),
-  ]).slice(1);
-  return staged.map((file, i) => {
-    const contentType = contentTypes[i] ?? null;
-    const error = refusal(names[i]!, contentType, descriptor);
+/**
+ * Plans a batch's files one at a time, as they arrive: each gets a display name and an output
+ * name unique in the batch (case-insensitively, `report.json` reserved), in arrival order.
+ */
+export class FilePlanner {
+  readonly #names = new Set<string>();
+  readonly #outputs = new Set<string>([REPORT_ENTRY.toLowerCase()]);
+
+  constructor(
+    private readonly descriptor: ProcessorDescriptor,
+    private readonly settings: Record<string, unknown>,
+  ) {}
+
+  plan(file: StagedFile, contentType: string | null): NewFile {
+    const name = takeUniqueName(file.name, this.#names);
+    const output = this.descriptor.outputName(name, contentType, this.settings);
+    const error = refusal(name, contentType, this.descriptor);
     return {
       index: file.index,
-      name: names[i]!,
+      name,
       contentType,
       inputBytes: file.size,
-      outputName: outputs[i]!,
+      outputName: takeUniqueName(output, this.#outputs),
       status: error ? 'failed' : 'queued',
       error,
       nameFacts: file.nameFacts,
     };
-  });
+  }
 }
 
 /**

@@ -30,9 +30,23 @@ export interface StagedFile {
   head: Buffer;
 }
 
+/** What `stageUpload` received besides the files it handed on. */
 export interface StagedUpload {
   fields: Map<string, string>;
-  files: StagedFile[];
+  /** How many files were stored. */
+  files: number;
+  /** Their bytes. */
+  bytes: number;
+}
+
+/** What `stageUpload` tells its caller as the parts arrive; each may throw to refuse the upload. */
+export interface StagingHandlers {
+  /** Before the first file is stored, with the fields seen so far. */
+  beforeFirstFile(fields: ReadonlyMap<string, string>): Promise<void> | void;
+  /** A field that came after the first file. */
+  lateField(name: string): void;
+  /** Each file once it is stored, in order. */
+  stored(file: StagedFile): Promise<void> | void;
 }
 
 export const inputKey = (batchId: string, index: number): string => `${batchId}/in/${index}`;
@@ -44,19 +58,19 @@ export const aggregateInputKey = (batchId: string): string => `${batchId}/aggreg
 export const aggregateOutputKey = (batchId: string): string => `${batchId}/aggregate/output`;
 
 /**
- * Streams every file part to `<batchId>/in/<n>`. `onFirstFile` runs before the first file
- * is stored, with the fields seen so far, so a bad processor name fails before any upload.
- * On any error the caller deletes the batch's prefix.
+ * Streams every file part to `<batchId>/in/<n>`, telling `on` as it goes (see
+ * `StagingHandlers`), so a bad processor name fails before any upload and each file can be
+ * handed on as soon as it is stored. On any error the caller deletes the batch's prefix.
  */
 export async function stageUpload(
   batchId: string,
   parts: AsyncIterable<UploadPart>,
   storage: BlobStorage,
   limits: UploadLimits,
-  onFirstFile: (fields: Map<string, string>) => void,
+  on: StagingHandlers,
 ): Promise<StagedUpload> {
   const fields = new Map<string, string>();
-  const files: StagedFile[] = [];
+  let files = 0;
   let total = 0;
   for await (const part of parts) {
     if (part.kind === 'field') {
@@ -67,11 +81,12 @@ export async function stageUpload(
           `The field "${part.name}" was sent more than once: send it once.`,
         );
       }
+      if (files > 0) on.lateField(part.name);
       fields.set(part.name, part.value);
       continue;
     }
-    if (files.length === 0) onFirstFile(fields);
-    const index = files.length;
+    if (files === 0) await on.beforeFirstFile(fields);
+    const index = files;
     if (index >= limits.maxFiles) {
       part.stream.resume();
       throw new AppError('TOO_MANY_FILES', `A batch holds at most ${limits.maxFiles} files.`, {
@@ -93,10 +108,11 @@ export async function stageUpload(
       if (error instanceof BlobTooLargeError) throw tooLarge(part.filename, limits, budget);
       throw error;
     }
+    files += 1;
     const { name, facts } = cleanRelativePath(part.filename, `file-${index + 1}`);
-    files.push({ index, name, nameFacts: facts, size: sniffer.bytes, head: sniffer.head() });
+    await on.stored({ index, name, nameFacts: facts, size: sniffer.bytes, head: sniffer.head() });
   }
-  return { fields, files };
+  return { fields, files, bytes: total };
 }
 
 function tooLarge(filename: string, limits: UploadLimits, budget: number): AppError {

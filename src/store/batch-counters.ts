@@ -88,6 +88,7 @@ export async function applyBatchChange(
     row.total_files,
     row.cancel_requested === 1,
     row.started_at !== null,
+    row.receiving === 1,
   );
   // Keep the first finish time while the batch stays final; a retry clears it.
   const finishedAt = isFinalBatch(status) ? (row.finished_at ?? change.now) : null;

@@ -12,8 +12,8 @@ import {
   type EventFile,
   type EventType,
 } from '../core/events.js';
-import { isFinalBatch, isFinalFile, type Batch, type BatchStatus } from '../core/model.js';
-import type { NewBatch } from '../core/ports.js';
+import { isFinalBatch, isFinalFile, type BatchStatus } from '../core/model.js';
+import type { NewFile } from '../core/ports.js';
 import { batchProgress, estimateRemainingMs } from '../core/progress.js';
 import { assertPlausibleTime } from '../core/time.js';
 import { inTransaction, type StoreContext } from './dialect.js';
@@ -63,18 +63,17 @@ export function changeEntries(
 }
 
 /**
- * A new batch logs `batch.queued`, then `file.failed` for each file refused at submission,
- * then its end event when that refused them all.
+ * Files added to a batch (batch-intake.ts) log `file.failed` for each one refused at
+ * submission, in index order; queued ones log nothing until they run.
  */
-export function creationEntries(batch: NewBatch, status: Batch['status']): LogEntry[] {
-  const refused: LogEntry[] = batch.files
+export function refusedEntries(files: readonly NewFile[]): LogEntry[] {
+  return files
     .filter((f) => f.status === 'failed')
     .sort((a, b) => a.index - b.index)
     .map((f) => ({ type: 'file.failed', file: refusedFile(f) }));
-  return [{ type: 'batch.queued' }, ...refused, ...transitionEntry('queued', status)];
 }
 
-function refusedFile(file: NewBatch['files'][number]): EventFile {
+function refusedFile(file: NewFile): EventFile {
   const event: EventFile = { index: file.index, name: file.name, status: file.status, progress: 0 };
   if (file.error !== null) event.error = file.error;
   return event;

@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ApiKey, NewApiKey } from '../core/api-keys.js';
 import type { BatchEvent } from '../core/events.js';
 import type { Batch, BatchFile } from '../core/model.js';
-import { FINAL_BATCH_STATUSES, deriveBatchStatus, isFinalBatch } from '../core/model.js';
+import { FINAL_BATCH_STATUSES } from '../core/model.js';
 import type {
   ApiKeyStore,
   ClaimFileOptions,
@@ -21,6 +21,8 @@ import type {
   ListFilesQuery,
   MetadataStore,
   NewBatch,
+  NewFile,
+  OpenedBatch,
   Page,
   RecoverLeasesOptions,
   WaitingFile,
@@ -30,7 +32,8 @@ import { cancel, retry } from './batch-control.js';
 import { runningProgress } from './batch-counters.js';
 import type { StoreContext, StoreDialect } from './dialect.js';
 import { claimFile, listWaitingFiles } from './file-claims.js';
-import { creationEntries, inLoggedTransaction, listEvents } from './event-log.js';
+import { inLoggedTransaction, listEvents, type EventLog } from './event-log.js';
+import * as intake from './batch-intake.js';
 import * as runs from './file-runs.js';
 import { recoverExpiredLeases } from './lease-recovery.js';
 import {
@@ -38,17 +41,12 @@ import {
   decodeFileCursor,
   encodeBatchCursor,
   encodeFileCursor,
-  initialCounts,
-  newBatchRow,
-  newFileRow,
   toBatch,
   toFile,
 } from './rows.js';
 import type { Database } from './schema.js';
 import { assertPlausibleTime, utcDay } from '../core/time.js';
 
-/** How many file rows one INSERT carries: well under SQLite's limit on bound parameters. */
-const INSERT_CHUNK = 200;
 /** How many ids one `IN (…)` list carries. */
 const LOOKUP_CHUNK = 500;
 
@@ -94,32 +92,78 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
 
   async createBatch(batch: NewBatch): Promise<Batch> {
     assertPlausibleTime(batch.createdAt, 'a batch creation time');
-    const counts = initialCounts(batch.files);
-    const status = deriveBatchStatus(counts, batch.files.length, false, false);
-    // A batch whose every file was refused at submission is finished at once.
-    const finishedAt = isFinalBatch(status) ? batch.createdAt : null;
-    const entries = creationEntries(batch, status);
-    const row = newBatchRow(batch, counts, status, finishedAt, entries.length);
+    const { files, ...opened } = batch;
     await inLoggedTransaction(this.#ctx, async (trx, log) => {
-      await trx.insertInto('batches').values(row).execute();
-      log.add(row, 0, entries, batch.createdAt);
-      for (let i = 0; i < batch.files.length; i += INSERT_CHUNK) {
-        const chunk = batch.files.slice(i, i + INSERT_CHUNK);
-        await trx
-          .insertInto('batch_files')
-          .values(chunk.map((f) => newFileRow(batch.id, f, batch.createdAt)))
-          .execute();
-      }
-      if (batch.owner !== null) await addUsage(trx, batch.owner, utcDay(batch.createdAt), row.input_bytes);
+      await intake.openBatch(trx, opened, batch.createdAt);
+      await intake.addFiles(trx, log, batch.id, files, batch.createdAt, batch.createdAt);
+      await this.#seal(trx, log, batch.id, batch.createdAt);
     });
-    const durable = this.#ctx.dialect.makeDurable;
-    if (durable) await sql.raw(durable).execute(this.#db);
-    return toBatch(row, 0);
+    return this.#durableBatch(batch.id);
   }
 
-  /** Batches with the sum of their running files' progress, in one query. */
+  async openBatch(batch: OpenedBatch, receivingUntil: number): Promise<void> {
+    assertPlausibleTime(batch.createdAt, 'a batch creation time');
+    await intake.openBatch(this.#db, batch, receivingUntil);
+  }
+
+  async addFiles(
+    batchId: string,
+    files: readonly NewFile[],
+    receivingUntil: number,
+    now: number,
+  ): Promise<boolean> {
+    assertPlausibleTime(now, 'the time files were added');
+    const row = await inLoggedTransaction(this.#ctx, (trx, log) =>
+      intake.addFiles(trx, log, batchId, files, receivingUntil, now),
+    );
+    return row !== undefined;
+  }
+
+  async sealBatch(batchId: string, now: number): Promise<Batch | null> {
+    assertPlausibleTime(now, 'the time an upload ended');
+    const sealed = await inLoggedTransaction(this.#ctx, (trx, log) => this.#seal(trx, log, batchId, now));
+    return sealed ? this.#durableBatch(batchId) : null;
+  }
+
+  /** Seals the batch and counts its bytes in its owner's usage of the day. */
+  async #seal(trx: Kysely<Database>, log: EventLog, batchId: string, now: number): Promise<boolean> {
+    const row = await intake.sealBatch(trx, log, batchId, now);
+    if (row === undefined) return false;
+    if (row.owner !== null) await addUsage(trx, row.owner, utcDay(row.created_at), Number(row.input_bytes));
+    return true;
+  }
+
+  /** The batch just committed, once the commits so far survive a power loss (a 202 promises it). */
+  async #durableBatch(id: string): Promise<Batch> {
+    const durable = this.#ctx.dialect.makeDurable;
+    if (durable) await sql.raw(durable).execute(this.#db);
+    const batch = await this.getBatch(id);
+    if (batch === null) throw new Error(`batch ${id} vanished as it was committed`);
+    return batch;
+  }
+
+  async listAbandonedUploads(before: number, limit: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('batches')
+      .select('id')
+      .where('receiving', '=', 1)
+      .where('receiving_until', '<', before)
+      .orderBy('id')
+      .limit(pageSize(limit))
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Batches with the sum of their running files' progress, in one query; only sealed ones:
+   * no client sees a batch whose upload is still arriving.
+   */
   #selectBatches() {
-    return this.#db.selectFrom('batches').selectAll('batches').select(runningProgress);
+    return this.#db
+      .selectFrom('batches')
+      .selectAll('batches')
+      .select(runningProgress)
+      .where('batches.receiving', '=', 0);
   }
 
   async getBatch(id: string): Promise<Batch | null> {
@@ -132,6 +176,7 @@ export class KyselyMetadataStore implements MetadataStore, ApiKeyStore {
       .selectFrom('batches')
       .select(['token_hash', 'owner'])
       .where('id', '=', id)
+      .where('receiving', '=', 0)
       .executeTakeFirst();
     return row === undefined ? null : { tokenHash: row.token_hash, owner: row.owner };
   }

@@ -6,7 +6,7 @@
 import { AppError, isErrorCode, type FileError } from '../core/errors.js';
 import type { BatchEvent, EventFile, EventType } from '../core/events.js';
 import { emptyCounts, type Batch, type BatchFile, type Counts, type FileStatus } from '../core/model.js';
-import type { NewBatch, NewFile } from '../core/ports.js';
+import type { NewFile, OpenedBatch } from '../core/ports.js';
 import { isPlausibleTime } from '../core/time.js';
 import type { BatchRow, EventRow, FileRow, Flag } from './schema.js';
 
@@ -165,37 +165,36 @@ export function toEvent(row: EventRow): BatchEvent {
 // ---------------------------------------------------------------------------------------
 // New rows
 
-/** The row of a new batch, `last_seq` counting the events its creation logs. */
-export function newBatchRow(
-  batch: NewBatch,
-  counts: Counts,
-  status: Batch['status'],
-  finishedAt: number | null,
-  lastSeq: number,
-): BatchRow {
+/**
+ * The row of a batch its upload just opened: no files yet, `queued`, receiving until
+ * `receivingUntil`, no event logged.
+ */
+export function openedBatchRow(batch: OpenedBatch, receivingUntil: number): BatchRow {
   return {
     id: batch.id,
-    status,
+    status: 'queued',
     processor: batch.processor,
     preset: batch.preset,
     settings: JSON.stringify(batch.settings),
     token_hash: batch.tokenHash,
     owner: batch.owner,
-    total_files: batch.files.length,
-    count_queued: counts.queued,
-    count_running: counts.running,
-    count_retrying: counts.retrying,
-    count_succeeded: counts.succeeded,
-    count_failed: counts.failed,
-    count_cancelled: counts.cancelled,
-    input_bytes: batch.files.reduce((sum, f) => sum + f.inputBytes, 0),
+    total_files: 0,
+    count_queued: 0,
+    count_running: 0,
+    count_retrying: 0,
+    count_succeeded: 0,
+    count_failed: 0,
+    count_cancelled: 0,
+    input_bytes: 0,
     output_bytes: 0,
     cancel_requested: 0,
     aggregate: null,
+    receiving: 1,
+    receiving_until: receivingUntil,
     created_at: batch.createdAt,
-    last_seq: lastSeq,
+    last_seq: 0,
     started_at: null,
-    finished_at: finishedAt,
+    finished_at: null,
   };
 }
 
@@ -230,7 +229,7 @@ export function newFileRow(batchId: string, file: NewFile, createdAt: number): F
   };
 }
 
-/** The counts of a batch being created: its files are queued or failed at submission. */
+/** The counts of files being added: each is queued or failed at submission. */
 export function initialCounts(files: readonly NewFile[]): Counts {
   const counts = emptyCounts();
   for (const file of files) counts[file.status] += 1;

@@ -32,6 +32,13 @@ export interface BatchesTable {
   cancel_requested: Flag;
   /** JSON value, or null until the processor's aggregate ran. */
   aggregate: string | null;
+  /**
+   * 1 while the batch's upload is still arriving (migration 0005): its files run as they
+   * come, but the batch is seen by no client and cannot end until the upload seals it.
+   */
+  receiving: Flag;
+  /** While `receiving`: until when the upload counts as alive; it renews this as it goes. */
+  receiving_until: number | null;
   /** The last event sequence number given out (batch_events). */
   last_seq: Generated<number>;
   created_at: number;

@@ -134,14 +134,14 @@ describe('uploads cut short', () => {
 describe('an upload whose commit meets a database outage', () => {
   const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 
-  it('is removed when the database was never reached, and left to the sweep when the commit may have happened', async () => {
+  it('is removed when the database was never reached, and left to the sweep when the seal may have happened', async () => {
     const server = await startTestServer({ concurrency: 1 });
-    const { store } = server.filemill;
-    const createBatch = store.createBatch.bind(store);
+    const { store, service } = server.filemill;
+    const sealBatch = store.sealBatch.bind(store);
     try {
-      /** What storage holds after an upload whose commit failed with `error`. */
+      /** What storage holds after an upload whose seal failed with `error`. */
       const leftAfter = async (error: Error): Promise<string[]> => {
-        store.createBatch = async () => {
+        store.sealBatch = async () => {
           throw error;
         };
         const refused = await submit(server.url, [{ name: 'a.txt', data: 'a' }], { processor: 'copy' });
@@ -150,14 +150,18 @@ describe('an upload whose commit meets a database outage', () => {
         return readdir(join(server.dataDir, 'blobs'));
       };
       const refused = withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED');
-      assert.deepEqual(await leftAfter(refused), [], 'nothing can have been committed: nothing is left');
+      assert.deepEqual(await leftAfter(refused), [], 'nothing can have been sealed: nothing is left');
       const left = await leftAfter(new Error('Connection terminated unexpectedly'));
-      assert.equal(left.length, 1, 'the batch may exist: its files wait for the sweep');
-      // The sweep decides once it is old: no batch was committed, so it goes.
-      await setWrittenAt(join(server.dataDir, 'blobs', left[0]!), new Date(Date.now() - 2 * 3_600_000));
-      assert.equal(await server.filemill.service.sweepOrphans(Date.now() - 3_600_000), 1);
+      assert.equal(left.length, 1, 'the batch may be sealed: its rows and files stay');
+      assert.equal((await store.existingBatchIds(left)).size, 1);
+      // It was not: still receiving, its lease runs out and the sweep of abandoned uploads
+      // deletes its rows and files.
+      assert.equal(await service.sweepAbandonedUploads(Date.now()), 0, 'not while its lease lasts');
+      assert.equal(await service.sweepAbandonedUploads(Date.now() + 3_600_000), 1);
+      assert.deepEqual(await readdir(join(server.dataDir, 'blobs')), []);
+      assert.equal((await store.existingBatchIds(left)).size, 0);
     } finally {
-      store.createBatch = createBatch;
+      store.sealBatch = sealBatch;
       await server.close();
     }
   });

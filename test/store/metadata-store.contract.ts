@@ -10,6 +10,7 @@ import { describeClaims } from './contract/claims.js';
 import { describeControl } from './contract/control.js';
 import { describeEventDelivery } from './contract/event-delivery.js';
 import { describeEvents } from './contract/events.js';
+import { describeIntake } from './contract/intake.js';
 import { describeKeys } from './contract/keys.js';
 import { describeLifecycle } from './contract/lifecycle.js';
 import { describeRuns } from './contract/runs.js';
@@ -24,6 +25,7 @@ export type { StoreFactory } from './contract/fixtures.js';
 export function describeMetadataStore(name: string, factory: StoreFactory): void {
   describe(`MetadataStore contract: ${name}`, () => {
     describeBatches(factory);
+    describeIntake(factory);
     describeRuns(factory);
     describeClaims(factory);
     describeLifecycle(factory);

@@ -36,8 +36,12 @@ export const batchRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
       schema: {
         summary: 'Submit a batch',
         description:
-          'multipart/form-data: one `files` part per file (the filename may carry a relative path), ' +
-          '`processor`, optional `preset` and `settings` (a JSON object).',
+          'multipart/form-data: `processor`, optional `preset` and `settings` (a JSON object), then ' +
+          'one `files` part per file (the filename may carry a relative path). With the fields first, ' +
+          'each file starts to run as soon as it is stored while the rest arrives; a field after the ' +
+          'first file is then refused (400 INVALID_REQUEST). The batch is seen by no one (404, not ' +
+          'listed) until the whole upload is stored and the 202 sent; a refused or interrupted upload ' +
+          'leaves nothing: no batch, file, event, input or output, even of files that already ran.',
         consumes: ['multipart/form-data'],
         response: { 202: Submitted, ...errorResponses, 415: ErrorBody },
       },

@@ -8,6 +8,7 @@ import * as initial from './0001-initial.js';
 import * as repairTimes from './0002-repair-times.js';
 import * as apiKeys from './0003-api-keys.js';
 import * as nameFacts from './0004-name-facts.js';
+import * as receiving from './0005-receiving.js';
 
 /** Name → migration. Append only: a released migration is never edited. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,6 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-repair-times': repairTimes,
   '0003-api-keys': apiKeys,
   '0004-name-facts': nameFacts,
+  '0005-receiving': receiving,
 });
 
 /**
