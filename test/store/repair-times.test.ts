@@ -105,6 +105,8 @@ function describeRepair(name: string, fresh: () => Promise<TestDatabase>): void 
         await raw.run('drop table api_keys');
         await raw.run('drop table key_usage');
         await raw.run('alter table batch_files drop column name_facts');
+        await raw.run('alter table batches drop column receiving');
+        await raw.run('alter table batches drop column receiving_until');
       } finally {
         await raw.close();
         await store.close();
