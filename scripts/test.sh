@@ -15,7 +15,8 @@ export TSX_TSCONFIG_PATH=tsconfig.tsx.json
 node node_modules/vite/bin/vite.js build web --logLevel warn
 export FILEMILL_TEST_PAGE_BUILT=1
 # The longest files first, so that none of them starts last and holds up the end.
-slow='test/integration/faults-failpoints.test.ts
+slow='test/integration/big-batch.test.ts
+test/integration/faults-failpoints.test.ts
 test/integration/faults.test.ts
 test/integration/faults-stalls.test.ts
 test/e2e/web.test.ts
