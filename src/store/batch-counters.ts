@@ -17,8 +17,9 @@ import {
   type FileStatus,
 } from '../core/model.js';
 import { changeEntries, expectedEntries, type EventLog } from './event-log.js';
+import { runPrepared } from './prepared.js';
 import { COUNT_COLUMNS, countsOf, flag } from './rows.js';
-import type { BatchRow, Database } from './schema.js';
+import type { BatchRow, Database, Flag } from './schema.js';
 
 export interface BatchChange {
   /** How many files moved into (+) or out of (−) each status. */
@@ -108,26 +109,54 @@ export async function applyBatchChange(
   return after;
 }
 
+/**
+ * The arguments of the counter update: only the parts `change` moves, so that changes of one
+ * kind (a claim, a success) run one prepared query; the names present are its key.
+ */
+interface CounterArgs extends Partial<Counts> {
+  batchId: string;
+  outputBytes?: number;
+  startAt?: number;
+  cancelRequested?: Flag;
+  reservedSeqs?: number;
+}
+
+function counterArgs(batchId: string, change: BatchChange, reservedSeqs: number): CounterArgs {
+  const args: CounterArgs = { batchId };
+  for (const status of FILE_STATUSES) if (change.counts[status]) args[status] = change.counts[status];
+  const { outputBytes, startAt, cancelRequested } = change;
+  if (outputBytes) args.outputBytes = outputBytes;
+  if (startAt !== undefined) args.startAt = startAt;
+  if (cancelRequested !== undefined) args.cancelRequested = flag(cancelRequested);
+  if (reservedSeqs > 0) args.reservedSeqs = reservedSeqs;
+  return args;
+}
+
+/** The columns the counter update sets, from `args` (when compiled, its placeholders). */
+function counterValues(args: CounterArgs): UpdateObject<Database, 'batches'> {
+  const values: UpdateObject<Database, 'batches'> = {};
+  for (const status of FILE_STATUSES) {
+    if (!(status in args)) continue;
+    const column = COUNT_COLUMNS[status];
+    values[column] = (eb) => eb(column, '+', args[status]!);
+  }
+  const { outputBytes, startAt, cancelRequested, reservedSeqs } = args;
+  if ('outputBytes' in args) values.output_bytes = (eb) => eb('output_bytes', '+', outputBytes!);
+  if ('startAt' in args) values.started_at = (eb) => eb.fn.coalesce('started_at', eb.val(startAt!));
+  if ('cancelRequested' in args) values.cancel_requested = cancelRequested!;
+  if ('reservedSeqs' in args) values.last_seq = (eb) => eb('last_seq', '+', reservedSeqs!);
+  return values;
+}
+
 async function updateCounters(
   trx: Kysely<Database>,
   batchId: string,
   change: BatchChange,
   reservedSeqs: number,
 ): Promise<BatchProgressRow | undefined> {
-  const values: UpdateObject<Database, 'batches'> = {};
-  for (const status of FILE_STATUSES) {
-    const delta = change.counts[status];
-    if (delta) {
-      const column = COUNT_COLUMNS[status];
-      values[column] = (eb) => eb(column, '+', delta);
-    }
-  }
-  const { outputBytes, startAt, cancelRequested } = change;
-  if (outputBytes) values.output_bytes = (eb) => eb('output_bytes', '+', outputBytes);
-  if (startAt !== undefined) values.started_at = (eb) => eb.fn.coalesce('started_at', eb.val(startAt));
-  if (cancelRequested !== undefined) values.cancel_requested = flag(cancelRequested);
-  if (reservedSeqs > 0) values.last_seq = (eb) => eb('last_seq', '+', reservedSeqs);
-  if (Object.keys(values).length === 0) {
+  const args = counterArgs(batchId, change, reservedSeqs);
+  const names = Object.keys(args);
+  if (names.length === 1) {
     return trx
       .selectFrom('batches')
       .selectAll()
@@ -135,11 +164,17 @@ async function updateCounters(
       .where('id', '=', batchId)
       .executeTakeFirst();
   }
-  return trx
-    .updateTable('batches')
-    .set(values)
-    .where('id', '=', batchId)
-    .returningAll()
-    .returning(runningProgress)
-    .executeTakeFirst();
+  const [row] = await runPrepared(
+    trx,
+    `counters.${names.join(',')}`,
+    (db, a: CounterArgs) =>
+      db
+        .updateTable('batches')
+        .set(counterValues(a))
+        .where('id', '=', a.batchId)
+        .returningAll()
+        .returning(runningProgress),
+    args,
+  );
+  return row;
 }

@@ -3,7 +3,7 @@
  * implementation serves both, and the write transaction both use. Everything else —
  * queries, guards, counter updates — is the same SQL on either database.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { BatchEvent } from '../core/events.js';
 import type { Database } from './schema.js';
 
@@ -14,7 +14,7 @@ export interface StoreDialect {
    * so a second process on the same file waits (busy_timeout) instead of failing with
    * SQLITE_BUSY when a read later upgrades to a write.
    */
-  readonly begin: string;
+  readonly begin: CompiledQuery;
   /**
    * Whether rows can be locked (`FOR UPDATE`, `SKIP LOCKED`). SQLite has a single writer:
    * the write transaction is the lock, and the syntax does not exist.
@@ -31,13 +31,13 @@ export interface StoreDialect {
 
 export const SQLITE_DIALECT: StoreDialect = Object.freeze({
   kind: 'sqlite',
-  begin: 'begin immediate',
+  begin: CompiledQuery.raw('begin immediate'),
   rowLocks: false,
   makeDurable: 'pragma wal_checkpoint(PASSIVE)',
 });
 export const POSTGRES_DIALECT: StoreDialect = Object.freeze({
   kind: 'postgres',
-  begin: 'begin',
+  begin: CompiledQuery.raw('begin'),
   rowLocks: true,
   makeDurable: null,
 });
@@ -50,6 +50,11 @@ export interface StoreContext {
   readonly notify?: (events: BatchEvent[]) => void;
 }
 
+// Compiled once: `sql.raw(…)` builds and compiles its query again on every call, and every
+// change of a file's state runs these (`npm run bench overhead`).
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+
 /**
  * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back
  * when it throws (the error is rethrown unchanged).
@@ -59,17 +64,14 @@ export async function inTransaction<T>(
   fn: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
   return ctx.db.connection().execute(async (conn) => {
-    await sql.raw(ctx.dialect.begin).execute(conn);
+    await conn.executeQuery(ctx.dialect.begin);
     try {
       const result = await fn(conn);
-      await sql.raw('commit').execute(conn);
+      await conn.executeQuery(COMMIT);
       return result;
     } catch (error) {
       // A failed rollback (e.g. the connection is gone) must not hide the error that caused it.
-      await sql
-        .raw('rollback')
-        .execute(conn)
-        .catch(() => undefined);
+      await conn.executeQuery(ROLLBACK).catch(() => undefined);
       throw error;
     }
   });

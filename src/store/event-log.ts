@@ -18,7 +18,8 @@ import { batchProgress, estimateRemainingMs } from '../core/progress.js';
 import { assertPlausibleTime } from '../core/time.js';
 import { inTransaction, type StoreContext } from './dialect.js';
 import { countsOf, toEvent, toEventRow } from './rows.js';
-import type { BatchRow, Database } from './schema.js';
+import { runPrepared } from './prepared.js';
+import type { BatchRow, Database, EventRow } from './schema.js';
 
 /** One event to log, before it has its seq and the batch's state. */
 export interface LogEntry {
@@ -28,6 +29,11 @@ export interface LogEntry {
 
 /** Event rows per INSERT: 5 parameters each, well under either database's limit. */
 const INSERT_CHUNK = 1000;
+/**
+ * Up to this many events, the INSERT runs prepared, one query per number of rows: a change of
+ * one file logs one to three (its own, the batch's progress, the batch's start or end).
+ */
+const PREPARED_ROWS = 4;
 
 /**
  * The batch event a status change logs: entering `queued` or `running`, or the end event on
@@ -128,6 +134,8 @@ export class EventLog {
 
   /** Writes the collected events; the transaction's last statement before the commit. */
   async write(trx: Kysely<Database>): Promise<void> {
+    if (this.#events.length === 0) return;
+    if (this.#events.length <= PREPARED_ROWS) return insertPrepared(trx, this.#events.map(toEventRow));
     for (let i = 0; i < this.#events.length; i += INSERT_CHUNK) {
       const chunk = this.#events.slice(i, i + INSERT_CHUNK);
       await trx.insertInto('batch_events').values(chunk.map(toEventRow)).execute();
@@ -144,6 +152,22 @@ export class EventLog {
       // The change is committed; a failing listener must not make it look failed.
     }
   }
+}
+
+/** Inserts a few event rows with the prepared INSERT for their number (see PREPARED_ROWS). */
+async function insertPrepared(trx: Kysely<Database>, rows: EventRow[]): Promise<void> {
+  const columns = Object.keys(rows[0]!) as Array<keyof EventRow>;
+  const args: Record<string, unknown> = {};
+  rows.forEach((row, i) => columns.forEach((column) => (args[`${column}.${i}`] = row[column])));
+  await runPrepared(
+    trx,
+    `events.${rows.length}`,
+    (db, a: Record<string, unknown>) =>
+      db
+        .insertInto('batch_events')
+        .values(rows.map((_, i) => Object.fromEntries(columns.map((c) => [c, a[`${c}.${i}`]])) as EventRow)),
+    args,
+  );
 }
 
 /** `inTransaction` with an event log: its events are written before the commit, delivered after. */

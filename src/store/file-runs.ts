@@ -12,10 +12,18 @@ import type { ClaimNextOptions, FileOutcome, LeasedFile } from '../core/ports.js
 import { applyBatchChange, move, runningProgress } from './batch-counters.js';
 import type { StoreContext } from './dialect.js';
 import { inLoggedTransaction, type EventLog } from './event-log.js';
+import { plainValues, runPrepared, valuesFrom } from './prepared.js';
 import { EVENT_FILE_COLUMNS, toEventFile, toFile } from './rows.js';
 import type { Database } from './schema.js';
 
 export type FileUpdate = UpdateObject<Database, 'batch_files'>;
+
+/** A file and the lease owner a write about its run is guarded by. */
+interface LeaseArgs {
+  batchId: string;
+  index: number;
+  owner: string;
+}
 
 /** The file, if it is still running under this lease owner. */
 function leasedBy(batchId: string, index: number, owner: string) {
@@ -42,28 +50,39 @@ async function claimNextInside(
   opts: ClaimNextOptions,
 ): Promise<LeasedFile | null> {
   const { now } = opts;
-  // Batch ids sort by creation time: oldest batch first, then by index. One index seek per
-  // status (an OR of the two makes the planner sort every queued file on each claim).
-  const oldest = (status: 'queued' | 'retrying') =>
-    trx
-      .selectFrom('batch_files')
-      .select(['batch_id', 'idx'])
-      .where('status', '=', status)
-      .$if(status === 'retrying', (qb) => qb.where('not_before', '<=', now))
-      .orderBy('batch_id')
-      .orderBy('idx')
-      .limit(1)
-      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
-      .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate().skipLocked())
-      .executeTakeFirst()
-      .then((row) => row && { ...row, status });
-  const queued = await oldest('queued');
-  const retrying = await oldest('retrying');
+  // One index seek per status (an OR of the two makes the planner sort every queued file on each claim).
+  const queued = await firstIn(trx, ctx.dialect.rowLocks, 'queued', now);
+  const retrying = await firstIn(trx, ctx.dialect.rowLocks, 'retrying', now);
   const candidate = [queued, retrying]
     .filter((c) => c !== undefined)
     .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
   if (candidate === undefined) return null;
   return leaseFile(trx, log, candidate.batch_id, candidate.idx, candidate.status, opts);
+}
+
+/**
+ * The first file in `status`, by batch (ids sort by creation time: the oldest batch first)
+ * then index; a retry only once its back-off has passed.
+ */
+async function firstIn(trx: Kysely<Database>, rowLocks: boolean, status: 'queued' | 'retrying', now: number) {
+  const first = (db: Kysely<Database>) =>
+    db
+      .selectFrom('batch_files')
+      .select(['batch_id', 'idx'])
+      .where('status', '=', status)
+      .orderBy('batch_id')
+      .orderBy('idx')
+      .limit(1)
+      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
+      .$if(rowLocks, (qb) => qb.forUpdate().skipLocked());
+  const key = `claim.first.${status}.${rowLocks}`;
+  const [row] =
+    status === 'queued'
+      ? await runPrepared(trx, key, first, {})
+      : await runPrepared(trx, key, (db, a: { now: number }) => first(db).where('not_before', '<=', a.now), {
+          now,
+        });
+  return row && { ...row, status };
 }
 
 /**
@@ -80,26 +99,31 @@ export async function leaseFile(
   opts: ClaimNextOptions,
 ): Promise<LeasedFile | null> {
   const { owner, node, leaseMs, now } = opts;
-  const file = await trx
-    .updateTable('batch_files')
-    .set((eb) => ({
-      status: 'running',
-      attempts: eb('attempts', '+', 1),
-      progress: 0,
-      node,
-      lease_owner: owner,
-      lease_expires_at: now + leaseMs,
-      not_before: null,
-      error_code: null,
-      error_message: null,
-      started_at: now,
-      finished_at: null,
-    }))
-    .where('batch_id', '=', batchId)
-    .where('idx', '=', index)
-    .where('status', '=', from)
-    .returningAll()
-    .executeTakeFirst();
+  const [file] = await runPrepared(
+    trx,
+    'claim.lease',
+    (db, a: LeaseArgs & { node: string; expiresAt: number; now: number; from: FileStatus }) =>
+      db
+        .updateTable('batch_files')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          progress: 0,
+          node: a.node,
+          lease_owner: a.owner,
+          lease_expires_at: a.expiresAt,
+          not_before: null,
+          error_code: null,
+          error_message: null,
+          started_at: a.now,
+          finished_at: null,
+        }))
+        .where('batch_id', '=', a.batchId)
+        .where('idx', '=', a.index)
+        .where('status', '=', a.from)
+        .returningAll(),
+    { owner, node, expiresAt: now + leaseMs, now, batchId, index, from },
+  );
   if (file === undefined) return null;
   const batch = await applyBatchChange(trx, log, batchId, {
     counts: move(from, 'running'),
@@ -305,22 +329,34 @@ async function completeInside(
   outcome: FileOutcome,
   now: number,
 ): Promise<boolean> {
-  const current = await trx
-    .selectFrom('batch_files')
-    .select('cancel_requested')
-    .where(leasedBy(batchId, index, owner))
-    .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate())
-    .executeTakeFirst();
+  const lease: LeaseArgs = { batchId, index, owner };
+  const [current] = await runPrepared(
+    trx,
+    `complete.current.${ctx.dialect.rowLocks}`,
+    (db, a: LeaseArgs) =>
+      db
+        .selectFrom('batch_files')
+        .select('cancel_requested')
+        .where(leasedBy(a.batchId, a.index, a.owner))
+        .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate()),
+    lease,
+  );
   if (current === undefined) return false;
   // A cancel request wins over every ending but success: that result is already made.
   const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
   const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
-  const file = await trx
-    .updateTable('batch_files')
-    .set({ ...values, ...NO_LEASE, status })
-    .where(leasedBy(batchId, index, owner))
-    .returning(EVENT_FILE_COLUMNS)
-    .executeTakeFirst();
+  // Each status sets the same columns every time: one query per status, the values its arguments.
+  const [file] = await runPrepared(
+    trx,
+    `complete.set.${status}`,
+    (db, a: LeaseArgs & FileUpdate) =>
+      db
+        .updateTable('batch_files')
+        .set({ ...values, ...valuesFrom(a, values), ...NO_LEASE, status })
+        .where(leasedBy(a.batchId, a.index, a.owner))
+        .returning(EVENT_FILE_COLUMNS),
+    { ...plainValues(values), ...lease },
+  );
   if (file === undefined) return false;
   await applyBatchChange(trx, log, batchId, {
     counts: move('running', status),

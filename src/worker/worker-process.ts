@@ -5,7 +5,7 @@
  * so nothing can still write the output when the pool cleans up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import type { RunLimits } from '../processors/processor.js';
 import { parseChildMessage, type DoneMessage, type RunMessage } from './messages.js';
 import { cancelledFailure, crashFailure, memoryFailure, timeoutFailure, type Failure } from './outcomes.js';
@@ -175,8 +175,8 @@ export class WorkerProcess {
     if (!this.sandboxed || this.pid === undefined || !this.isAlive) return 0;
     // Most files leave nothing: the sandbox's own /proc, seen from here, then lists only its
     // init (1) and the worker (2) — one read instead of a walk through every thread's children.
-    const inside = await readdir(`/proc/${this.pid}/root/proc`).catch(() => null);
-    if (inside !== null && inside.filter((name) => /^\d+$/.test(name)).length <= 2) return 0;
+    // Read synchronously, as proc-stats.ts reads /proc: it runs after every file.
+    if (countProcesses(`/proc/${this.pid}/root/proc`) <= 2) return 0;
     const strays = await strayProcesses(this.child.pid ?? 0, this.pid);
     for (const pid of strays) {
       try {
@@ -189,9 +189,10 @@ export class WorkerProcess {
   }
 
   /** Resident memory of the adopted groups' leaders, in bytes (their own children not counted). */
-  private async groupsRss(): Promise<number> {
-    const sizes = await Promise.all([...this.groups].map((pgid) => readRssBytes(pgid)));
-    return sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0);
+  private groupsRss(): number {
+    let sum = 0;
+    for (const pgid of this.groups) sum += readRssBytes(pgid) ?? 0;
+    return sum;
   }
 
   /**
@@ -240,7 +241,7 @@ export class WorkerProcess {
   /** Runs one task in this process, enforcing time, memory and the abort signal. */
   async execute(id: number, task: WorkerTask, limits: RunLimits, opts: ExecuteOptions): Promise<Execution> {
     const pid = this.pid ?? 0;
-    const cpuStart = await readCpuMs(pid);
+    const cpuStart = readCpuMs(pid);
     // Cancelled before it was sent: the child never saw it and stays in service.
     if (opts.signal?.aborted) return { kind: 'failed', failure: cancelledFailure(), durationMs: 0, cpuMs: 0 };
     let cpuLast = cpuStart;
@@ -252,7 +253,6 @@ export class WorkerProcess {
     return new Promise<Execution>((resolve) => {
       let settled = false;
       let killReason: Failure | null = null;
-      let sampling = false;
 
       const finish = (execution: Execution): void => {
         if (settled) return;
@@ -284,18 +284,17 @@ export class WorkerProcess {
           // A listener's failure is not the file's.
         }
       };
-      const sample = async (): Promise<void> => {
-        if (sampling || settled) return;
-        sampling = true;
-        const [rss, cpu, groupRss] = await Promise.all([readRssBytes(pid), readCpuMs(pid), this.groupsRss()]);
-        sampling = false;
+      const sample = (): void => {
+        if (settled) return;
+        const rss = readRssBytes(pid);
+        const cpu = readCpuMs(pid);
         if (cpu !== null) cpuLast = cpu;
         // A command's memory counts against the file's limit, as the child's own does.
-        if (rss !== null && rss + groupRss > opts.memoryBytes) killFor(memoryFailure(opts.memoryMb));
+        if (rss !== null && rss + this.groupsRss() > opts.memoryBytes) killFor(memoryFailure(opts.memoryMb));
       };
 
       const timer = setTimeout(() => killFor(timeoutFailure(opts.timeoutMs)), opts.timeoutMs);
-      const watch = setInterval(() => void sample(), WATCH_INTERVAL_MS);
+      const watch = setInterval(sample, WATCH_INTERVAL_MS);
       this.killTask = killFor;
       this.onExit = (exit) => {
         const failure = killReason ?? crashFailure(exit.code, exit.signal, this.stderrTail);
@@ -310,6 +309,17 @@ export class WorkerProcess {
       this.child.send(message, (error) => void error);
     });
   }
+}
+
+/** How many processes a `/proc` folder lists (its numeric entries); Infinity when unreadable. */
+function countProcesses(proc: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(proc);
+  } catch {
+    return Infinity;
+  }
+  return names.filter((name) => /^\d+$/.test(name)).length;
 }
 
 function delay(ms: number): Promise<void> {

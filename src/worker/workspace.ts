@@ -18,6 +18,7 @@ import {
   readdir,
   rename,
   rm,
+  unlink,
   writeFile,
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -92,11 +93,13 @@ export class Workspace {
   /**
    * After a success: moves the output (and the data) the child wrote to the task's real paths.
    * Only a plain file with one link is taken; anything else is left behind, so the pool finds
-   * no output and fails the file.
+   * no output and fails the file. Resolves with the output's size in bytes when it was taken
+   * (the pool then need not read it again), else null.
    */
-  async collect(task: WorkerTask): Promise<void> {
-    await this.take(OUTPUT, task.input.outputPath);
+  async collect(task: WorkerTask): Promise<number | null> {
+    const size = await this.take(OUTPUT, task.input.outputPath);
     if (task.input.dataPath !== undefined) await this.take(DATA, task.input.dataPath);
+    return size;
   }
 
   /**
@@ -104,7 +107,9 @@ export class Workspace {
    * child left there.
    */
   async clear(): Promise<void> {
-    const placed = [...this.placed].map((name) => rm(join(this.inDir, name), { force: true }));
+    // What the server placed is a file it linked or copied: unlinked at once, without the
+    // lstat that rm() makes first to tell a folder.
+    const placed = [...this.placed].map((name) => unlink(join(this.inDir, name)).catch(ifNotGone));
     this.placed.clear();
     await Promise.all([...placed, emptyFolder(this.outDir)]);
   }
@@ -131,16 +136,23 @@ export class Workspace {
     if (this.identity) await chmod(target, 0o644);
   }
 
-  private async take(name: string, destination: string): Promise<void> {
+  /** Moves `name` from `out/` to `destination` if it is a plain file with one link; its size, or null. */
+  private async take(name: string, destination: string): Promise<number | null> {
     const source = join(this.outDir, name);
     const stats = await lstat(source).catch(() => null);
-    if (!stats || !stats.isFile() || stats.nlink !== 1) return;
+    if (!stats || !stats.isFile() || stats.nlink !== 1) return null;
     await rename(source, destination).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EXDEV') throw error;
       await copyFile(source, destination);
       await rm(source, { force: true });
     });
+    return stats.size;
   }
+}
+
+/** Rethrows `error` unless it says the path was gone already. */
+function ifNotGone(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 async function emptyFolder(dir: string): Promise<void> {

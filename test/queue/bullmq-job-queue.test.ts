@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BullmqJobQueue } from '../../src/queue/bullmq/bullmq-job-queue.js';
-import { createPostgresMetadataStore } from '../../src/store/index.js';
+import { createPostgresMetadataStore } from '../../src/store/postgres-metadata-store.js';
 import { makeBatch } from '../store/contract/fixtures.js';
 import { redisProblem as redisUnreachable } from '../../src/events/redis/reachable.js';
 import { TEST_DATABASE_URL, TestSchemas, ownDatabase, postgresProblem } from '../store/postgres-support.js';

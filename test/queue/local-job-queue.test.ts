@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { LocalJobQueue } from '../../src/queue/local/local-job-queue.js';
-import { createSqliteMetadataStore } from '../../src/store/index.js';
+import { createSqliteMetadataStore } from '../../src/store/sqlite-metadata-store.js';
 import { describeJobQueue } from './job-queue.contract.js';
 
 const LEASE_MS = 1000;

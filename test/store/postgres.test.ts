@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { MetadataStore } from '../../src/core/ports.js';
-import { createPostgresMetadataStore, openMetadataStore } from '../../src/store/index.js';
+import { openMetadataStore } from '../../src/store/index.js';
+import { createPostgresMetadataStore } from '../../src/store/postgres-metadata-store.js';
 import { itNeedsService } from '../support/services.js';
 import { assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
@@ -87,7 +88,7 @@ if (problem === null) {
 
     it('is what openMetadataStore opens for a postgres:// or postgresql:// URL', async () => {
       for (const databaseUrl of [url, url.replace(/^postgres(ql)?:/, 'postgresql:')]) {
-        const store = openMetadataStore({ databaseUrl, dataDir: '/nonexistent' });
+        const store = await openMetadataStore({ databaseUrl, dataDir: '/nonexistent' });
         try {
           assert.equal(store.kind, 'postgres');
           await store.ping();

@@ -10,8 +10,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { SQLITE_FILE_NAME, createSqliteMetadataStore, openMetadataStore } from '../../src/store/index.js';
-import { sqliteDriver } from '../../src/store/sqlite-metadata-store.js';
+import { SQLITE_FILE_NAME, openMetadataStore } from '../../src/store/index.js';
+import { createSqliteMetadataStore, sqliteDriver } from '../../src/store/sqlite-metadata-store.js';
 import { T0, assertLogSurvivesReopen, makeBatch } from './contract/fixtures.js';
 import { describeMetadataStore } from './metadata-store.contract.js';
 
@@ -108,7 +108,7 @@ describe('SqliteMetadataStore', () => {
   it('is what openMetadataStore opens without a database URL, in the data folder', async () => {
     const dataDir = join(dir, 'data');
     await mkdir(dataDir);
-    const store = openMetadataStore({ dataDir });
+    const store = await openMetadataStore({ dataDir });
     try {
       assert.equal(store.kind, 'sqlite');
       await store.migrate();
@@ -116,7 +116,7 @@ describe('SqliteMetadataStore', () => {
     } finally {
       await store.close();
     }
-    assert.throws(() => openMetadataStore({ dataDir, databaseUrl: 'mysql://db/filemill' }), /postgres/);
+    await assert.rejects(openMetadataStore({ dataDir, databaseUrl: 'mysql://db/filemill' }), /postgres/);
   });
 });
 

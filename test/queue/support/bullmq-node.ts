@@ -4,7 +4,7 @@
  * a run starts. Configured by the environment the test passes.
  */
 import { BullmqJobQueue } from '../../../src/queue/bullmq/bullmq-job-queue.js';
-import { createPostgresMetadataStore } from '../../../src/store/index.js';
+import { createPostgresMetadataStore } from '../../../src/store/postgres-metadata-store.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
