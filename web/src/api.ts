@@ -113,6 +113,7 @@ export const api = {
     } while (cursor);
     return all;
   },
+  file: (id: string, index: number) => json<FileView>(`${batchPath(id)}/files/${index}`, undefined, id),
   cancel: (id: string, file?: number) =>
     json<BatchView>(
       `${batchPath(id)}${file === undefined ? '' : `/files/${file}`}/cancel`,

@@ -12,19 +12,33 @@ import {
 import { formatBytes, formatDuration } from '../../src/core/format.js';
 import type { Report } from '../../src/core/report.js';
 import type { FileView } from './api.js';
+import { formatRate, runMs } from './pace.js';
 
 export interface Fact {
   label: string;
   value: string;
 }
 
-export function facts({ summary }: Pick<Report, 'summary'>): Fact[] {
+/**
+ * The key figures. Time and throughput are the runs' own (pace.ts `runMs`): the report's
+ * `wallMs` runs from the batch's start to its last end, a later retry's wait included. A
+ * report whose files carry no times falls back on it.
+ */
+export function facts({ summary, files }: Pick<Report, 'summary' | 'files'>): Fact[] {
   const reduction = Math.round(summary.sizeReduction * 100);
+  const ran = runMs(files);
+  const ranFiles = files.filter(
+    (f) => (f.status === 'succeeded' || f.status === 'failed') && f.startedAt && f.finishedAt,
+  ).length;
+  const timed = ran > 0 && ranFiles > 0;
   return [
     { label: 'Files', value: `${summary.succeeded}/${summary.totalFiles} succeeded` },
     { label: 'Success rate', value: `${Math.round(summary.successRate * 100)} %` },
-    { label: 'Total time', value: formatDuration(summary.wallMs) },
-    { label: 'Throughput', value: `${summary.filesPerSecond.toFixed(1)} files/s` },
+    { label: 'Total time', value: formatDuration(timed ? ran : summary.wallMs) },
+    {
+      label: 'Throughput',
+      value: formatRate(timed ? (ranFiles * 1000) / ran : summary.filesPerSecond),
+    },
     {
       label: 'Size',
       value: `${formatBytes(summary.inputBytes)} → ${formatBytes(summary.outputBytes)}`,

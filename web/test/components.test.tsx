@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { imageProcessor } from '../../src/processors/image/descriptor.js';
 import { docAggregate } from '../../test/fixtures/doc-aggregate.js';
-import type { ProcessorInfo } from '../src/api.js';
+import type { BatchView, ProcessorInfo } from '../src/api.js';
 import { DocAnalysis, ROWS_SHOWN } from '../src/components/DocAnalysis.js';
+import { Overall } from '../src/components/Overall.js';
+import { NO_PACE } from '../src/pace.js';
 import { SettingsForm } from '../src/components/SettingsForm.js';
 import { docAnalysis } from '../src/summary.js';
 
@@ -104,5 +106,53 @@ describe('DocAnalysis', () => {
     assert.equal(html.match(/<th scope="row">doc-/g)?.length, ROWS_SHOWN);
     assert.match(html, new RegExp(`\\(first ${ROWS_SHOWN} of ${ROWS_SHOWN + 10}\\)</caption>`));
     assert.match(html, new RegExp(`<button type="button">Show all ${ROWS_SHOWN + 10} documents</button>`));
+  });
+});
+
+describe('Overall', () => {
+  const batch = (over: Partial<BatchView>): BatchView =>
+    ({
+      id: 'b_1',
+      status: 'running',
+      totalFiles: 41,
+      counts: { queued: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      progress: 0,
+      etaMs: null,
+      ...over,
+    }) as BatchView;
+
+  it('draws a cancelled batch as cancelled: the bar at the share done, not full', () => {
+    const html = renderToStaticMarkup(
+      <Overall
+        batch={batch({
+          status: 'cancelled',
+          progress: 100,
+          counts: { queued: 0, running: 0, retrying: 0, succeeded: 11, failed: 1, cancelled: 29 },
+        })}
+        pace={NO_PACE}
+        at={0}
+      />,
+    );
+    assert.match(html, /<strong>cancelled<\/strong> · 12 of 41 files done before the cancel/);
+    assert.doesNotMatch(html, /41\/41/);
+    assert.match(html, /<progress value="29" max="100" aria-label="Batch progress">/);
+  });
+
+  it("says a slow batch's rate per minute and the time left from the files' own pace", () => {
+    const started = Date.parse('2026-01-01T00:00:00Z');
+    const html = renderToStaticMarkup(
+      <Overall
+        batch={batch({
+          progress: 10,
+          counts: { queued: 33, running: 4, retrying: 0, succeeded: 4, failed: 0, cancelled: 0 },
+          // The batch's own figure, from its age: not the one shown.
+          etaMs: 3_600_000,
+        })}
+        pace={{ started: { 4: started, 5: started, 6: started, 7: started }, fileMs: 30_000, lanes: 4 }}
+        at={started + 10_000}
+      />,
+    );
+    assert.match(html, /4 running · 8\.0 files\/min · about 4 min 28 s left/);
+    assert.doesNotMatch(html, /files\/s/);
   });
 });

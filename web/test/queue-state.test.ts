@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchView, FileView } from '../src/api.js';
 import type { LiveEvent } from '../src/live.js';
-import { applyEvent, filesPerSecond, visibleRows } from '../src/queue-state.js';
+import { applyEvent, fillRow, queueState, visibleRows } from '../src/queue-state.js';
 
 const counts = { queued: 2, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
 const batch = {
@@ -48,7 +48,7 @@ function event(
 
 describe('the live queue', () => {
   it('moves a row and the batch with each event, leaving the other rows as they were', () => {
-    const before = { batch, files: [row(0, 'a.jpg'), row(1, 'b.jpg')] };
+    const before = queueState(batch, [row(0, 'a.jpg'), row(1, 'b.jpg')]);
     const started = applyEvent(
       before,
       event(2, 'file.started', { index: 1, name: 'b.jpg', status: 'running', progress: 0 }),
@@ -108,11 +108,32 @@ describe('the live queue', () => {
     ]);
   });
 
-  it('tells the rate in files per second once files have finished', () => {
-    const started = { ...batch, startedAt: '2026-01-01T00:00:00.000Z' };
-    const now = Date.parse('2026-01-01T00:00:04.000Z');
-    assert.equal(filesPerSecond(started, now), null, 'nothing finished yet');
-    assert.equal(filesPerSecond({ ...started, counts: { ...counts, succeeded: 6, failed: 2 } }, now), 2);
-    assert.equal(filesPerSecond(batch, now), null, 'not started');
+  it("keeps a row's result through the replay of older events, and drops it for a later run", () => {
+    const done = row(0, 'a.jpg', {
+      status: 'succeeded',
+      progress: 100,
+      outputBytes: 40,
+      durationMs: 900,
+      finishedAt: '2026-01-01T00:00:10.000Z',
+    });
+    const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+    const file = (status: FileView['status']) => ({ index: 0, name: 'a.jpg', status, progress: 0 });
+    let state = queueState(batch, [done]);
+    state = applyEvent(state, event(1, 'file.started', file('running'), { at: at(9) }));
+    state = applyEvent(state, event(2, 'file.succeeded', file('succeeded'), { at: at(10) }));
+    assert.equal(state.files[0]!.outputBytes, 40, 'the replay ends where the row was read');
+    assert.equal(state.files[0]!.durationMs, 900);
+
+    const failed = { ...done, status: 'failed' as const, outputBytes: null };
+    state = queueState(batch, [failed]);
+    state = applyEvent(state, event(3, 'file.retrying', file('queued'), { at: at(20) }));
+    assert.equal(state.files[0]!.durationMs, null, 'the last run is over');
+    state = applyEvent(state, event(4, 'file.succeeded', file('succeeded'), { at: at(30) }));
+    assert.equal(state.files[0]!.finishedAt, null, 'done, its result not read yet');
+
+    const read = { ...done, finishedAt: at(30), outputBytes: 55 };
+    assert.equal(fillRow(state, read).files[0], read);
+    const moved = applyEvent(state, event(5, 'file.retrying', file('queued'), { at: at(31) }));
+    assert.equal(fillRow(moved, read), moved, 'a row read before it moved on is not taken');
   });
 });

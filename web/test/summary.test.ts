@@ -25,18 +25,18 @@ describe('the batch summary', () => {
       errorsByCode: { CORRUPT_INPUT: 1 },
     };
     assert.deepEqual(
-      facts({ summary }).map((f) => `${f.label}: ${f.value}`),
+      facts({ summary, files: [] }).map((f) => `${f.label}: ${f.value}`),
       [
         'Files: 9/10 succeeded',
         'Success rate: 90 %',
         'Total time: 12.3 s',
-        'Throughput: 0.8 files/s',
+        'Throughput: 48.6 files/min',
         'Size: 10 MiB → 2.5 MiB',
         'Reduction: 75 % smaller',
         'CPU time: 20.0 s',
       ],
     );
-    assert.equal(facts({ summary: { ...summary, sizeReduction: -0.2 } })[5]!.value, '20 % larger');
+    assert.equal(facts({ summary: { ...summary, sizeReduction: -0.2 }, files: [] })[5]!.value, '20 % larger');
   });
 
   it('groups failures by code, most frequent first, with a few examples each', () => {

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../plugins/errors.js';
 
@@ -18,6 +17,8 @@ export async function webRoutes(app: FastifyInstance, root: string | null): Prom
     );
     return;
   }
+  // Loaded only here: a server without the built page never needs it.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await app.register(fastifyStatic, {
     root,
     wildcard: false,

@@ -6,16 +6,18 @@
  * share link (`readOnly`), it shows the same minus every control that changes the batch.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
-import { isFinalBatch } from '../../../src/core/model.js';
+import { FILE_STATUSES, isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
 import { followBatch, type Connection } from '../live.js';
-import { Download } from './Download.js';
+import { FileRow } from './FileRow.js';
+import { Overall } from './Overall.js';
 import { ShareLink } from './ShareLink.js';
 import { VirtualRows } from './VirtualRows.js';
+import { useRowFill } from '../row-fill.js';
 import {
   applyEvent,
-  filesPerSecond,
+  fillRow,
+  queueState,
   visibleRows,
   type QueueState,
   type SortKey,
@@ -24,15 +26,6 @@ import {
 
 // The charts library is loaded when a batch has ended, not with the page.
 const Summary = lazy(() => import('./Summary.js').then((m) => ({ default: m.Summary })));
-
-const ICON: Record<string, string> = {
-  queued: '⏳',
-  running: '▶',
-  retrying: '↻',
-  succeeded: '✔',
-  failed: '✖',
-  cancelled: '⦸',
-};
 
 /** An error as the page says it; a share link that stopped working says what to do. */
 function explain(e: unknown, readOnly: boolean): string {
@@ -58,7 +51,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
     Promise.all([api.batch(id), api.files(id)]).then(
       ([batch, files]) => {
         if (cancelled) return;
-        setState({ batch, files });
+        setState(queueState(batch, files));
         stop = followBatch(id, {
           snapshot: (b) => setState((s) => (s ? { ...s, batch: b } : s)),
           event: (event) => setState((s) => (s ? applyEvent(s, event) : s)),
@@ -102,14 +95,22 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
     }
   }, []);
 
+  // The events say that a file is done, not its time or sizes: the rows in view ask for them.
+  const fill = useRowFill(
+    id,
+    useCallback((row) => setState((s) => (s ? fillRow(s, row) : s)), []),
+  );
+  const cancelFile = useCallback((index: number) => act(() => api.cancel(id, index)), [act, id]);
+  const retryFile = useCallback(
+    (index: number) => act(() => api.retry(id, [index]), ended),
+    [act, id, ended],
+  );
+
   const rows = useMemo(() => (state ? visibleRows(state.files, view) : []), [state, view]);
   if (error && !state) return <p role="alert">{error}</p>;
   if (!state) return <p aria-busy="true">Loading the batch…</p>;
   const { batch } = state;
-  const c = batch.counts;
-  const done = c.succeeded + c.failed + c.cancelled;
-  const retryable = c.failed + c.cancelled;
-  const rate = filesPerSecond(batch, Date.now());
+  const retryable = batch.counts.failed + batch.counts.cancelled;
 
   return (
     <section aria-labelledby="batch-title">
@@ -120,20 +121,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
         {connection === 'live' ? 'Live' : connection === 'ended' ? 'Up to date' : `${connection}…`}
       </p>
 
-      <div className="overall">
-        <label>
-          <span>
-            <strong>{batch.status.replaceAll('_', ' ')}</strong> · {done}/{batch.totalFiles} files ·{' '}
-            {c.succeeded} succeeded, {c.failed} failed, {c.cancelled} cancelled
-            {c.running > 0 ? `, ${c.running} running` : ''}
-            {rate !== null && !ended ? ` · ${rate.toFixed(1)} files/s` : ''}
-            {batch.etaMs !== null && batch.etaMs > 0 && !ended
-              ? ` · about ${formatDuration(batch.etaMs)} left`
-              : ''}
-          </span>
-          <progress value={batch.progress} max={100} aria-label="Batch progress" />
-        </label>
-      </div>
+      <Overall batch={batch} pace={state.pace} />
 
       {!readOnly && (
         <div className="actions">
@@ -166,7 +154,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
             onChange={(e) => setView({ ...view, status: e.target.value as View['status'] })}
           >
             <option value="all">all</option>
-            {Object.keys(ICON).map((s) => (
+            {FILE_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -193,7 +181,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
         </label>
       </div>
 
-      <table className="queue" aria-label="Files">
+      <table className="queue stack" aria-label="Files">
         <thead>
           <tr>
             <th scope="col">Status</th>
@@ -209,58 +197,14 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
         <VirtualRows
           rows={rows}
           render={(f) => (
-            <tr data-status={f.status}>
-              <td>
-                <span aria-hidden="true">{ICON[f.status]}</span> {f.status}
-              </td>
-              <td>
-                {f.name}
-                {f.error && (
-                  <div className="error">
-                    {f.error.code}: {f.error.message}
-                  </div>
-                )}
-              </td>
-              <td>
-                <progress value={f.progress} max={100} aria-label={`${f.name} progress`} />
-              </td>
-              <td>{f.durationMs === null ? '' : formatDuration(f.durationMs)}</td>
-              <td>
-                {formatBytes(f.inputBytes)}
-                {f.outputBytes !== null &&
-                  ` → ${formatBytes(f.outputBytes)} (${formatChange(f.inputBytes, f.outputBytes)})`}
-              </td>
-              <td>
-                {!readOnly &&
-                  (f.status === 'queued' || f.status === 'running' || f.status === 'retrying') && (
-                    <button
-                      type="button"
-                      aria-label={`Cancel ${f.name}`}
-                      onClick={() => act(() => api.cancel(batch.id, f.index))}
-                    >
-                      Cancel
-                    </button>
-                  )}
-                {!readOnly && (f.status === 'failed' || f.status === 'cancelled') && (
-                  <button
-                    type="button"
-                    aria-label={`Retry ${f.name}`}
-                    onClick={() => act(() => api.retry(batch.id, [f.index]), ended)}
-                  >
-                    Retry
-                  </button>
-                )}
-                {f.status === 'succeeded' && (
-                  <Download
-                    batchId={batch.id}
-                    path={api.outputUrl(batch.id, f.index)}
-                    label={`Output of ${f.name}`}
-                  >
-                    Output
-                  </Download>
-                )}
-              </td>
-            </tr>
+            <FileRow
+              file={f}
+              batchId={batch.id}
+              readOnly={readOnly}
+              onCancel={cancelFile}
+              onRetry={retryFile}
+              onUnfinished={fill}
+            />
           )}
         />
       </table>

@@ -30,7 +30,7 @@ export function History() {
       {batches.length === 0 ? (
         <p>No batches yet.</p>
       ) : (
-        <table aria-label="Past batches">
+        <table className="stack" aria-label="Past batches">
           <thead>
             <tr>
               <th scope="col">Batch</th>
@@ -43,7 +43,7 @@ export function History() {
           <tbody>
             {batches.map((b) => (
               <tr key={b.id}>
-                <td>
+                <td className="lead">
                   <PageLink to={`/batches/${b.id}`}>
                     <code>{b.id}</code>
                   </PageLink>

@@ -202,7 +202,7 @@ export function NewBatch() {
       </div>
 
       {files.length > 0 && (
-        <table className="preview" aria-label="Files to send">
+        <table className="preview stack" aria-label="Files to send">
           <caption>
             {files.length} files, {formatBytes(totalBytes)}
           </caption>
@@ -219,10 +219,10 @@ export function NewBatch() {
           <tbody>
             {files.map((c) => (
               <tr key={c.path}>
-                <td>{c.path}</td>
+                <td className="lead">{c.path}</td>
                 <td>{c.file.type || 'unknown'}</td>
                 <td>{formatBytes(c.file.size)}</td>
-                <td>
+                <td className="end">
                   <button
                     type="button"
                     aria-label={`Remove ${c.path}`}
