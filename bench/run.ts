@@ -15,6 +15,9 @@
  * 5. cli: `filemill submit <folder> --preset web --out <dir>` with no server, as a person
  *    runs it — engine start, upload, processing, download and unpacking — on the same 48
  *    photos, against sharp directly; and the start-up of the command alone.
+ * 5b. cli-start (alone only when asked: `npm run bench cli-start`, bench/cli-start.ts): the
+ *    embedded engine's start, wall and CPU time, medians of five; FILEMILL_BENCH_NODE picks
+ *    the Node binary.
  * 6. pdf: pdf-sanitize `disarm` on real PDFs (FILEMILL_CORPUS, default ./corpus-data, made
  *    by ../shared/corpus/get.sh; at most 100 of its pdfs/), files per second end to end
  *    (`filemill submit`, no server) against the limit measured in the same run — the
@@ -36,7 +39,7 @@
  *    files through `copy`: files/s, status and files-page read latency while it runs, the
  *    server's RSS growth, and the event stream read to its end.
  */
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +55,7 @@ import { resolveSettings } from '../src/processors/settings.js';
 import { photoJpeg } from '../test/integration/support/images.js';
 import { ProcessPool } from '../src/worker/process-pool.js';
 import { bigBatchBench } from './big.js';
+import { cliStartBench } from './cli-start.js';
 import { startCluster } from './nodes.js';
 import { ocrBench } from './ocr.js';
 import { overheadBench } from './overhead.js';
@@ -394,29 +398,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/**
- * Milliseconds from starting `filemill submit` on one file with no server until its first line
- * on stdout, which it prints once its embedded engine is up and has answered. The run goes on
- * to its end; only the first line is timed.
- */
-async function engineReady(bin: string, dir: string, photo: Buffer): Promise<number> {
-  const input = join(dir, 'one');
-  await mkdir(input, { recursive: true });
-  await writeFile(join(input, 'a.jpg'), photo);
-  const out = join(dir, `one-out-${Date.now()}`);
-  const started = performance.now();
-  const child = spawn(process.execPath, [bin, 'submit', input, '--out', out], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let firstLine = 0;
-  child.stdout.on('data', () => {
-    firstLine ||= performance.now() - started;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0 || firstLine === 0) throw new Error(`the one-file CLI run failed (exit ${code})`);
-  return firstLine;
-}
-
 async function cliBench() {
   const images = await Promise.all(
     Array.from({ length: 48 }, (_, i) => photoJpeg(1200 + ((i * 17) % 800), 900 + ((i * 13) % 600), i + 1)),
@@ -430,8 +411,7 @@ async function cliBench() {
     await directWeb(images.slice(0, cores));
     const directMs = await directWeb(images);
     const bin = fileURLToPath(new URL('../bin/filemill.js', import.meta.url));
-    const startupMs = await timed(() => execFileAsync(process.execPath, [bin, '--version']));
-    const engineReadyMs = await medianOf(3, () => engineReady(bin, dir, images[0]!));
+    const start = await cliStartBench({ runs: 3 });
     const args = [bin, 'submit', join(dir, 'in'), '--preset', 'web', '--json'];
     let result = '';
     const wallMs = await timed(async () => {
@@ -444,14 +424,16 @@ async function cliBench() {
       wallMs: Math.round(wallMs),
       directSharpMs: Math.round(directMs),
       ratio: round(wallMs / directMs),
-      /** `filemill --version`: Node and the CLI's modules loading. */
-      startupMs: Math.round(startupMs),
+      /** `filemill --version`: Node and the CLI's modules loading (bench/cli-start.ts). */
+      startupMs: start.version.wallMs,
       /**
        * `filemill submit` of one photo without a server, from the process's start to its first
        * line (printed once the embedded engine has answered with its processors and limits):
-       * the engine's modules and start-up, the median of three.
+       * the engine's modules and start-up, the median of three (bench/cli-start.ts).
        */
-      engineReadyMs: Math.round(engineReadyMs),
+      engineReadyMs: start.engineReady.wallMs,
+      /** The CLI process's own CPU time until that line. */
+      engineReadyCpuMs: start.engineReady.cpuMs,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -789,6 +771,7 @@ if (!only || only === 'events') results.events = await eventsBench();
 if (!only || only === 'auth') results.auth = await authBench();
 if (!only || only === 'upload') results.upload = await uploadBench();
 if (!only || only === 'cli') results.cli = await cliBench();
+if (only === 'cli-start') results.cliStart = await cliStartBench();
 if (!only || only === 'pdf') results.pdf = await corpusBench('pdf-sanitize', 'disarm');
 if (only === 'scale') results.scale = await scaleBench();
 if (only === 'sandbox') results.sandbox = await sandboxBench();

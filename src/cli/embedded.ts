@@ -1,6 +1,7 @@
 /**
  * The engine inside the CLI process, for `filemill submit` without a server: the same
- * server code on a random loopback port, with a temporary data folder removed at the end.
+ * server code (its REST API only) on a random loopback port, with a temporary data folder
+ * removed at the end.
  * FILEMILL_* variables still apply (concurrency, limits, sandbox), except where the data
  * lives and where it listens.
  */
@@ -29,8 +30,10 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     });
     // Loaded on demand: a command against a server never needs the engine's modules.
     const { startFilemill } = await import('../server.js');
-    // Its only client is this process: nothing to wait for when it closes.
-    const filemill = await startFilemill(config, { closeGraceMs: 0 });
+    // Its only client is this process: nothing to wait for when it closes, and no web page,
+    // WebSocket or OpenAPI document to serve. Its workers start now, while the files are walked
+    // and sent, but are not waited for: the upload would wait.
+    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true, workers: 'starting' });
     return {
       url: filemill.url,
       async close() {

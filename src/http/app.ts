@@ -3,8 +3,6 @@
  * resource. Built from a ready `BatchService`, so tests can build it around any adapters.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import websocket from '@fastify/websocket';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Metrics } from '../metrics.js';
 import type { BatchService } from '../service/batch-service.js';
@@ -17,8 +15,8 @@ import { enforceUploadRate } from './plugins/upload-rate.js';
 import { registerBrowserSafety, type BrowserSafetyOptions } from './plugins/browser-safety.js';
 import { capConnectionsPerIp } from './connection-cap.js';
 import { StreamLimits } from './stream-limits.js';
+import { lazyCompilers } from './lazy-schemas.js';
 import { eventRoutes } from './routes/events.js';
-import { websocketRoutes } from './routes/websocket.js';
 import { batchRoutes } from './routes/batches.js';
 import { fileRoutes } from './routes/files.js';
 import { operationRoutes } from './routes/operations.js';
@@ -48,6 +46,14 @@ export interface AppOptions {
   rateLimits?: RateLimits;
   /** Host names, CORS origins (see the config's settings); default: loopback, no CORS. */
   browser?: BrowserSafetyOptions;
+  /**
+   * The REST API and its event streams only, for the engine inside `filemill submit`: no
+   * WebSocket stream and no OpenAPI document (nor, with no `webRoot`, the web UI). Its one
+   * client is the command that started it, which uses none of them; their modules are not
+   * even loaded.
+   * @defaultValue false
+   */
+  restOnly?: boolean;
 }
 
 /** Timeouts, in ms, and caps that keep slow or greedy clients from holding the server. */
@@ -89,6 +95,7 @@ export async function createApp({
   clients = DEFAULT_CLIENT_LIMITS,
   rateLimits = DEFAULT_RATE_LIMITS,
   browser = { host: '127.0.0.1', allowedHosts: [], corsOrigins: [] },
+  restOnly = false,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Share links carry their token in the query: the log shows the URL without it.
@@ -104,6 +111,9 @@ export async function createApp({
     // Ids of our own in logs; never trust a client-sent request id.
     genReqId: () => Math.random().toString(36).slice(2, 10),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' }, plugins: [safeIntegerKeyword] },
+    // Each route's schemas compiled on its first request: most routes of a process are never
+    // called, and compiling them all made ~200 ms of its start.
+    schemaController: { compilersFactory: lazyCompilers() },
     frameworkErrors,
     clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -112,7 +122,10 @@ export async function createApp({
   // First of all hooks: its own marks an upgrade request as such, and only then does a refusal
   // by a later hook (auth, a too-long address) close the upgraded socket after answering —
   // else the socket stays open, and holds the server's close for ever.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  if (!restOnly) {
+    const { default: websocket } = await import('@fastify/websocket');
+    await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  }
   // Security headers on every answer, refusals included; the Host and Origin checks before
   // credentials are looked at.
   await registerBrowserSafety(app, browser);
@@ -129,6 +142,34 @@ export async function createApp({
   });
   capConnectionsPerIp(app.server, clients.maxConnectionsPerIp, app.log);
   app.addSchema(ErrorBody);
+  if (!restOnly) await registerOpenApi(app, version);
+
+  // An open event stream would otherwise hold the close until its client leaves; it ends
+  // instead, and the client resumes by seq from wherever it reconnects.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+  const deps: RouteDeps = {
+    service,
+    metrics,
+    streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
+    closing: closing.signal,
+  };
+  await app.register(batchRoutes, deps);
+  await app.register(fileRoutes, deps);
+  await app.register(resultRoutes, deps);
+  await app.register(eventRoutes, deps);
+  if (!restOnly) {
+    const { websocketRoutes } = await import('./routes/websocket.js');
+    await app.register(websocketRoutes, deps);
+  }
+  await app.register(operationRoutes, deps);
+  await webRoutes(app, webRoot);
+  return app;
+}
+
+/** The OpenAPI document of every route not hidden, at /api/openapi.json. */
+async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
     openapi: {
       info: {
@@ -158,25 +199,6 @@ export async function createApp({
     },
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  // An open event stream would otherwise hold the close until its client leaves; it ends
-  // instead, and the client resumes by seq from wherever it reconnects.
-  const closing = new AbortController();
-  app.addHook('preClose', async () => closing.abort());
-  const deps: RouteDeps = {
-    service,
-    metrics,
-    streamLimits: new StreamLimits(streamLimits.maxPerBatch, streamLimits.maxPerIp),
-    closing: closing.signal,
-  };
-  await app.register(batchRoutes, deps);
-  await app.register(fileRoutes, deps);
-  await app.register(resultRoutes, deps);
-  await app.register(eventRoutes, deps);
-  await app.register(websocketRoutes, deps);
-  await app.register(operationRoutes, deps);
-  await webRoutes(app, webRoot);
-  return app;
 }
 
 /** A request as the log shows it (Fastify's own fields), its URL without a share token. */
