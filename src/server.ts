@@ -59,6 +59,21 @@ export interface StartOptions {
    * socket that never sent a request would otherwise hold it until the client drops it).
    */
   closeGraceMs?: number;
+  /**
+   * When the worker processes start (an API-only node, concurrency 0, has none either way):
+   * - `ready` (default): with the server, ahead of the first file, and replaced ahead of need
+   *   from then on; it listens meanwhile, `/readyz` saying not ready, and `startFilemill`
+   *   resolves once each has started or failed to;
+   * - `starting`: the same, but `startFilemill` does not wait for them;
+   * - `on-demand`: each when a file first needs its slot.
+   */
+  workers?: 'ready' | 'starting' | 'on-demand';
+  /**
+   * The REST API only, no web UI (see `AppOptions.restOnly`): for the engine inside
+   * `filemill submit`, whose one client is that command.
+   * @defaultValue false
+   */
+  restOnly?: boolean;
 }
 
 /**
@@ -70,7 +85,7 @@ export async function openReadyStore(
   migrate = config.migrate,
 ): Promise<MetadataStore & ApiKeyStore> {
   await mkdir(config.dataDir, { recursive: true });
-  const store = openMetadataStore({
+  const store = await openMetadataStore({
     databaseUrl: config.databaseUrl || undefined,
     dataDir: config.dataDir,
   });
@@ -89,26 +104,31 @@ export function describeDatabase(config: Config): string {
 }
 
 export async function startFilemill(config: Config, opts: StartOptions = {}): Promise<Filemill> {
-  if (config.redisUrl !== '') {
-    const problem = await redisProblem(config.redisUrl);
-    if (problem !== null) {
-      throw new AppError('NOT_READY', `Redis at ${shownUrl(config.redisUrl)} cannot be reached: ${problem}`);
-    }
-  }
-  const store = await openReadyStore(config);
-  const openToAll = await checkBind(config, store, opts.listen !== false).catch(async (error: unknown) => {
-    await store.close().catch(() => undefined);
-    throw error;
-  });
+  // Beside the blobs, so that a file is linked into a worker's workspace, not copied.
+  const workspaceRoot = join(config.dataDir, 'sandbox');
+  // The sandbox probe is a process of its own (bwrap and Node, ~0.1 s): it runs while Redis
+  // is reached and the store opens. Its outcome is kept as a value so that a rejection waits
+  // for its turn below instead of going unhandled.
+  const probe = chooseSandbox(config.sandbox, workspaceRoot).then(
+    (choice) => ({ choice }),
+    (error: unknown) => ({ error }),
+  );
+  const { store, openToAll } = await openServices(config, opts.listen !== false).catch(
+    async (error: unknown) => {
+      // Not before the probe has removed its process and workspace.
+      await probe;
+      throw error;
+    },
+  );
   const storage = new LocalBlobStorage(join(config.dataDir, 'blobs'));
   await storage.init();
 
-  // Beside the blobs, so that a file is linked into a worker's workspace, not copied.
-  const workspaceRoot = join(config.dataDir, 'sandbox');
-  const sandbox = await chooseSandbox(config.sandbox, workspaceRoot).catch(async (error: unknown) => {
+  const probed = await probe;
+  if ('error' in probed) {
     await store.close().catch(() => undefined);
-    throw error;
-  });
+    throw probed.error;
+  }
+  const sandbox = probed.choice;
   const commandsSandbox = commandsInSandbox(config);
   const pool = new ProcessPool({
     size: Math.max(1, config.concurrency),
@@ -122,6 +142,13 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     bwrap: sandbox.level === 'bwrap' ? { workspaceRoot, ...commandsSandbox } : null,
     ...commandsInWorkers(config),
   });
+  // The workers start now, while the rest starts up; a step below that fails stops them.
+  const warm = config.concurrency > 0 && opts.workers !== 'on-demand';
+  const warmedUp = warm ? pool.warm() : Promise.resolve();
+  const stopWorkers = async (error: unknown): Promise<never> => {
+    await pool.close();
+    throw error;
+  };
 
   const processors = registryWithCommands(config.commands);
   const metrics = createMetrics();
@@ -207,7 +234,8 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     metrics,
     streamLimits: { maxPerBatch: config.maxStreamsPerBatch, maxPerIp: config.maxStreamsPerIp },
     version: VERSION,
-    webRoot: join(PROJECT_ROOT, 'dist', 'web'),
+    webRoot: opts.restOnly ? null : join(PROJECT_ROOT, 'dist', 'web'),
+    restOnly: opts.restOnly ?? false,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     clients: {
       headersTimeoutMs: config.headersTimeoutMs,
@@ -223,7 +251,13 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       authFailuresPerMinute: config.authFailureLimit,
     },
     browser: { host: config.host, allowedHosts: config.allowedHosts, corsOrigins: config.corsOrigins },
-  });
+  }).catch(stopWorkers);
+  if (warm) {
+    app.decorate('workersReadiness', () => {
+      const { size, ready, failed, warming } = pool.warmth();
+      return { size, ready, failed, starting: warming };
+    });
+  }
 
   // Embedded SQLite has one server: every lease in it, every batch still receiving and every
   // upload without a batch belong to a previous, dead run. Other nodes sharing PostgreSQL and the data folder may
@@ -233,14 +267,20 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
   // records happens now.
   const onlyServer = store.kind === 'sqlite';
   const now = Date.now();
-  const recovered = await store.recoverExpiredLeases({
-    expiredBefore: onlyServer ? Number.MAX_SAFE_INTEGER : now,
-    now,
-    maxAttempts: config.maxAttempts,
-  });
-  const abandoned = await service.sweepAbandonedUploads(onlyServer ? Number.MAX_SAFE_INTEGER : now);
-  const orphans = await service.sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS);
-  const expired = await service.sweepExpired();
+  const recovered = await store
+    .recoverExpiredLeases({
+      expiredBefore: onlyServer ? Number.MAX_SAFE_INTEGER : now,
+      now,
+      maxAttempts: config.maxAttempts,
+    })
+    .catch(stopWorkers);
+  const abandoned = await service
+    .sweepAbandonedUploads(onlyServer ? Number.MAX_SAFE_INTEGER : now)
+    .catch(stopWorkers);
+  const orphans = await service
+    .sweepOrphans(onlyServer ? Number.MAX_SAFE_INTEGER : now - ORPHAN_AGE_MS)
+    .catch(stopWorkers);
+  const expired = await service.sweepExpired().catch(stopWorkers);
   app.log.info({ recovered, abandoned, orphans, expired }, 'recovered from the previous run');
   app.log.info(`sandbox: ${pool.sandbox.summary}`);
   if (sandbox.fallbackReason !== null) {
@@ -281,8 +321,15 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
 
   let url = '';
   if (opts.listen !== false) {
-    url = await app.listen({ host: config.host, port: config.port });
+    url = await app.listen({ host: config.host, port: config.port }).catch(stopWorkers);
   }
+  if (warm) {
+    void warmedUp.then(() => {
+      const { ready, size } = pool.warmth();
+      app?.log[ready === size ? 'info' : 'warn']({ ready, size }, 'worker processes started');
+    });
+  }
+  if (opts.workers !== 'starting') await warmedUp;
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -306,6 +353,29 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       return closing;
     },
   };
+}
+
+/**
+ * Redis (when configured) reached, the store opened and migrated, and whether the server may
+ * listen as configured (see `checkBind`).
+ * @throws AppError NOT_READY or FORBIDDEN, the store closed again.
+ */
+async function openServices(
+  config: Config,
+  listens: boolean,
+): Promise<{ store: MetadataStore & ApiKeyStore; openToAll: boolean }> {
+  if (config.redisUrl !== '') {
+    const problem = await redisProblem(config.redisUrl);
+    if (problem !== null) {
+      throw new AppError('NOT_READY', `Redis at ${shownUrl(config.redisUrl)} cannot be reached: ${problem}`);
+    }
+  }
+  const store = await openReadyStore(config);
+  const openToAll = await checkBind(config, store, listens).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
+  return { store, openToAll };
 }
 
 /**

@@ -9,6 +9,28 @@ import { errorBody } from '../plugins/errors.js';
 import { errorResponses } from '../schemas.js';
 import type { RouteDeps } from '../app.js';
 
+/**
+ * The worker processes as `/readyz` reports them: of the pool's `size`, how many listen and
+ * how many have none listening after a failed start (tried again after a pause); `starting`
+ * while the first start of each, at server start, is under way.
+ */
+export interface WorkersReadiness {
+  size: number;
+  ready: number;
+  failed: number;
+  starting: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Decorated by the composition root on a server whose workers start with it; absent on an
+     * API-only node and on an app built alone, whose `/readyz` then says nothing of workers.
+     */
+    workersReadiness?: () => WorkersReadiness;
+  }
+}
+
 const ProcessorSchema = Type.Object({
   name: Type.String(),
   title: Type.String(),
@@ -83,14 +105,25 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Store and storage reachable, storage not full', hide: true } },
+    {
+      schema: {
+        summary: 'Store and storage reachable, storage not full, worker processes started',
+        hide: true,
+      },
+    },
     async (request, reply) => {
       const { sandbox, store, storage, space } = await service.readiness();
+      const pool = app.workersReadiness?.();
+      const workers = pool ? { workers: { ready: pool.ready, size: pool.size, failed: pool.failed } } : {};
       if (store !== 'ok' || storage !== 'ok') {
         request.log.warn({ store, storage }, 'not ready');
-        return reply
-          .status(503)
-          .send({ ...errorBody('NOT_READY', 'A dependency is not reachable.'), store, storage, sandbox });
+        return reply.status(503).send({
+          ...errorBody('NOT_READY', 'A dependency is not reachable.'),
+          store,
+          storage,
+          sandbox,
+          ...workers,
+        });
       }
       // Reachable but full: not ready for uploads, and the queue is paused until space returns.
       const free = space ? { freeBytes: space.freeBytes } : {};
@@ -104,9 +137,20 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           storage: 'full',
           sandbox,
           ...free,
+          ...workers,
         });
       }
-      return { status: 'ok', store, storage, queue: 'ok', sandbox, ...free };
+      // Not ready while the workers start at server start, nor when none could start since.
+      const noneStarted = pool !== undefined && pool.ready === 0 && pool.failed > 0;
+      if (pool?.starting || noneStarted) {
+        const message = pool.starting
+          ? 'The worker processes are starting.'
+          : 'No worker process could start (the server log says why); trying again.';
+        return reply
+          .status(503)
+          .send({ ...errorBody('NOT_READY', message), store, storage, sandbox, ...free, ...workers });
+      }
+      return { status: 'ok', store, storage, queue: 'ok', sandbox, ...free, ...workers };
     },
   );
 };

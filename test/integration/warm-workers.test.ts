@@ -1,0 +1,138 @@
+/**
+ * Worker processes start with the server, seen from outside a real one: `/readyz` says not
+ * ready while they start, then ready with `workers: {ready, size}`, and the processes are
+ * there before any file; when none can start it says so instead of waiting; a server started
+ * the default way answers ready at once; an API-only node has no workers to wait for.
+ */
+import { TEST_PROCESSORS } from './support/env.js';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/load.js';
+import { startFilemill, type Filemill, type StartOptions } from '../../src/server.js';
+import { WorkerProcess } from '../../src/worker/worker-process.js';
+import { workerPids } from './support/processes.js';
+import { getJson, submit, waitForBatch, startTestServer, type TestServer } from './support/server.js';
+
+assert.ok(TEST_PROCESSORS);
+
+const waitReady = WorkerProcess.prototype.waitReady;
+
+/** Holds every worker's start until `open()`; the processes run meanwhile, not yet counted as listening. */
+function holdStarts(): { open(): void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  WorkerProcess.prototype.waitReady = async function (this: WorkerProcess, timeoutMs: number) {
+    await gate;
+    return waitReady.call(this, timeoutMs);
+  };
+  return { open };
+}
+
+async function readyz(url: string): Promise<{ status: number; body: any }> {
+  return getJson(`${url}/readyz`);
+}
+
+async function untilReady(url: string): Promise<{ status: number; body: any }> {
+  for (const deadline = Date.now() + 60_000; ; await delay(25)) {
+    const answer = await readyz(url);
+    if (answer.status === 200 || Date.now() > deadline) return answer;
+  }
+}
+
+describe('worker processes started with the server', () => {
+  const dirs: string[] = [];
+  let filemill: Filemill | null = null;
+
+  async function start(
+    settings: Record<string, number | string> = {},
+    opts: StartOptions = {},
+  ): Promise<Filemill> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'filemill-warm-'));
+    dirs.push(dataDir);
+    const config = loadConfig({
+      env: {},
+      overrides: { port: 0, dataDir, logLevel: 'silent', concurrency: 2, ...settings },
+    });
+    filemill = await startFilemill(config, opts);
+    return filemill;
+  }
+
+  afterEach(async () => {
+    WorkerProcess.prototype.waitReady = waitReady;
+    await filemill?.close();
+    filemill = null;
+    assert.deepEqual(await workerPids(), [], 'no worker process outlives the server');
+  });
+  after(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it('answers not ready while the workers start, then ready, with every process there before any file', async () => {
+    const starts = holdStarts();
+    const server = await start({}, { workers: 'starting' });
+    const starting = await readyz(server.url);
+    assert.equal(starting.status, 503);
+    assert.equal(starting.body.error.code, 'NOT_READY');
+    assert.match(starting.body.error.message, /starting/);
+    assert.deepEqual(starting.body.workers, { ready: 0, size: 2, failed: 0 });
+    assert.equal(starting.body.store, 'ok');
+    assert.ok(starting.body.sandbox);
+
+    starts.open();
+    const ready = await untilReady(server.url);
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.equal(ready.body.status, 'ok');
+    assert.deepEqual(ready.body.workers, { ready: 2, size: 2, failed: 0 });
+    assert.equal((await workerPids()).length, 2, 'both processes, before any file');
+
+    const { body } = await submit(
+      server.url,
+      [
+        { name: 'a.txt', data: 'a' },
+        { name: 'b.txt', data: 'b' },
+      ],
+      {
+        processor: 'copy',
+      },
+    );
+    assert.equal((await waitForBatch(server.url, body.id)).status, 'completed');
+  });
+
+  it('says so when no worker can start, rather than waiting for ever', async () => {
+    WorkerProcess.prototype.waitReady = async function (this: WorkerProcess) {
+      await this.kill();
+      return false;
+    };
+    // The default start waits for the workers' first starts, which end (here, failing).
+    const server = await start();
+    const answer = await readyz(server.url);
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.error.code, 'NOT_READY');
+    assert.match(answer.body.error.message, /No worker process could start/);
+    assert.deepEqual(answer.body.workers, { ready: 0, size: 2, failed: 2 });
+  });
+
+  it('is ready as soon as a server started the default way is up', async () => {
+    const server: TestServer = await startTestServer({ concurrency: 2 });
+    try {
+      const answer = await readyz(server.url);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.workers, { ready: 2, size: 2, failed: 0 });
+      assert.equal((await workerPids()).length, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('has no workers to wait for on an API-only node', async () => {
+    const server = await start({ concurrency: 0 });
+    const answer = await readyz(server.url);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.workers, undefined);
+    assert.deepEqual(await workerPids(), []);
+  });
+});
