@@ -10,6 +10,7 @@ import { imageProcessor } from '../../src/processors/image/descriptor.js';
 import { docAggregate } from '../../test/fixtures/doc-aggregate.js';
 import type { BatchView, ProcessorInfo } from '../src/api.js';
 import { DocAnalysis, ROWS_SHOWN } from '../src/components/DocAnalysis.js';
+import { ConnectionStatus } from '../src/components/ConnectionStatus.js';
 import { Overall } from '../src/components/Overall.js';
 import { NO_PACE } from '../src/pace.js';
 import { SettingsForm } from '../src/components/SettingsForm.js';
@@ -154,5 +155,36 @@ describe('Overall', () => {
     );
     assert.match(html, /4 running · 8\.0 files\/min · about 4 min 28 s left/);
     assert.doesNotMatch(html, /files\/s/);
+  });
+});
+
+describe('ConnectionStatus', () => {
+  const lost = (serverAnswers: boolean | null) =>
+    renderToStaticMarkup(
+      <ConnectionStatus
+        connection={{ state: 'reconnecting', retryAt: Date.now() + 4_000, serverAnswers }}
+        onRetry={() => {}}
+      />,
+    );
+
+  it('says the stream is lost, when it tries again, and offers to try now', () => {
+    const html = lost(null);
+    assert.match(html, /<span role="status" aria-live="polite">Connection lost\.<\/span>/);
+    assert.match(html, /Trying again in [34] s\./);
+    assert.match(html, /<button type="button"[^>]*>Try now<\/button>/);
+  });
+
+  it('tells a server that does not answer from rows read while the stream is down', () => {
+    assert.match(lost(false), /the server does not answer/);
+    assert.match(lost(true), /the rows are read from the server meanwhile/);
+  });
+
+  it('offers nothing to do while live or ended', () => {
+    for (const state of ['live', 'ended'] as const) {
+      const html = renderToStaticMarkup(
+        <ConnectionStatus connection={{ state, retryAt: null, serverAnswers: null }} onRetry={() => {}} />,
+      );
+      assert.doesNotMatch(html, /button|Trying again/);
+    }
   });
 });

@@ -2,27 +2,21 @@
  * One batch, live: counts, an overall bar with rate and ETA, one row per file (status,
  * progress, time, size change), sort and filter; cancel a file or all, retry the failed
  * ones, download the results when it ends, copy its share link. Follows the WebSocket and
- * resumes by seq, so a reload or a dropped connection picks up where it was. Opened from a
+ * resumes by seq, so a reload or a dropped connection picks up where it was; while the stream
+ * is down the batch is read over HTTP instead (live-batch.ts). Opened from a
  * share link (`readOnly`), it shows the same minus every control that changes the batch.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { FILE_STATUSES, isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
-import { followBatch, type Connection } from '../live.js';
+import { useLiveBatch } from '../live-batch.js';
+import { ConnectionStatus } from './ConnectionStatus.js';
 import { FileRow } from './FileRow.js';
 import { Overall } from './Overall.js';
 import { ShareLink } from './ShareLink.js';
 import { VirtualRows } from './VirtualRows.js';
 import { useRowFill } from '../row-fill.js';
-import {
-  applyEvent,
-  fillRow,
-  queueState,
-  visibleRows,
-  type QueueState,
-  type SortKey,
-  type View,
-} from '../queue-state.js';
+import { fillRow, visibleRows, type SortKey, type View } from '../queue-state.js';
 
 // The charts library is loaded when a batch has ended, not with the page.
 const Summary = lazy(() => import('./Summary.js').then((m) => ({ default: m.Summary })));
@@ -36,46 +30,15 @@ function explain(e: unknown, readOnly: boolean): string {
 }
 
 export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
-  const [state, setState] = useState<QueueState | null>(null);
-  const [connection, setConnection] = useState<Connection>('connecting');
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
   // Bumped to follow again after a retry reopens an ended batch.
   const [follows, setFollows] = useState(0);
-
-  useEffect(() => {
-    let stop = () => {};
-    let cancelled = false;
-    // The files first, then the events from seq 0: every event is applied in order onto the
-    // rows, so the state ends where the log does whatever was missed before.
-    Promise.all([api.batch(id), api.files(id)]).then(
-      ([batch, files]) => {
-        if (cancelled) return;
-        setState(queueState(batch, files));
-        stop = followBatch(id, {
-          snapshot: (b) => setState((s) => (s ? { ...s, batch: b } : s)),
-          event: (event) => setState((s) => (s ? applyEvent(s, event) : s)),
-          connection: (next) => {
-            setConnection(next);
-            // A connection refused is not told apart from one cut: ask once per attempt, so a
-            // key revoked (401: the sign-in) or a share link replaced is said, not retried.
-            if (next !== 'reconnecting') return;
-            api.batch(id).catch((e: unknown) => {
-              if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
-                stop();
-                setError(explain(e, readOnly));
-              }
-            });
-          },
-        });
-      },
-      (e: unknown) => setError(explain(e, readOnly)),
-    );
-    return () => {
-      cancelled = true;
-      stop();
-    };
-  }, [id, follows, readOnly]);
+  const { state, setState, connection, retryNow } = useLiveBatch(
+    id,
+    follows,
+    useCallback((e: unknown) => setError(explain(e, readOnly)), [readOnly]),
+  );
 
   // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
   // batch ends so the table and the totals are exact.
@@ -117,9 +80,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
       <h1 id="batch-title">
         Batch <code>{batch.id}</code>
       </h1>
-      <p className={`connection ${connection}`} role="status" aria-live="polite">
-        {connection === 'live' ? 'Live' : connection === 'ended' ? 'Up to date' : `${connection}…`}
-      </p>
+      <ConnectionStatus connection={connection} onRetry={retryNow} />
 
       <Overall batch={batch} pace={state.pace} />
 
