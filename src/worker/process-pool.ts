@@ -11,20 +11,9 @@
  * Every limit is enforced from here, outside the child: see WorkerProcess.
  */
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import { retryDelayMs } from '../core/backoff.js';
 import { isNoSpace } from '../core/no-space.js';
-import type { RunLimits } from '../processors/processor.js';
-import {
-  DEFAULT_UID_BASE,
-  slotIdentity,
-  JOB_IN,
-  JOB_OUT,
-  findTools,
-  readOnlyPaths,
-  sandboxCommand,
-} from './bwrap.js';
-import { buildEnv, buildExecArgv, childEntry, findCodeRoot, permissionFlag } from './exec-args.js';
+import { createLauncher, type LaunchSettings, type Profile, type Slot } from './launcher.js';
 import { checkOutput, removeOutput } from './output-check.js';
 import {
   cancelledFailure,
@@ -35,7 +24,6 @@ import {
   storageFullFailure,
   type Failure,
 } from './outcomes.js';
-import { describeSandbox } from './sandbox-info.js';
 import type {
   BwrapPoolOptions,
   PoolLogger,
@@ -45,37 +33,23 @@ import type {
   TaskResult,
   WorkerTask,
 } from './types.js';
-import { WorkerProcess, type Execution, type SpawnSpec } from './worker-process.js';
-import { processWorkspaceRoot, sweepDeadWorkspaces, Workspace } from './workspace.js';
+import { WorkerProcess, type Execution } from './worker-process.js';
 
 export type { PoolOptions, RunOptions, SandboxInfo, TaskResult, WorkerTask } from './types.js';
 
 const MiB = 1024 * 1024;
 /** How long a new child may take to start listening, in milliseconds. */
 const START_TIMEOUT_MS = 30_000;
-/** Open files a sandboxed child may hold (RLIMIT_NOFILE). */
-const SANDBOX_OPEN_FILES = 1024;
-/** Processes and threads a sandboxed child's uid may have (RLIMIT_NPROC): Node's and libvips' threads, a command's. */
-const SANDBOX_PROCESSES = 512;
 /** The pause after a warm slot's first failed start, in ms; it doubles with each failure in a row (jittered). */
 const WARM_RETRY_BASE_MS = 1000;
 
-interface Settings {
+interface Settings extends LaunchSettings {
   size: number;
-  timeoutMs: number;
-  memoryMb: number;
   maxTasksPerWorker: number;
-  limits: RunLimits;
 }
 
 /** A task waiting for a free slot; receives the slot, or null when cancelled or closed. */
 type Waiter = (slot: number | null) => void;
-
-/** What a child is started for: whose files it may run, and whether it has the network. */
-interface Profile {
-  tenant: string;
-  network: boolean;
-}
 
 /** What a warm child is started as: no network, no owner until its first file (its affinity stays null). */
 const FRESH: Profile = { tenant: '', network: false };
@@ -90,12 +64,6 @@ export interface PoolWarmth {
   failed: number;
   /** True from `warm()` until every slot's first start has ended, either way. */
   warming: boolean;
-}
-
-/** A live child and, in the sandbox, its workspace. */
-interface Slot {
-  worker: WorkerProcess;
-  workspace: Workspace | null;
 }
 
 export class ProcessPool {
@@ -126,7 +94,7 @@ export class ProcessPool {
   private warmthState: 'cold' | 'warming' | 'warm' = 'cold';
   private firstStarts: Promise<void> | null = null;
 
-  /** @throws Error when a sandbox path is relative, or the permission model is asked for but missing. */
+  /** @throws Error when a sandbox path is relative, a sandbox tool is missing, or the permission model is asked for but missing. */
   constructor(opts: PoolOptions = {}) {
     this.settings = {
       size: Math.max(1, Math.floor(opts.size ?? availableParallelism())),
@@ -135,89 +103,10 @@ export class ProcessPool {
       maxTasksPerWorker: Math.max(1, opts.maxTasksPerWorker ?? 500),
       limits: opts.limits ?? { maxInputPixels: 100_000_000, maxOutputBytes: 1024 * MiB },
     };
-    const permissionModel = opts.permissionModel ?? true;
-    const entry = childEntry();
-    const codeRoot = findCodeRoot();
-    const flag = permissionFlag();
     this.bwrap = opts.bwrap ?? null;
-    // Tests only: a folder the test processors keep state in across runs (see registry.ts).
-    const testState = process.env.FILEMILL_TEST_STATE_DIR ?? '';
-    const stateDirs = testState === '' ? [] : [testState];
-    const allowRead = [...(this.bwrap ? [JOB_IN, JOB_OUT] : (opts.allowRead ?? [])), ...stateDirs];
-    const allowWrite = [...(this.bwrap ? [JOB_OUT] : (opts.allowWrite ?? [])), ...stateDirs];
-    const execArgv = buildExecArgv({
-      memoryMb: this.settings.memoryMb,
-      permissionModel,
-      allowRead,
-      allowWrite,
-      codeRoot,
-      tsxLoader: entry.typescript ? import.meta.resolve('tsx') : null,
-      permissionFlag: flag,
-      allowChildProcess: opts.allowChildProcess ?? false,
-    });
-    const env = buildEnv(process.env, opts.env ?? {}, { permissionModel, typescript: entry.typescript });
-    const nodeArgs = [...execArgv, entry.path];
-    const plain: SpawnSpec = { file: process.execPath, args: nodeArgs, env, cwd: codeRoot, sandboxed: false };
-    const bwrap = this.bwrap;
-    if (!bwrap) {
-      this.launch = async () => ({ worker: new WorkerProcess(plain), workspace: null });
-    } else {
-      const root = processWorkspaceRoot(bwrap.workspaceRoot);
-      void sweepDeadWorkspaces(bwrap.workspaceRoot);
-      const testProcessors = process.env.FILEMILL_TEST_PROCESSORS;
-      const readOnly = readOnlyPaths(codeRoot, entry.typescript, [
-        ...(testProcessors ? [dirname(testProcessors)] : []),
-        ...(bwrap.readOnly ?? []),
-      ]);
-      const uidBase = bwrap.uidBase ?? DEFAULT_UID_BASE;
-      const tools = findTools();
-      if (typeof tools === 'string') throw new Error(`The sandbox needs ${tools}, which is not on the PATH.`);
-      this.launch = async (slot, profile) => {
-        // A uid per slot when the server can give one: the process limit then counts this child alone.
-        const identity = slotIdentity(slot, uidBase);
-        const workspace = await Workspace.create(root, identity);
-        const command = sandboxCommand(
-          tools,
-          {
-            readOnly,
-            readWrite: stateDirs,
-            inDir: workspace.inDir,
-            outDir: workspace.outDir,
-            cwd: codeRoot,
-            network: profile.network,
-          },
-          {
-            fileSizeBytes: this.settings.limits.maxOutputBytes,
-            openFiles: SANDBOX_OPEN_FILES,
-            processes: identity ? SANDBOX_PROCESSES : null,
-          },
-          identity,
-          process.execPath,
-          nodeArgs,
-        );
-        // No /etc/passwd inside: libraries that ask for the home folder (os.homedir()) get /tmp.
-        const worker = new WorkerProcess({
-          ...command,
-          env: { ...env, HOME: '/tmp' },
-          cwd: '/',
-          sandboxed: true,
-        });
-        void worker.exited.then(() => workspace.remove());
-        return { worker, workspace };
-      };
-    }
-    this.sandbox = describeSandbox({
-      level: this.bwrap ? 'bwrap' : permissionModel ? 'permission' : 'none',
-      permissionModel,
-      permissionFlag: flag,
-      readFolders: new Set([codeRoot, ...allowRead]).size,
-      writeFolders: new Set(allowWrite).size,
-      typescript: entry.typescript,
-      commands: opts.allowChildProcess ?? false,
-      timeoutMs: this.settings.timeoutMs,
-      memoryMb: this.settings.memoryMb,
-      rootDrop: this.bwrap !== null && slotIdentity(0) !== null,
-    });
+    const launcher = createLauncher(opts, this.settings);
+    this.launch = launcher.launch;
+    this.sandbox = launcher.sandbox;
     this.logger = opts.logger;
     this.workers = Array.from({ length: this.settings.size }, () => null);
     this.starts = this.workers.map(() => null);
