@@ -50,39 +50,77 @@ async function claimNextInside(
   opts: ClaimNextOptions,
 ): Promise<LeasedFile | null> {
   const { now } = opts;
-  // One index seek per status (an OR of the two makes the planner sort every queued file on each claim).
-  const queued = await firstIn(trx, ctx.dialect.rowLocks, 'queued', now);
-  const retrying = await firstIn(trx, ctx.dialect.rowLocks, 'retrying', now);
-  const candidate = [queued, retrying]
-    .filter((c) => c !== undefined)
-    .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
+  const candidate = ctx.dialect.rowLocks
+    ? earliest([await lockFirstIn(trx, 'queued', now), await lockFirstIn(trx, 'retrying', now)])
+    : earliest(await firstOfBoth(trx, now));
   if (candidate === undefined) return null;
   return leaseFile(trx, log, candidate.batch_id, candidate.idx, candidate.status, opts);
 }
 
+/** The first of `candidates` by batch, then index. */
+function earliest(candidates: Array<Candidate | undefined>): Candidate | undefined {
+  return candidates
+    .filter((c) => c !== undefined)
+    .sort((a, b) => (a.batch_id === b.batch_id ? a.idx - b.idx : a.batch_id < b.batch_id ? -1 : 1))[0];
+}
+
+interface Candidate {
+  batch_id: string;
+  idx: number;
+  status: 'queued' | 'retrying';
+}
+
 /**
- * The first file in `status`, by batch (ids sort by creation time: the oldest batch first)
- * then index; a retry only once its back-off has passed.
+ * The first file in `status` by batch (ids sort by creation time: the oldest batch first),
+ * then index.
  */
-async function firstIn(trx: Kysely<Database>, rowLocks: boolean, status: 'queued' | 'retrying', now: number) {
-  const first = (db: Kysely<Database>) =>
-    db
-      .selectFrom('batch_files')
-      .select(['batch_id', 'idx'])
-      .where('status', '=', status)
-      .orderBy('batch_id')
-      .orderBy('idx')
-      .limit(1)
-      // PostgreSQL: concurrent claimers pass over a row another is taking instead of queueing on it.
-      .$if(rowLocks, (qb) => qb.forUpdate().skipLocked());
-  const key = `claim.first.${status}.${rowLocks}`;
+function firstQuery(db: Kysely<Database>, status: 'queued' | 'retrying') {
+  return db
+    .selectFrom('batch_files')
+    .select(['batch_id', 'idx', 'status'])
+    .where('status', '=', status)
+    .orderBy('batch_id')
+    .orderBy('idx')
+    .limit(1);
+}
+
+/**
+ * SQLite: the first queued file and the first retry whose back-off has passed, in one
+ * statement, each still its own index seek (an OR of the two makes the planner sort every
+ * queued file on each claim). PostgreSQL, whose claims lock the row they find, asks twice
+ * (`lockFirstIn`): a locking clause is not allowed beside UNION.
+ */
+async function firstOfBoth(trx: Kysely<Database>, now: number): Promise<Candidate[]> {
+  const rows = await runPrepared(
+    trx,
+    'claim.first.both',
+    (db, a: { now: number }) =>
+      db
+        .selectFrom(firstQuery(db, 'queued').as('q'))
+        .selectAll()
+        .unionAll(
+          db.selectFrom(firstQuery(db, 'retrying').where('not_before', '<=', a.now).as('r')).selectAll(),
+        ),
+    { now },
+  );
+  return rows as Candidate[];
+}
+
+/**
+ * PostgreSQL: the first file in `status`, by batch (ids sort by creation time: the oldest
+ * batch first) then index, a retry only once its back-off has passed; concurrent claimers
+ * pass over a row another is taking instead of queueing on it.
+ */
+async function lockFirstIn(trx: Kysely<Database>, status: 'queued' | 'retrying', now: number) {
+  const first = (db: Kysely<Database>) => firstQuery(db, status).forUpdate().skipLocked();
+  const key = `claim.first.${status}.locked`;
   const [row] =
     status === 'queued'
       ? await runPrepared(trx, key, first, {})
       : await runPrepared(trx, key, (db, a: { now: number }) => first(db).where('not_before', '<=', a.now), {
           now,
         });
-  return row && { ...row, status };
+  return row as Candidate | undefined;
 }
 
 /**
@@ -330,20 +368,10 @@ async function completeInside(
   now: number,
 ): Promise<boolean> {
   const lease: LeaseArgs = { batchId, index, owner };
-  const [current] = await runPrepared(
-    trx,
-    `complete.current.${ctx.dialect.rowLocks}`,
-    (db, a: LeaseArgs) =>
-      db
-        .selectFrom('batch_files')
-        .select('cancel_requested')
-        .where(leasedBy(a.batchId, a.index, a.owner))
-        .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate()),
-    lease,
-  );
-  if (current === undefined) return false;
-  // A cancel request wins over every ending but success: that result is already made.
-  const cancelled = current.cancel_requested === 1 && outcome.kind !== 'succeeded';
+  // A cancel request wins over every ending but success: that result is already made, so a
+  // success need not read the request (the update below still checks the lease).
+  const cancelled = outcome.kind !== 'succeeded' && (await cancelRequested(ctx, trx, lease));
+  if (cancelled === null) return false;
   const { status, values } = outcomeUpdate(cancelled ? { kind: 'cancelled' } : outcome, now);
   // Each status sets the same columns every time: one query per status, the values its arguments.
   const [file] = await runPrepared(
@@ -366,4 +394,24 @@ async function completeInside(
   });
   failpoint('file.complete.before-commit');
   return true;
+}
+
+/** Whether a cancel was asked for the file `lease` names; null when the lease is not held. */
+async function cancelRequested(
+  ctx: StoreContext,
+  trx: Kysely<Database>,
+  lease: LeaseArgs,
+): Promise<boolean | null> {
+  const [current] = await runPrepared(
+    trx,
+    `complete.current.${ctx.dialect.rowLocks}`,
+    (db, a: LeaseArgs) =>
+      db
+        .selectFrom('batch_files')
+        .select('cancel_requested')
+        .where(leasedBy(a.batchId, a.index, a.owner))
+        .$if(ctx.dialect.rowLocks, (qb) => qb.forUpdate()),
+    lease,
+  );
+  return current === undefined ? null : current.cancel_requested === 1;
 }
