@@ -33,4 +33,6 @@ test/integration/control.test.ts
 test/integration/scale-out.test.ts'
 all=$(find src test web/test \( -name '*.test.ts' -o -name '*.test.tsx' \) -not -path '*/node_modules/*' | sort)
 files=$( (printf '%s\n' "$slow" | grep -Fx -f <(printf '%s\n' "$all")) ; printf '%s\n' "$all" | grep -Fvx -f <(printf '%s\n' "$slow"))
-exec node --import tsx --test --test-concurrency="${FILEMILL_TEST_CONCURRENCY:-3}" --test-reporter=spec "$@" $files
+# A test (or a file that does not exit) that hangs fails after 15 minutes, naming itself,
+# instead of holding the run until CI gives up.
+exec node --import tsx --test --test-concurrency="${FILEMILL_TEST_CONCURRENCY:-3}" --test-timeout=900000 --test-reporter=spec "$@" $files

@@ -61,11 +61,13 @@ export interface StartOptions {
   closeGraceMs?: number;
   /**
    * When the worker processes start (an API-only node, concurrency 0, has none either way):
-   * - `ready` (default): with the server, ahead of the first file, and replaced ahead of need
-   *   from then on; it listens meanwhile, `/readyz` saying not ready, and `startFilemill`
-   *   resolves once each has started or failed to;
-   * - `starting`: the same, but `startFilemill` does not wait for them;
-   * - `on-demand`: each when a file first needs its slot.
+   * - `on-demand` (default): each when a file first needs its slot;
+   * - `ready`: with the server, ahead of the first file, and replaced ahead of need from then
+   *   on; it listens meanwhile, `/readyz` saying not ready, and `startFilemill` resolves once
+   *   each has started or failed to;
+   * - `starting`: as `ready`, but `startFilemill` does not wait for them.
+   * Not yet the default (issue 17): a clean-clone CI run with warm servers left two test files
+   * waiting for ever, not yet explained.
    */
   workers?: 'ready' | 'starting' | 'on-demand';
   /**
@@ -143,7 +145,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
     ...commandsInWorkers(config),
   });
   // The workers start now, while the rest starts up; a step below that fails stops them.
-  const warm = config.concurrency > 0 && opts.workers !== 'on-demand';
+  const warm = config.concurrency > 0 && (opts.workers === 'ready' || opts.workers === 'starting');
   const warmedUp = warm ? pool.warm() : Promise.resolve();
   const stopWorkers = async (error: unknown): Promise<never> => {
     await pool.close();
@@ -329,7 +331,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
       app?.log[ready === size ? 'info' : 'warn']({ ready, size }, 'worker processes started');
     });
   }
-  if (opts.workers !== 'starting') await warmedUp;
+  if (opts.workers === 'ready') await warmedUp;
   let closing: Promise<void> | null = null;
   return {
     app,

@@ -31,9 +31,8 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     // Loaded on demand: a command against a server never needs the engine's modules.
     const { startFilemill } = await import('../server.js');
     // Its only client is this process: nothing to wait for when it closes, and no web page,
-    // WebSocket or OpenAPI document to serve. Its workers start now, while the files are walked
-    // and sent, but are not waited for: the upload would wait.
-    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true, workers: 'starting' });
+    // WebSocket or OpenAPI document to serve.
+    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true });
     return {
       url: filemill.url,
       async close() {

@@ -2,7 +2,8 @@
  * Worker processes start with the server, seen from outside a real one: `/readyz` says not
  * ready while they start, then ready with `workers: {ready, size}`, and the processes are
  * there before any file; when none can start it says so instead of waiting; a server started
- * the default way answers ready at once; an API-only node has no workers to wait for.
+ * the default way (workers on demand, for now) starts none before a file needs one; an
+ * API-only node has no workers to wait for.
  */
 import { TEST_PROCESSORS } from './support/env.js';
 import assert from 'node:assert/strict';
@@ -49,7 +50,7 @@ describe('worker processes started with the server', () => {
 
   async function start(
     settings: Record<string, number | string> = {},
-    opts: StartOptions = {},
+    opts: StartOptions = { workers: 'ready' },
   ): Promise<Filemill> {
     const dataDir = await mkdtemp(join(tmpdir(), 'filemill-warm-'));
     dirs.push(dataDir);
@@ -107,7 +108,7 @@ describe('worker processes started with the server', () => {
       await this.kill();
       return false;
     };
-    // The default start waits for the workers' first starts, which end (here, failing).
+    // A `ready` start waits for the workers' first starts, which end (here, failing).
     const server = await start();
     const answer = await readyz(server.url);
     assert.equal(answer.status, 503);
@@ -116,13 +117,21 @@ describe('worker processes started with the server', () => {
     assert.deepEqual(answer.body.workers, { ready: 0, size: 2, failed: 2 });
   });
 
-  it('is ready as soon as a server started the default way is up', async () => {
+  it('is ready as soon as a server started with its workers ready is up', async () => {
+    const server = await start();
+    const answer = await readyz(server.url);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body.workers, { ready: 2, size: 2, failed: 0 });
+    assert.equal((await workerPids()).length, 2);
+  });
+
+  it('starts no worker before a file needs one when started the default way', async () => {
     const server: TestServer = await startTestServer({ concurrency: 2 });
     try {
       const answer = await readyz(server.url);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      assert.deepEqual(answer.body.workers, { ready: 2, size: 2, failed: 0 });
-      assert.equal((await workerPids()).length, 2);
+      assert.equal(answer.body.workers, undefined);
+      assert.deepEqual(await workerPids(), []);
     } finally {
       await server.close();
     }
