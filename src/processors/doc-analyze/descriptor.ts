@@ -91,4 +91,6 @@ export const docAnalyzeProcessor: ProcessorDescriptor = {
     `${inputName}${settings.output === 'text' ? '.txt' : '.json'}`,
   runModule: new URL('./run.js', import.meta.url),
   aggregates: true,
+  // An analysis, or the text of a document: neither is the document made smaller.
+  produces: 'report',
 };
