@@ -20,10 +20,21 @@ export interface ReportSummary {
   /** Bytes in and out over the succeeded files only, so the reduction compares like with like. */
   inputBytes: number;
   outputBytes: number;
-  /** 1 − out/in over the succeeded files (0.6 = 60 % smaller); negative when outputs grew. */
-  sizeReduction: number;
+  /**
+   * 1 − out/in over the succeeded files (0.6 = 60 % smaller); negative when outputs grew.
+   * Null for a processor whose outputs are reports (`produces: 'report'`): an analysis is
+   * not a smaller copy of its document.
+   */
+  sizeReduction: number | null;
   errorsByCode: Record<string, number>;
 }
+
+/**
+ * What a processor makes of a file: `copy`, the input made over, or `report`, what was found
+ * in it (ProcessorDescriptor.produces).
+ */
+export const PROCESSOR_OUTPUTS = ['copy', 'report'] as const;
+export type ProcessorOutput = (typeof PROCESSOR_OUTPUTS)[number];
 
 export interface Report {
   batch: BatchView;
@@ -32,7 +43,13 @@ export interface Report {
   files: FileView[];
 }
 
-export function buildReport(batch: Batch, files: readonly BatchFile[], now: number): Report {
+/** `produces`: what the batch's processor makes of a file (ProcessorDescriptor.produces). */
+export function buildReport(
+  batch: Batch,
+  files: readonly BatchFile[],
+  now: number,
+  produces: ProcessorOutput = 'copy',
+): Report {
   const succeeded = files.filter((f) => f.status === 'succeeded');
   const inputBytes = sum(succeeded.map((f) => f.inputBytes));
   const outputBytes = sum(succeeded.map((f) => f.outputBytes ?? 0));
@@ -55,7 +72,8 @@ export function buildReport(batch: Batch, files: readonly BatchFile[], now: numb
       filesPerSecond: wallMs > 0 ? round((finished * 1000) / wallMs, 3) : 0,
       inputBytes,
       outputBytes,
-      sizeReduction: inputBytes > 0 ? round(1 - outputBytes / inputBytes, 4) : 0,
+      sizeReduction:
+        produces === 'report' ? null : inputBytes > 0 ? round(1 - outputBytes / inputBytes, 4) : 0,
       errorsByCode,
     },
     // With every detail: the report is where the raw name of a cleaned one is kept.

@@ -5,6 +5,7 @@
  */
 import type { TSchema } from 'typebox';
 import type { ErrorCode } from '../core/errors.js';
+import type { ProcessorOutput } from '../core/report.js';
 
 export interface Preset {
   name: string;
@@ -37,6 +38,13 @@ export interface ProcessorDescriptor {
    * after a retry), stored with the batch and shown as `aggregate` in `report.json`.
    */
   aggregates?: boolean;
+  /**
+   * What a file's output is: `copy`, the input made over (converted, resized, disarmed), whose
+   * size against the input's is worth stating; `report`, what was found in the input (an
+   * analysis), whose size says nothing of it, so no size reduction is reported.
+   * @defaultValue `copy`
+   */
+  produces?: ProcessorOutput;
 }
 
 export interface RunInput {

@@ -330,7 +330,8 @@ export class BatchService {
   async report(principal: Principal, id: string): Promise<Report> {
     await this.access.authorize(principal, id, 'read');
     const batch = await this.reportedBatch(id);
-    return buildReport(batch, await this.store.allFiles(id), this.now());
+    const produces = this.registry.get(batch.processor)?.produces;
+    return buildReport(batch, await this.store.allFiles(id), this.now(), produces);
   }
 
   async reportCsv(principal: Principal, id: string): Promise<string> {

@@ -227,6 +227,13 @@ describe('doc-analyze', () => {
       await waitForBatch(server.url, body.id);
       const report = (await getJson(`${server.url}/api/batches/${body.id}/report.json`)).body;
       assert.equal(report.summary.succeeded, 5);
+      assert.equal(report.summary.sizeReduction, null, 'an analysis is not a smaller copy');
+      const processors: Array<{ name: string; produces: string }> = (
+        await getJson(`${server.url}/api/processors`)
+      ).body;
+      const produces = Object.fromEntries(processors.map((p) => [p.name, p.produces]));
+      assert.equal(produces['doc-analyze'], 'report');
+      assert.equal(produces.image, 'copy');
       assert.equal(report.files[5].error.code, 'UNSUPPORTED_TYPE');
       assert.deepEqual(
         report.files.slice(0, 5).map((f: any) => [f.outputName, f.details.format]),

@@ -71,6 +71,12 @@ describe('buildReport', () => {
     assert.equal(summary.sizeReduction, 0.65);
     assert.deepEqual(summary.errorsByCode, { CORRUPT_INPUT: 1 });
   });
+  it('states no size reduction for a processor whose outputs are reports', () => {
+    const { summary } = buildReport(batch, files, 10_000, 'report');
+    assert.equal(summary.sizeReduction, null);
+    assert.equal(summary.inputBytes, 2000, 'what was read is still said');
+    assert.equal(buildReport(batch, files, 10_000, 'copy').summary.sizeReduction, 0.65);
+  });
   it('hides the output of files that did not succeed', () => {
     const report = buildReport(batch, files, 10_000);
     assert.equal(report.files[2]!.outputName, null);

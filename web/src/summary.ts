@@ -10,7 +10,7 @@ import {
   type DocAggregateFile,
 } from '../../src/core/doc-aggregate.js';
 import { formatBytes, formatDuration } from '../../src/core/format.js';
-import type { Report } from '../../src/core/report.js';
+import type { Report, ReportSummary } from '../../src/core/report.js';
 import type { FileView } from './api.js';
 import { formatRate, runMs } from './pace.js';
 
@@ -25,7 +25,6 @@ export interface Fact {
  * report whose files carry no times falls back on it.
  */
 export function facts({ summary, files }: Pick<Report, 'summary' | 'files'>): Fact[] {
-  const reduction = Math.round(summary.sizeReduction * 100);
   const ran = runMs(files);
   const ranFiles = files.filter(
     (f) => (f.status === 'succeeded' || f.status === 'failed') && f.startedAt && f.finishedAt,
@@ -39,6 +38,27 @@ export function facts({ summary, files }: Pick<Report, 'summary' | 'files'>): Fa
       label: 'Throughput',
       value: formatRate(timed ? (ranFiles * 1000) / ran : summary.filesPerSecond),
     },
+    ...sizeFacts(summary),
+    { label: 'CPU time', value: formatDuration(summary.cpuMs) },
+  ];
+}
+
+/**
+ * Whether the outputs are copies of the inputs, whose sizes are worth comparing; not when
+ * they are reports (doc-analyze's analyses), which the report says with a null reduction.
+ */
+export function comparesSizes(summary: Pick<ReportSummary, 'sizeReduction'>): boolean {
+  return summary.sizeReduction !== null;
+}
+
+/** Before → after and the reduction for copies; for reports, how much was analysed. */
+function sizeFacts(summary: ReportSummary): Fact[] {
+  if (summary.sizeReduction === null) {
+    const documents = `${summary.succeeded.toLocaleString('en')} ${summary.succeeded === 1 ? 'file' : 'files'}`;
+    return [{ label: 'Analysed', value: `${formatBytes(summary.inputBytes)} in ${documents}` }];
+  }
+  const reduction = Math.round(summary.sizeReduction * 100);
+  return [
     {
       label: 'Size',
       value: `${formatBytes(summary.inputBytes)} → ${formatBytes(summary.outputBytes)}`,
@@ -47,7 +67,6 @@ export function facts({ summary, files }: Pick<Report, 'summary' | 'files'>): Fa
       label: 'Reduction',
       value: reduction >= 0 ? `${reduction} % smaller` : `${-reduction} % larger`,
     },
-    { label: 'CPU time', value: formatDuration(summary.cpuMs) },
   ];
 }
 

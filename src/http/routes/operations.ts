@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { SANDBOX_LEVELS } from '../../core/model.js';
+import { PROCESSOR_OUTPUTS } from '../../core/report.js';
 import { credentialOf } from '../plugins/auth.js';
 import { errorBody } from '../plugins/errors.js';
 import { errorResponses } from '../schemas.js';
@@ -44,6 +45,10 @@ const ProcessorSchema = Type.Object({
   ),
   defaultPreset: Type.String(),
   settingsSchema: Type.Unknown(),
+  produces: Type.Enum(PROCESSOR_OUTPUTS, {
+    description:
+      "What a file's output is: copy, the input made over (its size against the input's is a reduction); report, what was found in the input (no size reduction is reported).",
+  }),
   sandbox: Type.Object(
     {
       level: Type.Enum(SANDBOX_LEVELS, {
@@ -73,6 +78,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         presets: p.presets.map((s) => ({ name: s.name, title: s.title, settings: s.settings })),
         defaultPreset: p.defaultPreset,
         settingsSchema: p.settingsSchema,
+        produces: p.produces ?? 'copy',
         sandbox: service.processorSandbox(p.name),
       })),
   );

@@ -1,13 +1,18 @@
 /**
  * doc-analyze's combined analysis of a batch (report.json's `aggregate`, format in API.md):
- * totals, languages, the terms found in more than 30 % of the documents, pairs of documents
- * with near-identical text (MinHash), and one comparison row per document with its
- * keywords weighed against the batch (TF-IDF: frequent here, rare elsewhere).
+ * totals, languages, the terms found in more than 30 % of the documents (the stop words of
+ * every language detected in the batch left out), pairs of documents with near-identical
+ * text (MinHash; short ones compared word by word, near-copies.ts), and one comparison row
+ * per document with its keywords weighed against the batch (TF-IDF: frequent here, rare
+ * elsewhere).
  */
 import { readFile } from 'node:fs/promises';
 import type { AggregateFile, ProcessorAggregate } from '../processor.js';
 import { candidatePairs, similarity } from './minhash.js';
+import { shortNearCopies } from './near-copies.js';
 import type { AggregateData } from './run.js';
+import { stopwordsFor } from './stopwords.js';
+import { termOf } from './text.js';
 
 /** A term is common when it is in more than this share of the documents (API.md). */
 const COMMON_SHARE = 0.3;
@@ -32,7 +37,15 @@ function numberOf(details: Record<string, unknown> | null, key: string): number 
 
 export const aggregate: ProcessorAggregate = async (files, settings, ctx) => {
   const threshold = typeof settings.duplicateThreshold === 'number' ? settings.duplicateThreshold : 0.8;
-  const data = await Promise.all(files.map(readData));
+  const languageOf = (file: AggregateFile) =>
+    typeof file.details?.language === 'string' ? file.details.language : 'und';
+  const stopwords = stopwordsFor(new Set(files.map(languageOf)));
+  // Each document left out its own language's stop words; a short one whose language was
+  // not detected, or a French one in an English batch, may still hold the others'.
+  const data = (await Promise.all(files.map(readData))).map((doc) => ({
+    ...doc,
+    terms: doc.terms.filter(([term]) => termOf(term, stopwords) !== null),
+  }));
   ctx.progress(30);
 
   const documentsWith = new Map<string, number[]>();
@@ -56,9 +69,7 @@ export const aggregate: ProcessorAggregate = async (files, settings, ctx) => {
     }));
   ctx.progress(60);
 
-  const nearDuplicates = candidatePairs(data.map((d) => d.signature))
-    .map(([a, b]) => ({ a, b, similarity: similarity(data[a]!.signature, data[b]!.signature) }))
-    .filter((pair) => pair.similarity >= threshold)
+  const nearDuplicates = nearCopies(data, threshold)
     .sort((x, y) => y.similarity - x.similarity || x.a - y.a || x.b - y.b)
     .slice(0, DUPLICATE_PAIRS_LISTED)
     .map(({ a, b, similarity: value }) => ({
@@ -69,10 +80,7 @@ export const aggregate: ProcessorAggregate = async (files, settings, ctx) => {
   ctx.progress(80);
 
   const languages: Record<string, number> = {};
-  for (const file of files) {
-    const language = typeof file.details?.language === 'string' ? file.details.language : 'und';
-    languages[language] = (languages[language] ?? 0) + 1;
-  }
+  for (const file of files) languages[languageOf(file)] = (languages[languageOf(file)] ?? 0) + 1;
   return {
     documents: n,
     totalPages: files.reduce((sum, f) => sum + numberOf(f.details, 'pages'), 0),
@@ -104,4 +112,26 @@ function distinctiveTerms(doc: AggregateData, documentsWith: Map<string, number[
     .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
     .slice(0, KEYWORDS_PER_FILE)
     .map((t) => t.term);
+}
+
+/**
+ * Pairs at least `threshold` alike: by MinHash (Jaccard of 5-word sequences) for any two
+ * documents, and for two short ones also by their words in order (near-copies.ts), which
+ * finds the copy with a word or two changed that MinHash misses; the higher figure counts.
+ */
+function nearCopies(data: readonly AggregateData[], threshold: number) {
+  const pairs = new Map<string, { a: number; b: number; similarity: number }>();
+  const keep = (a: number, b: number, value: number) => {
+    const key = `${a},${b}`;
+    if (value >= threshold && value > (pairs.get(key)?.similarity ?? -1))
+      pairs.set(key, { a, b, similarity: value });
+  };
+  for (const [a, b] of candidatePairs(data.map((d) => d.signature)))
+    keep(a, b, similarity(data[a]!.signature, data[b]!.signature));
+  const short = shortNearCopies(
+    data.map((d) => d.words),
+    threshold,
+  );
+  for (const pair of short) keep(pair.a, pair.b, pair.similarity);
+  return [...pairs.values()];
 }

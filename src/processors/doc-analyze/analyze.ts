@@ -3,10 +3,11 @@
  * the things a reader looks for (entities) and its most representative sentences — plus
  * what the batch's aggregate needs of it (term counts and a MinHash signature).
  */
-import { franc } from 'franc-min';
-import * as stopwordLists from 'stopword';
+import { franc, francAll } from 'franc-min';
 import { findEntities, type Entities, type EntityCounts } from './entities.js';
 import { signature } from './minhash.js';
+import { wordHashes } from './near-copies.js';
+import { stopwordsFor } from './stopwords.js';
 import { sentences, termOf, words } from './text.js';
 
 export interface TermCount {
@@ -30,6 +31,8 @@ export interface TextAnalysis {
   terms: TermCount[];
   /** For the aggregate: MinHash signature of the document's 5-word sequences. */
   signature: number[];
+  /** For the aggregate, of a short document only: its words, hashed, in order (near-copies.ts). */
+  wordHashes?: number[];
 }
 
 export interface AnalysisOptions {
@@ -46,27 +49,17 @@ const LANGUAGE_SAMPLE = 20_000;
 /** Sentences considered for the summary. */
 const SUMMARY_CANDIDATES = 5000;
 
-const lists = stopwordLists as unknown as Record<string, string[] | undefined>;
-/** Modal verbs and negations stopword's short English list leaves in; they top every "common terms". */
-const ENGLISH_EXTRA = [
-  'will',
-  'would',
-  'shall',
-  'should',
-  'can',
-  'could',
-  'may',
-  'might',
-  'must',
-  'not',
-  'no',
-  'also',
-];
-const english = [...(lists.eng ?? []), ...ENGLISH_EXTRA];
-
-/** The stop words of the language, with English's (documents mix in English terms and names). */
-function stopwordsFor(language: string): Set<string> {
-  return new Set([...english, ...(lists[language] ?? [])]);
+/**
+ * The languages whose stop words apply to a text: the one detected, or for a text too short
+ * to tell (`und`) the detector's three best guesses: a wrong guess only takes out a few
+ * function words of another language, while no guess would leave "les" and "der" as terms.
+ */
+function stopLanguages(sample: string, language: string): string[] {
+  if (language !== 'und') return [language];
+  return francAll(sample, { minLength: 3 })
+    .slice(0, 3)
+    .map(([code]) => code)
+    .filter((code) => code !== 'und');
 }
 
 function topTerms(counts: Map<string, number>, limit: number): TermCount[] {
@@ -77,8 +70,9 @@ function topTerms(counts: Map<string, number>, limit: number): TermCount[] {
 }
 
 export function analyzeText(text: string, opts: AnalysisOptions): TextAnalysis {
-  const language = franc(text.slice(0, LANGUAGE_SAMPLE), { minLength: 20 });
-  const stopwords = stopwordsFor(language);
+  const sample = text.slice(0, LANGUAGE_SAMPLE);
+  const language = franc(sample, { minLength: 20 });
+  const stopwords = stopwordsFor(stopLanguages(sample, language));
   const all: string[] = [];
   const counts = new Map<string, number>();
   for (const word of words(text)) {
@@ -86,6 +80,7 @@ export function analyzeText(text: string, opts: AnalysisOptions): TextAnalysis {
     const term = termOf(word, stopwords);
     if (term !== null) counts.set(term, (counts.get(term) ?? 0) + 1);
   }
+  const hashes = wordHashes(all);
   const found = opts.entities ? findEntities(text, opts.phoneRegion) : null;
   const { count: sentenceCount, summary } = summarise(text, counts, stopwords, opts.summarySentences);
   return {
@@ -99,6 +94,7 @@ export function analyzeText(text: string, opts: AnalysisOptions): TextAnalysis {
     summary,
     terms: topTerms(counts, TERMS_KEPT),
     signature: signature(all),
+    ...(hashes && { wordHashes: hashes }),
   };
 }
 

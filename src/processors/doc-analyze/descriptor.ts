@@ -9,6 +9,7 @@ import Type from 'typebox';
 import { maxPagesSetting, ocrLanguagesSetting, ocrSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
 import { DOCX } from './formats.js';
+import { SHORT_WORDS } from './near-copies.js';
 
 export const docAnalyzeSettingsSchema = Type.Object(
   {
@@ -47,7 +48,10 @@ export const docAnalyzeSettingsSchema = Type.Object(
         minimum: 0.5,
         maximum: 1,
         default: 0.8,
-        description: 'Similarity (0.5–1) from which two documents are reported as near-duplicates.',
+        description:
+          'Similarity (0.5–1) from which two documents are reported as near-duplicates: for texts of up to ' +
+          `${SHORT_WORDS} words, the share of their words the same and in the same order (0.8: one word in ` +
+          'five changed); for longer ones, the share of 5-word sequences they have in common.',
       }),
     ),
     maxPages: maxPagesSetting(),
@@ -87,4 +91,6 @@ export const docAnalyzeProcessor: ProcessorDescriptor = {
     `${inputName}${settings.output === 'text' ? '.txt' : '.json'}`,
   runModule: new URL('./run.js', import.meta.url),
   aggregates: true,
+  // An analysis, or the text of a document: neither is the document made smaller.
+  produces: 'report',
 };

@@ -3,7 +3,8 @@
  * reduced to a signature of SIGNATURE_SIZE minima; the share of equal positions in two
  * signatures estimates the Jaccard similarity of their sets of 5-word sequences (standard
  * error about 1/sqrt(128) ≈ 0.09). Pairs worth comparing are found by banding (LSH), so a
- * batch of thousands of documents is not compared pair by pair.
+ * batch of thousands of documents is not compared pair by pair. Short documents, whose
+ * few sequences make this estimate useless, are compared exactly too (near-copies.ts).
  */
 
 export const SIGNATURE_SIZE = 128;
@@ -13,7 +14,7 @@ const BANDS = 32;
 const ROWS = SIGNATURE_SIZE / BANDS;
 
 /** 32-bit FNV-1a of a string's UTF-16 code units. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

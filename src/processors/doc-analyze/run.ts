@@ -35,6 +35,8 @@ function settingsOf(raw: Record<string, unknown>): Settings {
 export interface AggregateData {
   terms: Array<[string, number]>;
   signature: number[];
+  /** A short document's words, hashed, in order (near-copies.ts); absent for longer ones. */
+  words?: number[];
 }
 
 export const run: ProcessorRun = async (input, rawSettings, ctx) => {
@@ -75,6 +77,7 @@ export const run: ProcessorRun = async (input, rawSettings, ctx) => {
     const data: AggregateData = {
       terms: text.terms.map((t) => [t.term, t.count]),
       signature: text.signature,
+      ...(text.wordHashes && { words: text.wordHashes }),
     };
     await writeFile(input.dataPath, JSON.stringify(data));
   }

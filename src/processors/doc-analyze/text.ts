@@ -47,11 +47,14 @@ export function* sentences(text: string): Generator<string> {
 }
 
 /**
- * The form a word is counted under: lower case, Unicode-normalised; null for what is not
- * worth counting as a term (one letter, a number, a word of the stop list).
+ * The form a word is counted under: lower case, Unicode-normalised, apostrophes straight;
+ * null for what is not worth counting as a term: one letter, a number, a word of the stop
+ * list, or what the segmenter keeps whole with a dot or an at sign in it (a host name such
+ * as "www.example.org", an address's "jane.doe", an abbreviation such as "e.g"): entities
+ * count links and addresses, terms are words.
  */
 export function termOf(word: string, stopwords: ReadonlySet<string>): string | null {
-  const term = word.normalize('NFKC').toLocaleLowerCase();
-  if (term.length < 2 || /^[\p{N}.,_'’-]+$/u.test(term) || stopwords.has(term)) return null;
-  return term;
+  const term = word.normalize('NFKC').toLocaleLowerCase().replace(/[’‘]/g, "'");
+  if ([...term].length < 2 || /^[\p{N}.,_'-]+$/u.test(term) || /[.@:/]/.test(term)) return null;
+  return stopwords.has(term) ? null : term;
 }

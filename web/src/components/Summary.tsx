@@ -1,7 +1,8 @@
 /**
  * The summary of a finished batch: key figures, doc-analyze's batch analysis when the
  * report has one, errors grouped by code, three charts (status breakdown, size before and
- * after per file, duration distribution; Chart.js), and the report downloads. Each chart
+ * after per file unless the outputs are reports, duration distribution; Chart.js), and the
+ * report downloads. Each chart
  * carries a text description; the file table on the page holds the same data for screen
  * readers.
  */
@@ -21,7 +22,7 @@ import {
 import { formatDuration } from '../../../src/core/format.js';
 import { api, ApiError } from '../api.js';
 import type { Report } from '../../../src/core/report.js';
-import { docAnalysis, errorGroups, facts, findings, histogram } from '../summary.js';
+import { comparesSizes, docAnalysis, errorGroups, facts, findings, histogram } from '../summary.js';
 import { DocAnalysis } from './DocAnalysis.js';
 import { Download } from './Download.js';
 
@@ -115,6 +116,20 @@ function charts(report: Report) {
   return { statuses, sizes, durations };
 }
 
+/** The key figures: no size reduction for a processor whose outputs are reports. */
+export function SummaryFacts({ report }: { report: Pick<Report, 'summary' | 'files'> }) {
+  return (
+    <dl className="facts">
+      {facts(report).map((f) => (
+        <div key={f.label}>
+          <dt>{f.label}</dt>
+          <dd>{f.value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 export function Summary({ id, version }: { id: string; version: string }) {
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -137,14 +152,7 @@ export function Summary({ id, version }: { id: string; version: string }) {
   return (
     <section className="summary-panel" aria-labelledby="summary-title">
       <h2 id="summary-title">Summary</h2>
-      <dl className="facts">
-        {facts(report).map((f) => (
-          <div key={f.label}>
-            <dt>{f.label}</dt>
-            <dd>{f.value}</dd>
-          </div>
-        ))}
-      </dl>
+      <SummaryFacts report={report} />
 
       {found && (
         <p className="findings">
@@ -188,13 +196,15 @@ export function Summary({ id, version }: { id: string; version: string }) {
             label={`${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.cancelled} cancelled`}
           />
         </figure>
-        <figure>
-          <figcaption>Size before and after, per file</figcaption>
-          <ChartCanvas
-            config={configs.sizes}
-            label={`Sizes of ${summary.succeeded} outputs against their inputs; listed in the table below`}
-          />
-        </figure>
+        {comparesSizes(summary) && (
+          <figure>
+            <figcaption>Size before and after, per file</figcaption>
+            <ChartCanvas
+              config={configs.sizes}
+              label={`Sizes of ${summary.succeeded} outputs against their inputs; listed in the table below`}
+            />
+          </figure>
+        )}
         <figure>
           <figcaption>Time per file</figcaption>
           <ChartCanvas
