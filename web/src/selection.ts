@@ -61,12 +61,16 @@ const fingerprintOnce: Fingerprint = (file) => {
  * The fingerprint of each file that shares its size with another: only those can have the
  * same content, so a folder of photos of all different sizes is not read at all. An empty
  * file is never a duplicate: it says nothing by its content (a placeholder, a `.keep`).
+ * null: the file cannot be read (moved or deleted since it was chosen, or not allowed).
  */
-async function fingerprintsOf(files: readonly File[], fingerprint: Fingerprint): Promise<Map<File, string>> {
+async function fingerprintsOf(
+  files: readonly File[],
+  fingerprint: Fingerprint,
+): Promise<Map<File, string | null>> {
   const bySize = new Map<number, number>();
   for (const file of files) bySize.set(file.size, (bySize.get(file.size) ?? 0) + 1);
   const twins = files.filter((file) => file.size > 0 && bySize.get(file.size)! > 1);
-  const prints = await Promise.all(twins.map((file) => fingerprint(file)));
+  const prints = await Promise.all(twins.map((file) => fingerprint(file).catch(() => null)));
   return new Map(twins.map((file, i) => [file, prints[i]!]));
 }
 
@@ -94,15 +98,16 @@ export async function select(
   const holders = new Map<string, Candidate>();
   for (const c of files) {
     const print = prints.get(c.file);
-    if (print !== undefined && !holders.has(print)) holders.set(print, c);
+    if (print && !holders.has(print)) holders.set(print, c);
   }
   let bytes = files.reduce((sum, c) => sum + c.file.size, 0);
   for (const candidate of incoming) {
     const { path, file } = candidate;
     const print = prints.get(file);
-    const holder = print === undefined ? undefined : holders.get(print);
+    const holder = print ? holders.get(print) : undefined;
     const skip = (reason: string) => skipped.push({ path, reason });
     if (isHidden(path)) skip('hidden file');
+    else if (print === null) skip('cannot be read: moved or deleted since it was chosen, or not allowed');
     else if (holder && holder.file === file) skip('already in the list');
     else if (holder)
       skip(
@@ -120,7 +125,7 @@ export async function select(
       const name = takeUniqueName(path, names);
       const kept: Candidate = name === path ? candidate : { file, path: name, renamedFrom: path };
       files.push(kept);
-      if (print !== undefined) holders.set(print, kept);
+      if (print) holders.set(print, kept);
       bytes += file.size;
     }
   }

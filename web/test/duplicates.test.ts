@@ -102,6 +102,20 @@ describe('duplicates in a new batch', () => {
     assert.equal(result.files.length, 5, 'two empty files are two files');
   });
 
+  it('leaves out a file that cannot be read, saying so, and keeps the others', async () => {
+    const gone = file('b.jpg', 'bbbb');
+    const result = await select([], [file('a.jpg', 'aaaa'), gone], jpeg, limits, async (f) =>
+      f === gone.file ? Promise.reject(new Error('NotReadableError')) : contentFingerprint(f),
+    );
+    assert.deepEqual(
+      result.files.map((c) => c.path),
+      ['a.jpg'],
+    );
+    assert.deepEqual(result.skipped, [
+      { path: 'b.jpg', reason: 'cannot be read: moved or deleted since it was chosen, or not allowed' },
+    ]);
+  });
+
   it('refilters a renamed file without renaming it again', async () => {
     const first = await select([], [file('a.jpg', 'one'), file('a.jpg', 'two!')], jpeg, limits);
     const again = await select([], first.files, jpeg, limits);
