@@ -58,8 +58,8 @@ export function FileThumb({ file }: { file: File }) {
   const kind = kindOf(file.type);
   return (
     <span className="thumb" ref={box} data-thumb={state} data-kind={kind}>
-      {/* Always there, so the effect has it to draw on; shown once drawn. */}
-      <canvas ref={canvas} width={THUMB_SIZE} height={THUMB_SIZE} hidden={state !== 'drawn'} />
+      {/* There before it is drawn, so the effect has it to draw on; shown once drawn. */}
+      {wanted && <canvas ref={canvas} width={THUMB_SIZE} height={THUMB_SIZE} hidden={state !== 'drawn'} />}
       {state !== 'drawn' && <FileIcon kind={kind} />}
     </span>
   );
