@@ -131,6 +131,25 @@ describe('the new-batch page in Chromium', { skip }, () => {
     });
   }
 
+  it('scrolls each Remove button reached with Tab clear of the bar, never under it', async () => {
+    const page = await open(1280, 800);
+    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+    const removes = page.getByRole('button', { name: /^Remove / });
+    await removes.nth(PHOTOS - 1).waitFor();
+    await removes.first().focus();
+    for (let i = 1; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      const clear = (await page.evaluate(`(() => {
+        const focused = document.activeElement.getBoundingClientRect();
+        const bar = document.querySelector('.action-bar').getBoundingClientRect();
+        return focused.bottom <= bar.top;
+      })()`)) as boolean;
+      assert.ok(clear, `Remove button ${i + 1} is above the bar, not under it`);
+    }
+    await page.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
   it('draws thumbnails of the photos in view, made in the browser, and the rest as they come into view', async () => {
     const page = await open(1280, 800);
     await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
