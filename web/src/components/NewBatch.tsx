@@ -247,11 +247,10 @@ export function NewBatch() {
         </p>
       </div>
 
-      {checking > 0 && (
-        <p className="hint" aria-live="polite">
-          Comparing {checking} {checking === 1 ? 'file' : 'files'} with the list…
-        </p>
-      )}
+      {/* Always in the page: a live region is announced only when it changes, not when it appears. */}
+      <p className="hint" aria-live="polite">
+        {checking > 0 && `Comparing ${checking} ${checking === 1 ? 'file' : 'files'} with the list…`}
+      </p>
 
       {files.length > 0 && (
         <ChosenFiles files={files} totalBytes={totalBytes} locked={upload !== null} onRemove={remove} />
