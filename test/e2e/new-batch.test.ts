@@ -232,11 +232,11 @@ describe('the new-batch page in Chromium', { skip }, () => {
   it('lists the accepted types as extensions, not content types', async () => {
     const page = await open(390, 844, 'dark');
     const accepted = page.getByTestId('accepted');
-    assert.equal(await accepted.innerText(), '.jpg .jpeg .png .webp .avif .tif .tiff .gif');
+    assert.equal(await accepted.innerText(), '.jpg .jpeg .jfif .png .webp .avif .tif .tiff .gif');
     assert.doesNotMatch(await page.getByRole('region', { name: /Drop files/ }).innerText(), /image\//);
     assert.equal(
       await page.locator('input[type="file"][multiple]').getAttribute('accept'),
-      '.jpg,.jpeg,.png,.webp,.avif,.tif,.tiff,.gif',
+      '.jpg,.jpeg,.jfif,.png,.webp,.avif,.tif,.tiff,.gif',
     );
     await page.screenshot({ path: join(SHOTS, 'new-batch-empty-dark-390.png') });
     await page.getByLabel('Processor').selectOption('copy');

@@ -8,7 +8,7 @@
 
 /** Content type → its extensions, the usual one first. */
 const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
-  'image/jpeg': ['.jpg', '.jpeg'],
+  'image/jpeg': ['.jpg', '.jpeg', '.jfif'],
   'image/png': ['.png'],
   'image/webp': ['.webp'],
   'image/avif': ['.avif'],
@@ -85,8 +85,11 @@ export function drawable(type: string): boolean {
   return ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/bmp'].includes(type);
 }
 
-/** A short name for a file's type in its row: `JPG`, `PDF`, `DOCX`; the content type when unknown. */
-export function typeLabel(type: string): string {
-  const ext = EXTENSIONS[type]?.[0];
+/**
+ * A short name for a file's type in its row: `JPG`, `PDF`, `DOCX`. A type the map does not
+ * know goes by its name's extension (`HEIC`), else its content type, else `unknown`.
+ */
+export function typeLabel(type: string, name = ''): string {
+  const ext = EXTENSIONS[type]?.[0] ?? /\.\w{1,8}$/.exec(name)?.[0];
   return ext ? ext.slice(1).toUpperCase() : type || 'unknown';
 }

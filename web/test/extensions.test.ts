@@ -9,6 +9,7 @@ describe('accepted types as extensions', () => {
     assert.deepEqual(acceptedNames(imageProcessor.accepts), [
       '.jpg',
       '.jpeg',
+      '.jfif',
       '.png',
       '.webp',
       '.avif',
@@ -43,6 +44,7 @@ describe('accepted types as extensions', () => {
     assert.equal(kindOf(''), 'other');
     assert.equal(typeLabel('image/jpeg'), 'JPG');
     assert.equal(typeLabel('application/x-custom'), 'application/x-custom');
-    assert.equal(typeLabel(''), 'unknown');
+    assert.equal(typeLabel('', 'trip/IMG_1.HEIC'), 'HEIC');
+    assert.equal(typeLabel('', 'README'), 'unknown');
   });
 });

@@ -49,7 +49,7 @@ export function ChosenFiles({ files, totalBytes, locked, onRemove }: Props) {
                 </small>
               )}
             </td>
-            <td>{typeLabel(c.file.type)}</td>
+            <td>{typeLabel(c.file.type, c.path)}</td>
             <td>{formatBytes(c.file.size)}</td>
             <td className="end">
               <button
