@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { accepted, fromFileList, select, type Candidate } from '../src/selection.js';
 
 const limits = { maxFiles: 3, maxFileBytes: 100, maxBatchBytes: 150 };
+// Each file of its own content (its path repeated), so none is taken for another's duplicate.
 const candidate = (path: string, size: number, type = 'image/jpeg'): Candidate => ({
   path,
-  file: new File([new Uint8Array(size)], path.split('/').pop()!, { type }),
+  file: new File([path.repeat(size).slice(0, size)], path.split('/').pop()!, { type }),
 });
 
 describe('the selection of a new batch', () => {
-  it('keeps the files that fit and lists every other one with its reason', () => {
-    const result = select(
+  it('keeps the files that fit and lists every other one with its reason', async () => {
+    const result = await select(
       [],
       [
         candidate('trip/a.jpg', 40),
@@ -40,9 +41,9 @@ describe('the selection of a new batch', () => {
     ]);
   });
 
-  it('adds to what is already chosen without taking a path twice', () => {
-    const first = select([], [candidate('a.jpg', 10)], ['image/jpeg'], limits);
-    const again = select(
+  it('adds to what is already chosen without taking a file twice', async () => {
+    const first = await select([], [candidate('a.jpg', 10)], ['image/jpeg'], limits);
+    const again = await select(
       first.files,
       [candidate('a.jpg', 10), candidate('b.jpg', 10)],
       ['image/jpeg'],

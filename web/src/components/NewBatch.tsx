@@ -6,10 +6,21 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent, type DragEvent 
 import { formatBytes } from '../../../src/core/format.js';
 import { api, ApiError, type Limits, type ProcessorInfo } from '../api.js';
 import { navigate } from '../App.js';
-import { fromDataTransfer, fromFileList, select, type Candidate, type Skipped } from '../selection.js';
+import { acceptedNames, pickerAccept } from '../extensions.js';
+import {
+  fromDataTransfer,
+  fromFileList,
+  select,
+  type Candidate,
+  type Selection,
+  type Skipped,
+} from '../selection.js';
 import { describeSettings, fieldsOf, settingsErrors } from '../settings.js';
 import { uploadBatch } from '../upload.js';
+import { ActionBar } from './ActionBar.js';
+import { ChosenFiles } from './ChosenFiles.js';
 import { SettingsForm } from './SettingsForm.js';
+import '../new-batch.css';
 
 interface Setup {
   processors: ProcessorInfo[];
@@ -28,7 +39,13 @@ export function NewBatch() {
   const [dragging, setDragging] = useState(false);
   const [upload, setUpload] = useState<{ sent: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Files are compared by content before they are listed, which takes a moment: how many wait.
+  const [checking, setChecking] = useState(0);
   const abort = useRef<AbortController | null>(null);
+  // The list as the last change left it, and the changes in the order they were asked for: a
+  // second drop while the first is being checked is added to the first's result, not lost.
+  const chosen = useRef<Candidate[]>([]);
+  const pending = useRef<Promise<void>>(Promise.resolve());
 
   useEffect(() => {
     Promise.all([api.processors(), api.limits()]).then(
@@ -68,12 +85,34 @@ export function NewBatch() {
     [processor],
   );
 
-  const add = (incoming: Candidate[]) => {
-    if (!setup || !processor) return;
-    const result = select(files, incoming, processor.accepts, setup.limits);
-    setFiles(result.files);
-    setSkipped((before) => [...before, ...result.skipped]);
+  /**
+   * Changes the list by `run`, after the changes asked for before it; `waiting` files are
+   * said to be compared meanwhile. `fresh`: its files left out replace those listed so far.
+   */
+  const change = (waiting: number, run: (current: Candidate[]) => Promise<Selection>, fresh = false) => {
+    setChecking((n) => n + waiting);
+    pending.current = pending.current.then(async () => {
+      try {
+        const result = await run(chosen.current);
+        chosen.current = result.files;
+        setFiles(result.files);
+        setSkipped((before) => (fresh ? result.skipped : [...before, ...result.skipped]));
+      } catch (e) {
+        setError(`The files could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        setChecking((n) => n - waiting);
+      }
+    });
   };
+
+  const add = (incoming: Candidate[]) => {
+    if (!setup || !processor || incoming.length === 0) return;
+    const { accepts } = processor;
+    change(incoming.length, (current) => select(current, incoming, accepts, setup.limits));
+  };
+
+  const remove = (file: Candidate) =>
+    change(0, async (current) => ({ files: current.filter((f) => f !== file), skipped: [] }));
 
   const onPick = (event: ChangeEvent<HTMLInputElement>) => {
     add(fromFileList(event.target.files ?? []));
@@ -128,9 +167,7 @@ export function NewBatch() {
               setPreset(next.defaultPreset);
               setChanges({});
               // What fits depends on the processor: filter the list again.
-              const again = select([], files, next.accepts, setup.limits);
-              setFiles(again.files);
-              setSkipped(again.skipped);
+              change(0, (current) => select([], current, next.accepts, setup.limits), true);
             }}
           >
             {setup.processors.map((p) => (
@@ -183,7 +220,13 @@ export function NewBatch() {
         <p>Drop files or whole folders here, or</p>
         <label className="button">
           Choose files
-          <input type="file" multiple className="visually-hidden" onChange={onPick} />
+          <input
+            type="file"
+            multiple
+            className="visually-hidden"
+            accept={pickerAccept(processor.accepts) || undefined}
+            onChange={onPick}
+          />
         </label>
         <label className="button">
           Choose a folder
@@ -197,45 +240,20 @@ export function NewBatch() {
         </label>
         <p className="hint">
           Up to {setup.limits.maxFiles} files, {formatBytes(setup.limits.maxFileBytes)} each,{' '}
-          {formatBytes(setup.limits.maxBatchBytes)} in all. Accepted: {processor.accepts.join(', ')}.
+          {formatBytes(setup.limits.maxBatchBytes)} in all.
+        </p>
+        <p className="hint accepted">
+          Accepted: <span data-testid="accepted">{acceptedNames(processor.accepts).join(' ')}</span>
         </p>
       </div>
 
+      {/* Always in the page: a live region is announced only when it changes, not when it appears. */}
+      <p className="hint" aria-live="polite">
+        {checking > 0 && `Comparing ${checking} ${checking === 1 ? 'file' : 'files'} with the list…`}
+      </p>
+
       {files.length > 0 && (
-        <table className="preview stack" aria-label="Files to send">
-          <caption>
-            {files.length} files, {formatBytes(totalBytes)}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Type</th>
-              <th scope="col">Size</th>
-              <th scope="col">
-                <span className="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {files.map((c) => (
-              <tr key={c.path}>
-                <td className="lead">{c.path}</td>
-                <td>{c.file.type || 'unknown'}</td>
-                <td>{formatBytes(c.file.size)}</td>
-                <td className="end">
-                  <button
-                    type="button"
-                    aria-label={`Remove ${c.path}`}
-                    onClick={() => setFiles(files.filter((f) => f !== c))}
-                    disabled={upload !== null}
-                  >
-                    ✕
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ChosenFiles files={files} totalBytes={totalBytes} locked={upload !== null} onRemove={remove} />
       )}
 
       {skipped.length > 0 && (
@@ -255,30 +273,16 @@ export function NewBatch() {
 
       {error && <p role="alert">{error}</p>}
 
-      {upload ? (
-        <div className="upload">
-          <label>
-            Uploading {formatBytes(upload.sent)} of {formatBytes(upload.total)}
-            <progress value={upload.sent} max={upload.total || 1} />
-          </label>
-          <button type="button" onClick={() => abort.current?.abort()}>
-            Cancel upload
-          </button>
-        </div>
-      ) : (
-        <p className="summary">
-          {processor.title} · <strong>{describeSettings(preset, changes, secrets)}</strong>, applied to every
-          file. {!settingsValid && <span role="alert">Fix the settings first. </span>}
-          <button
-            type="button"
-            className="primary"
-            disabled={files.length === 0 || !settingsValid}
-            onClick={start}
-          >
-            Start {files.length > 0 ? `${files.length} files` : ''}
-          </button>
-        </p>
-      )}
+      <ActionBar
+        count={files.length}
+        bytes={totalBytes}
+        plan={`${processor.title} · ${describeSettings(preset, changes, secrets)}`}
+        blocked={settingsValid ? null : 'Fix the settings first.'}
+        busy={checking > 0}
+        upload={upload}
+        onStart={start}
+        onCancel={() => abort.current?.abort()}
+      />
     </section>
   );
 }
