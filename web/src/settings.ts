@@ -1,12 +1,19 @@
 /**
  * The settings form of a processor, generated from its JSON Schema (`GET /api/processors`):
- * one field per property, pre-filled by the preset, checked with the same validator the
- * server uses (TypeBox's `Value` on the same schema), so the page and the API agree.
+ * one field per property, labelled by its `title`, explained by its `description`, shown only
+ * when its `x-applies-when` holds, pre-filled by the preset, checked with the same validator
+ * the server uses (TypeBox's `Value` on the same schema), so the page and the API agree; the
+ * validator's complaints are put in plain words.
  */
 import { Value } from 'typebox/value';
+import { inapplicableSettings } from '../../src/processors/setting-conditions.js';
+import { errorWords, type PropertyWords } from '../../src/processors/setting-words.js';
 
 export interface Field {
+  /** The key in the settings object, as the API and the CLI spell it. */
   name: string;
+  /** The label a person reads; the key when the schema has no title. */
+  title: string;
   kind: 'choice' | 'integer' | 'number' | 'boolean' | 'text' | 'secret';
   options: string[];
   minimum?: number;
@@ -17,6 +24,7 @@ export interface Field {
 
 interface PropertySchema {
   type?: string;
+  title?: string;
   enum?: unknown[];
   anyOf?: { const?: unknown }[];
   minimum?: number;
@@ -46,6 +54,7 @@ export function fieldsOf(schema: unknown): Field[] {
     if (!kind) continue;
     fields.push({
       name,
+      title: p.title ?? name,
       kind,
       options,
       minimum: p.minimum,
@@ -84,12 +93,44 @@ export function withChange(
   return next;
 }
 
-/** The first problem of each field, as the server's validator words it. */
+/**
+ * The settings the person changed that still apply once `changes` are laid over the preset:
+ * a setting hidden by a change (`dpi` once `mode` is `structural`) is not sent.
+ */
+export function applicableChanges(
+  schema: unknown,
+  changes: Record<string, unknown>,
+  preset: Record<string, unknown>,
+): Record<string, unknown> {
+  const hidden = inapplicableSettings(schema, { ...preset, ...changes });
+  return Object.fromEntries(Object.entries(changes).filter(([name]) => !hidden.has(name)));
+}
+
+/** The fields that apply to these settings (the preset's with the person's changes). */
+export function applicableFields(
+  schema: unknown,
+  fields: Field[],
+  settings: Record<string, unknown>,
+): Field[] {
+  const hidden = inapplicableSettings(schema, settings);
+  return fields.filter((f) => !hidden.has(f.name));
+}
+
+/**
+ * The first problem of each field, found by the validator the server uses, in plain words
+ * (`Between 1 and 100`, not `must be <= 100`). A list's item is the list's problem.
+ */
 export function settingsErrors(schema: unknown, settings: Record<string, unknown>): Record<string, string> {
+  const properties = (schema as { properties?: Record<string, PropertyWords> })?.properties ?? {};
   const errors: Record<string, string> = {};
   for (const error of Value.Errors(schema as never, settings)) {
-    const name = error.instancePath.replace(/^\//, '') || '(settings)';
-    errors[name] ??= error.message;
+    if (error.keyword === 'additionalProperties') {
+      for (const extra of (error.params as { additionalProperties: string[] }).additionalProperties)
+        errors[extra] ??= errorWords(undefined, error);
+      continue;
+    }
+    const name = error.instancePath.split('/')[1]?.replace(/~1/g, '/').replace(/~0/g, '~') || '(settings)';
+    errors[name] ??= errorWords(properties[name], error);
   }
   return errors;
 }
