@@ -92,7 +92,7 @@ describe('the settings form in Chromium', { skip }, () => {
     await page.getByText('Settings: disarm').click();
     await page.getByLabel('How to sanitise').selectOption('rasterize');
     await page.getByLabel('Largest page (pixels)').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
     await page.screenshot({ path: join(SHOTS, 'settings-rasterize-390.png'), fullPage: true });
   });
