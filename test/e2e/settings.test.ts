@@ -64,6 +64,15 @@ describe('the settings form in Chromium', { skip }, () => {
     assert.equal(await links.count(), 0, 'links do not apply to re-drawn pages');
     assert.equal(await page.getByLabel('When a file cannot be parsed').count(), 0);
 
+    // A chain: the OCR languages apply once OCR is on, which applies only to drawn pages.
+    const ocr = page.getByLabel('Searchable text (OCR)');
+    await ocr.check();
+    const languages = page.getByRole('group', { name: 'OCR languages' });
+    await languages.waitFor();
+    assert.ok(await languages.getByLabel('eng').isChecked());
+    await ocr.uncheck();
+    await languages.waitFor({ state: 'detached' });
+
     await dpi.fill('1000');
     await page.getByText('Between 72 and 300').waitFor();
     assert.equal(await dpi.getAttribute('aria-invalid'), 'true');

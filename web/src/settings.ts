@@ -14,7 +14,8 @@ export interface Field {
   name: string;
   /** The label a person reads; the key when the schema has no title. */
   title: string;
-  kind: 'choice' | 'integer' | 'number' | 'boolean' | 'text' | 'secret';
+  /** `list`: several of `options` (an array of choices), as a group of checkboxes. */
+  kind: 'choice' | 'list' | 'integer' | 'number' | 'boolean' | 'text' | 'secret';
   options: string[];
   minimum?: number;
   maximum?: number;
@@ -27,6 +28,7 @@ interface PropertySchema {
   title?: string;
   enum?: unknown[];
   anyOf?: { const?: unknown }[];
+  items?: { enum?: unknown[]; anyOf?: { const?: unknown }[] };
   minimum?: number;
   maximum?: number;
   description?: string;
@@ -35,22 +37,30 @@ interface PropertySchema {
   writeOnly?: boolean;
 }
 
+/** The string values a schema offers (`enum`, or `anyOf` of `const`s). */
+function choices(p: Pick<PropertySchema, 'enum' | 'anyOf'> | undefined): string[] {
+  return (p?.enum ?? p?.anyOf?.map((a) => a.const) ?? []).filter((o) => typeof o === 'string');
+}
+
 /** The fields of an object schema, in its order; properties of other shapes are left to the preset. */
 export function fieldsOf(schema: unknown): Field[] {
   const properties = (schema as { properties?: Record<string, PropertySchema> })?.properties ?? {};
   const fields: Field[] = [];
   for (const [name, p] of Object.entries(properties)) {
-    const options = (p.enum ?? p.anyOf?.map((a) => a.const) ?? []).filter((o) => typeof o === 'string');
+    const listed = p.type === 'array' ? choices(p.items) : [];
+    const options = listed.length > 0 ? listed : choices(p);
     const kind: Field['kind'] | null =
-      options.length > 0
-        ? 'choice'
-        : p.type === 'integer' || p.type === 'number' || p.type === 'boolean'
-          ? p.type
-          : p.type === 'string'
-            ? p.writeOnly
-              ? 'secret'
-              : 'text'
-            : null;
+      listed.length > 0
+        ? 'list'
+        : options.length > 0
+          ? 'choice'
+          : p.type === 'integer' || p.type === 'number' || p.type === 'boolean'
+            ? p.type
+            : p.type === 'string'
+              ? p.writeOnly
+                ? 'secret'
+                : 'text'
+              : null;
     if (!kind) continue;
     fields.push({
       name,
@@ -64,6 +74,14 @@ export function fieldsOf(schema: unknown): Field[] {
     });
   }
   return fields;
+}
+
+/** A list's value once `option` is ticked or not, in the order the options are offered. */
+export function toggled(field: Field, current: unknown, option: string, on: boolean): string[] {
+  const chosen = new Set(Array.isArray(current) ? current : []);
+  if (on) chosen.add(option);
+  else chosen.delete(option);
+  return field.options.filter((o) => chosen.has(o));
 }
 
 /** A field's input as the value to send: numbers parsed, an empty box meaning "not set". */
@@ -80,15 +98,19 @@ export function parseInput(field: Field, raw: string | boolean): unknown {
 /**
  * The person's changes after setting `name` to `value`. An emptied box goes back to the
  * preset's value: the API merges changes over the preset, it cannot unset a preset's field.
+ * A value that is what the preset, or else the setting's default (`fallback`), gives is no
+ * change: a box ticked and unticked again is not sent.
  */
 export function withChange(
   changes: Record<string, unknown>,
   name: string,
   value: unknown,
   preset: Record<string, unknown>,
+  fallback?: unknown,
 ): Record<string, unknown> {
   const next = { ...changes };
-  if (value === undefined || value === preset[name]) delete next[name];
+  const unchanged = name in preset ? preset[name] : fallback;
+  if (value === undefined || value === unchanged) delete next[name];
   else next[name] = value;
   return next;
 }

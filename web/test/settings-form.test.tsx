@@ -11,7 +11,7 @@ import { imageProcessor } from '../../src/processors/image/descriptor.js';
 import { pdfSanitizeProcessor } from '../../src/processors/pdf-sanitize/descriptor.js';
 import type { ProcessorInfo } from '../src/api.js';
 import { SettingsForm } from '../src/components/SettingsForm.js';
-import { applicableChanges, settingsErrors } from '../src/settings.js';
+import { applicableChanges, fieldsOf, settingsErrors, toggled, withChange } from '../src/settings.js';
 
 /** A processor as GET /api/processors serves it (JSON, so only what survives the wire). */
 const served = (descriptor: object) => JSON.parse(JSON.stringify(descriptor)) as ProcessorInfo;
@@ -83,6 +83,13 @@ describe('SettingsForm in words', () => {
     );
   });
 
+  it('sends no change for a box ticked and unticked again, back at its default', () => {
+    const disarm = preset(pdf, 'disarm');
+    const on = withChange({ mode: 'rasterize' }, 'ocr', true, disarm, false);
+    assert.deepEqual(on, { mode: 'rasterize', ocr: true });
+    assert.deepEqual(withChange(on, 'ocr', false, disarm, false), { mode: 'rasterize' });
+  });
+
   it('names a wrong value at its field in plain words', () => {
     const presetSettings = preset(pdf, 'rasterize');
     const errors = settingsErrors(pdf.settingsSchema, { ...presetSettings, jpegQuality: 0, dpi: 1000 });
@@ -96,5 +103,20 @@ describe('SettingsForm in words', () => {
       /<small id="setting-dpi-error" class="error" role="alert">Between 72 and 300<\/small>/,
     );
     assert.doesNotMatch(html, /must be|Expected/);
+  });
+
+  it('offers a list of choices (OCR languages) as checkboxes under its title, once OCR is on', () => {
+    const searchable = preset(pdf, 'rasterize-searchable');
+    const html = render(pdf, searchable);
+    assert.match(
+      html,
+      /<span class="setting-title" id="setting-ocrLanguages-title">OCR languages<\/span><code class="setting-key"[^>]*>ocrLanguages<\/code><\/span><fieldset class="setting-list" id="setting-ocrLanguages" aria-labelledby="setting-ocrLanguages-title" aria-describedby="setting-ocrLanguages-help"><label><input type="checkbox" checked=""\/> eng<\/label>/,
+    );
+    assert.doesNotMatch(render(pdf, preset(pdf, 'rasterize')), /setting-ocrLanguages/, 'not without OCR');
+    const languages = fieldsOf(pdf.settingsSchema).find((f) => f.name === 'ocrLanguages')!;
+    assert.deepEqual(toggled(languages, ['eng'], 'eng', false), []);
+    assert.deepEqual(toggled(languages, [], 'eng', true), ['eng']);
+    const errors = settingsErrors(pdf.settingsSchema, { ...searchable, ocrLanguages: [] });
+    assert.equal(errors.ocrLanguages, 'Choose between 1 and 4');
   });
 });

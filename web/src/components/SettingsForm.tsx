@@ -12,6 +12,7 @@ import {
   applicableFields,
   fieldsOf,
   parseInput,
+  toggled,
   withChange,
   type Field,
 } from '../settings.js';
@@ -33,14 +34,15 @@ export function SettingsForm({ processor, presetSettings, changes, errors, onCha
   );
   const valueOf = (field: Field): unknown =>
     field.name in changes ? changes[field.name] : (presetSettings[field.name] ?? field.default);
-  const set = (field: Field, raw: string | boolean) =>
+  const setValue = (field: Field, value: unknown) =>
     onChange(
       applicableChanges(
         schema,
-        withChange(changes, field.name, parseInput(field, raw), presetSettings),
+        withChange(changes, field.name, value, presetSettings, field.default),
         presetSettings,
       ),
     );
+  const set = (field: Field, raw: string | boolean) => setValue(field, parseInput(field, raw));
 
   return (
     <fieldset className="settings">
@@ -63,7 +65,33 @@ export function SettingsForm({ processor, presetSettings, changes, errors, onCha
         );
         return (
           <div className="field" key={field.name}>
-            {field.kind === 'boolean' ? (
+            {field.kind === 'list' ? (
+              <>
+                <span className="setting-label">
+                  <span className="setting-title" id={`${id}-title`}>
+                    {field.title}
+                  </span>
+                  {key}
+                </span>
+                <fieldset
+                  className="setting-list"
+                  id={id}
+                  aria-labelledby={`${id}-title`}
+                  aria-describedby={described}
+                >
+                  {field.options.map((option) => (
+                    <label key={option}>
+                      <input
+                        type="checkbox"
+                        checked={Array.isArray(value) && value.includes(option)}
+                        onChange={(e) => setValue(field, toggled(field, value, option, e.target.checked))}
+                      />{' '}
+                      {option}
+                    </label>
+                  ))}
+                </fieldset>
+              </>
+            ) : field.kind === 'boolean' ? (
               <span className="setting-label">
                 <label htmlFor={id}>
                   <input
