@@ -8,8 +8,12 @@ import type { BatchView, FileView } from '../core/views.js';
 /** `GET /api/processors`, the part the CLI needs. */
 export interface ProcessorInfo {
   name: string;
-  presets: { name: string }[];
+  title: string;
+  accepts: string[];
+  presets: { name: string; title: string; settings: Record<string, unknown> }[];
   defaultPreset: string;
+  /** JSON Schema of the settings, with `title`, `description` and `x-applies-when` per setting. */
+  settingsSchema: unknown;
 }
 
 /** `GET /api/limits`. */

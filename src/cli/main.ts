@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { CliError } from './api-client.js';
 import { batchCommands } from './batch-commands.js';
 import { keysCommand } from './keys.js';
+import { processorsCommand } from './processors.js';
 import { migrateCommand, serveCommand, workerCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .showHelpAfterError();
   program.addCommand(submitCommand());
+  program.addCommand(processorsCommand());
   program.addCommand(serveCommand());
   program.addCommand(workerCommand());
   program.addCommand(migrateCommand());

@@ -47,7 +47,10 @@ export function submitCommand(): Command {
     .argument('<paths...>', 'files and folders (walked recursively; hidden files are skipped)')
     .option('--processor <name>', 'the processor (see GET /api/processors)', 'image')
     .option('--preset <name>', "a preset of the processor (default: the processor's own default)")
-    .option('--settings <json>', 'settings as a JSON object; they override the preset')
+    .option(
+      '--settings <json>',
+      'settings as a JSON object, e.g. \'{"quality": 70}\'; they override the preset (see filemill processors <name>)',
+    )
     .option('--include <glob>', 'only files matching (repeatable; *.jpg matches at any depth)', collect, [])
     .option('--exclude <glob>', 'leave out files matching (repeatable)', collect, [])
     .option('--out <dir>', 'the folder for the results (same names are replaced)', 'filemill-results')
@@ -59,6 +62,10 @@ export function submitCommand(): Command {
     )
     .addOption(apiKeyOption())
     .option('--json', 'print the result as JSON (no bars)')
+    .addHelpText(
+      'after',
+      "\nEach processor's presets and settings (key, title, values, default, when it applies):\n  filemill processors            the processors\n  filemill processors <name>     one processor's presets and settings",
+    )
     .action((paths: string[], options: SubmitOptions) => submit(paths, options));
 }
 

@@ -2,10 +2,14 @@
  * Resolves the settings of a batch: the named preset, overridden field by field by what the
  * client sent, validated against the processor's JSON Schema before anything is stored.
  * Errors name the field (`settings.quality must be <= 100`) so a form can point at it.
+ * A valid setting that does not apply to the others (`dpi` when `mode` is `structural`, see
+ * setting-conditions.ts) is dropped, not refused: a preset's own values must survive a
+ * change of mode, and what is stored and reported is what was used.
  */
 import { Compile, type Validator } from 'typebox/compile';
 import { AppError } from '../core/errors.js';
 import type { ProcessorDescriptor } from './processor.js';
+import { withoutInapplicable } from './setting-conditions.js';
 
 /** One problem with one field; `field` is its dotted path inside the settings object. */
 export interface SettingsProblem {
@@ -32,7 +36,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The preset (default: the processor's `defaultPreset`) merged with `overrides`, validated.
+ * The preset (default: the processor's `defaultPreset`) merged with `overrides`, validated,
+ * without the settings that do not apply.
  * @throws AppError `UNKNOWN_PRESET` when the processor has no preset of that name.
  * @throws AppError `INVALID_SETTINGS` when `overrides` is not a plain object, or the merged
  *   settings break the schema; `details.errors` lists `{ field, message }`.
@@ -65,7 +70,7 @@ export function resolveSettings(
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
     throw new AppError('INVALID_SETTINGS', `${shown.join('; ')}${more}.`, { details: { errors: problems } });
   }
-  return { preset: preset.name, settings };
+  return { preset: preset.name, settings: withoutInapplicable(descriptor.settingsSchema, settings) };
 }
 
 /** The schema's complaints, one per field, in plain words. */

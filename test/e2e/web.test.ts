@@ -129,14 +129,14 @@ describe('the web UI in Chromium', { skip }, () => {
     await page.goto(server.url);
     await page.getByTestId('folder-input').setInputFiles(join(scratch, 'two'));
     await page.getByText('Settings: web').click();
-    const quality = page.getByLabel('quality', { exact: true });
+    const quality = page.getByLabel('Quality', { exact: true });
     assert.equal(await quality.inputValue(), '80', 'pre-filled by the preset');
     await quality.fill('0');
-    await page.getByText('must be >= 1').waitFor();
+    await page.getByText('Between 1 and 100').waitFor();
     assert.equal(await quality.getAttribute('aria-invalid'), 'true');
     assert.ok(await page.getByRole('button', { name: 'Start 2 files' }).isDisabled());
     await quality.fill('55');
-    await page.getByLabel('format', { exact: true }).selectOption('jpeg');
+    await page.getByLabel('Output format', { exact: true }).selectOption('jpeg');
     await page.getByText('web, with quality 55, format jpeg').first().waitFor();
     await page.getByRole('button', { name: 'Start 2 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);

@@ -22,7 +22,7 @@ const processor = JSON.parse(
 const web = imageProcessor.presets.find((p) => p.name === 'web')!.settings;
 
 describe('SettingsForm', () => {
-  it('renders one labelled field per setting, pre-filled by the preset', () => {
+  it('renders one field per setting, labelled by its title with its key beside it, pre-filled by the preset', () => {
     const html = renderToStaticMarkup(
       <SettingsForm
         processor={processor}
@@ -34,10 +34,13 @@ describe('SettingsForm', () => {
     );
     assert.match(
       html,
-      /<label for="setting-quality">quality<\/label><input id="setting-quality"[^>]*type="number"[^>]*min="1"[^>]*max="100"[^>]*value="80"/,
+      /<label for="setting-quality">Quality<\/label><code class="setting-key"[^>]*>quality<\/code><\/span><input id="setting-quality"[^>]*type="number"[^>]*min="1"[^>]*max="100"[^>]*value="80"/,
     );
     assert.match(html, /<select id="setting-format"[^>]*>.*<option value="webp" selected="">webp<\/option>/);
-    assert.match(html, /<input id="setting-withoutEnlargement"[^>]*type="checkbox"[^>]*checked=""/);
+    assert.match(
+      html,
+      /<label for="setting-withoutEnlargement"><input id="setting-withoutEnlargement"[^>]*type="checkbox"[^>]*checked=""\/> Never enlarge<\/label>/,
+    );
     assert.match(html, /<small id="setting-quality-help">Lossy quality/);
     assert.doesNotMatch(html, /aria-invalid/);
   });
@@ -48,7 +51,7 @@ describe('SettingsForm', () => {
         processor={processor}
         presetSettings={web}
         changes={{ quality: 0 }}
-        errors={{ quality: 'must be >= 1' }}
+        errors={{ quality: 'Between 1 and 100' }}
         onChange={() => {}}
       />,
     );
@@ -58,7 +61,7 @@ describe('SettingsForm', () => {
     );
     assert.match(
       html,
-      /<small id="setting-quality-error" class="error" role="alert">must be &gt;= 1<\/small>/,
+      /<small id="setting-quality-error" class="error" role="alert">Between 1 and 100<\/small>/,
     );
   });
 });

@@ -48,10 +48,10 @@ describe('the settings form', () => {
     );
   });
 
-  it('names each wrong field with the validator the server uses', () => {
+  it('names each wrong field with the validator the server uses, in plain words', () => {
     assert.deepEqual(settingsErrors(schema, { ...web }), {});
     const errors = settingsErrors(schema, { ...web, quality: 0, format: 'bmp' });
-    assert.equal(errors.quality, 'must be >= 1');
-    assert.equal(errors.format, 'must be equal to one of the allowed values');
+    assert.equal(errors.quality, 'Between 1 and 100');
+    assert.equal(errors.format, 'One of: jpeg, png, webp, avif, tiff, gif, keep');
   });
 });

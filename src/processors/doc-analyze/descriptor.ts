@@ -8,6 +8,7 @@
 import Type from 'typebox';
 import { maxPagesSetting, ocrLanguagesSetting, ocrSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
+import { appliesWhen } from '../setting-conditions.js';
 import { DOCX } from './formats.js';
 import { SHORT_WORDS } from './near-copies.js';
 
@@ -16,31 +17,45 @@ export const docAnalyzeSettingsSchema = Type.Object(
     output: Type.Optional(
       Type.Enum(['analysis', 'text'], {
         default: 'analysis',
-        description: 'What each file gives back: its analysis as <name>.json, or its text as <name>.txt.',
+        title: 'What each file gives back',
+        description: 'Its analysis as <name>.json, or the text found in it as <name>.txt.',
       }),
     ),
     keywords: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 50, default: 10, description: 'Top terms listed per document.' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: 50,
+        default: 10,
+        title: 'Top terms per document',
+        description: 'How many of its most frequent meaningful words are listed for each document (0: none).',
+      }),
     ),
     summarySentences: Type.Optional(
       Type.Integer({
         minimum: 0,
         maximum: 10,
         default: 3,
-        description: 'Sentences in the extractive summary (0: none).',
+        title: 'Summary length (sentences)',
+        description: 'The sentences that best sum up each document, quoted as they are (0: no summary).',
+        ...appliesWhen({ output: ['analysis'] }),
       }),
     ),
     entities: Type.Optional(
       Type.Boolean({
         default: true,
-        description: 'Find e-mail addresses, links, phone numbers, dates and amounts.',
+        title: 'Find contact details, dates and amounts',
+        description:
+          'List the e-mail addresses, web links, phone numbers, dates and amounts of money in each document.',
       }),
     ),
     phoneRegion: Type.Optional(
       Type.String({
         pattern: '^[A-Z]{2}$',
+        examples: ['US', 'FR'],
+        title: 'Country of phone numbers',
         description:
-          'Country (ISO 3166, e.g. US, FR) whose national phone numbers count; international ones always do.',
+          'Two-letter country code (ISO 3166) whose national phone numbers are recognised too; numbers with an international prefix always are.',
+        ...appliesWhen({ entities: [true] }),
       }),
     ),
     duplicateThreshold: Type.Optional(
@@ -48,17 +63,19 @@ export const docAnalyzeSettingsSchema = Type.Object(
         minimum: 0.5,
         maximum: 1,
         default: 0.8,
+        title: 'Near-duplicate similarity',
         description:
-          'Similarity (0.5–1) from which two documents are reported as near-duplicates: for texts of up to ' +
+          'How alike (0.5 to 1, where 1 is identical) two documents must be to be reported as near-duplicates: for texts of up to ' +
           `${SHORT_WORDS} words, the share of their words the same and in the same order (0.8: one word in ` +
           'five changed); for longer ones, the share of 5-word sequences they have in common.',
       }),
     ),
     maxPages: maxPagesSetting(),
     ocr: ocrSetting(
-      'PDF pages without a text layer (scanned, or drawn as pictures): read their text by offline OCR, so it is analysed too.',
+      'Read scanned pages (OCR)',
+      'PDF pages without text (scanned, or drawn as pictures): recognise their words offline, so they are analysed too.',
     ),
-    ocrLanguages: ocrLanguagesSetting('With ocr'),
+    ocrLanguages: ocrLanguagesSetting(),
   },
   { additionalProperties: false },
 );

@@ -6,17 +6,22 @@
 import Type from 'typebox';
 import { replaceExtension } from '../../core/filenames.js';
 import type { ProcessorDescriptor } from '../processor.js';
+import { appliesWhen } from '../setting-conditions.js';
 import { ACCEPTED_TYPES, EXTENSIONS, extensionOf, targetFormat } from './formats.js';
 
 /** Largest width or height that can be asked for, in pixels. */
 export const MAX_DIMENSION = 16384;
+
+/** Formats whose output takes a quality (PNG and GIF are lossless); `keep` may be one of them. */
+const LOSSY = ['jpeg', 'webp', 'avif', 'tiff', 'keep'];
 
 export const imageSettingsSchema = Type.Object(
   {
     format: Type.Optional(
       Type.Enum(['jpeg', 'png', 'webp', 'avif', 'tiff', 'gif', 'keep'], {
         default: 'keep',
-        description: 'Output format; `keep` writes the input format.',
+        title: 'Output format',
+        description: 'The format every image is written in; keep writes each one in its own format.',
       }),
     ),
     quality: Type.Optional(
@@ -24,53 +29,74 @@ export const imageSettingsSchema = Type.Object(
         minimum: 1,
         maximum: 100,
         default: 80,
+        title: 'Quality',
         description:
-          'Lossy quality, 1 (smallest) to 100 (best), for JPEG, WebP, AVIF and TIFF. PNG and GIF stay lossless.',
+          'Lossy quality, 1 (smallest file) to 100 (best picture), for JPEG, WebP, AVIF and TIFF. PNG and GIF stay lossless.',
+        ...appliesWhen({ format: LOSSY, lossless: [false] }),
       }),
     ),
     width: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: MAX_DIMENSION,
-        description: 'Target width in pixels; none keeps the ratio.',
+        title: 'Width (pixels)',
+        description: 'The width to resize to; leave it empty to follow the height and keep the proportions.',
       }),
     ),
     height: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: MAX_DIMENSION,
-        description: 'Target height in pixels; none keeps the ratio.',
+        title: 'Height (pixels)',
+        description: 'The height to resize to; leave it empty to follow the width and keep the proportions.',
       }),
     ),
     fit: Type.Optional(
       Type.Enum(['cover', 'contain', 'fill', 'inside', 'outside'], {
         default: 'inside',
+        title: 'Fit to width and height',
         description:
-          'How the image fits width × height: crop (cover), letterbox (contain), stretch (fill), within (inside), around (outside).',
+          'When both are set: crop to fill them (cover), letterbox (contain), stretch (fill), shrink to fit within (inside), or cover them at least (outside).',
       }),
     ),
     withoutEnlargement: Type.Optional(
-      Type.Boolean({ default: true, description: 'Never make an image larger than it is.' }),
+      Type.Boolean({
+        default: true,
+        title: 'Never enlarge',
+        description: 'An image smaller than the width and height stays its size instead of being blown up.',
+      }),
     ),
     stripMetadata: Type.Optional(
       Type.Boolean({
         default: true,
-        description: 'Remove EXIF, XMP and IPTC (location, camera); the colour profile is kept.',
+        title: 'Remove metadata',
+        description: 'Take out EXIF, XMP and IPTC (location, camera, dates); the colour profile is kept.',
       }),
     ),
     autoRotate: Type.Optional(
-      Type.Boolean({ default: true, description: 'Turn the image upright from its EXIF orientation.' }),
+      Type.Boolean({
+        default: true,
+        title: 'Turn upright',
+        description: 'Rotate each image the way the camera recorded it was held (EXIF orientation).',
+      }),
     ),
     effort: Type.Optional(
       Type.Integer({
         minimum: 0,
         maximum: 10,
+        title: 'Compression effort',
         description:
-          "CPU spent on a smaller file, 0 (fastest) to 10 (slowest); clamped to each format's range (WebP 0–6, AVIF 0–9, GIF 1–10, PNG as zlib level 0–9); JPEG and TIFF ignore it.",
+          "Time spent making the file smaller, 0 (fastest) to 10 (slowest), fitted to each format's own range (WebP 0–6, AVIF 0–9, GIF 1–10, PNG 0–9). Empty: the format's usual effort.",
+        ...appliesWhen({ format: ['png', 'webp', 'avif', 'gif', 'keep'] }),
       }),
     ),
     lossless: Type.Optional(
-      Type.Boolean({ default: false, description: 'Lossless WebP or AVIF (quality is then ignored).' }),
+      Type.Boolean({
+        default: false,
+        title: 'Lossless',
+        description: 'Keep every pixel exact in WebP, AVIF or TIFF (larger files); quality is then not used.',
+        ...appliesWhen({ format: ['webp', 'avif', 'tiff', 'keep'] }),
+      }),
     ),
   },
   { additionalProperties: false },

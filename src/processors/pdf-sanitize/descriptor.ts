@@ -16,6 +16,7 @@
 import Type from 'typebox';
 import { maxPagesSetting, ocrLanguagesSetting, ocrSetting } from '../document-settings.js';
 import type { ProcessorDescriptor } from '../processor.js';
+import { appliesWhen, type Condition } from '../setting-conditions.js';
 
 /**
  * Default cap on the pixels of one rendered page: A4 at the largest DPI (300) is
@@ -35,39 +36,55 @@ export const DEFAULT_PAGE_MEMORY_MB = 256;
 /** Default wall time for one page, retries included, in seconds: a quarter of the default file limit. */
 export const DEFAULT_PAGE_TIMEOUT_SECONDS = 30;
 
+/** The structural mode's own settings. */
+const STRUCTURAL = appliesWhen({ mode: ['structural'] });
+
+/** What draws pages: the rasterize mode, or the structural mode's fallback for an unreadable file. */
+const DRAWING: Condition[] = [{ mode: ['rasterize'] }, { mode: ['structural'], onFailure: ['rasterize'] }];
+
 export const pdfSanitizeSettingsSchema = Type.Object(
   {
     mode: Type.Optional(
       Type.Enum(['structural', 'rasterize'], {
         default: 'structural',
+        title: 'How to sanitise',
         description:
-          'structural: take active content out and keep the rest; rasterize: re-draw every page from pixels into a new PDF (no text layer).',
+          'structural: take active content out and keep the rest (text stays searchable); rasterize: re-draw every page from pixels into a new PDF, so nothing of the original is left.',
       }),
     ),
     links: Type.Optional(
       Type.Enum(['keep', 'web-only', 'remove'], {
         default: 'web-only',
-        description: 'Link actions: keep all, keep only http, https and mailto, or remove all.',
+        title: 'Links',
+        description:
+          'Keep every link, keep only web and e-mail links (http, https, mailto), or remove them all.',
+        ...STRUCTURAL,
       }),
     ),
     metadata: Type.Optional(
       Type.Enum(['keep', 'strip'], {
         default: 'keep',
-        description: 'Document information and XMP metadata (author, title, software): keep or strip.',
+        title: 'Document metadata',
+        description: 'The author, title, software and dates stored in the file: keep them or strip them.',
+        ...STRUCTURAL,
       }),
     ),
     forms: Type.Optional(
       Type.Enum(['keep', 'remove'], {
         default: 'keep',
+        title: 'Form fields',
         description:
-          'Form fields: keep them (their scripts are always removed) or remove them, their current appearance drawn into the page where possible.',
+          'Keep form fields (their scripts are always removed), or remove them, drawing what they show into the page where possible.',
+        ...STRUCTURAL,
       }),
     ),
     onFailure: Type.Optional(
       Type.Enum(['fail', 'rasterize'], {
         default: 'fail',
+        title: 'When a file cannot be parsed',
         description:
-          'A file the structural parser cannot read: fail it with CORRUPT_INPUT, or re-draw it from pixels if the renderer can.',
+          'A damaged file the structural parser cannot read: fail it (CORRUPT_INPUT), or re-draw it from pixels if the renderer can read it.',
+        ...STRUCTURAL,
       }),
     ),
     password: Type.Optional(
@@ -75,33 +92,57 @@ export const pdfSanitizeSettingsSchema = Type.Object(
         minLength: 1,
         maxLength: 1024,
         writeOnly: true,
+        title: 'Password',
         description:
-          'Password to open encrypted PDFs (the empty password is always tried first). Never shown back by the API or the reports.',
+          'Opens encrypted PDFs (the empty password is always tried first); the copies are written without encryption. Never shown back by the API or the reports.',
       }),
     ),
     maxPages: maxPagesSetting(),
     dpi: Type.Optional(
-      Type.Integer({ minimum: 72, maximum: 300, default: 150, description: 'Rasterize: dots per inch.' }),
+      Type.Integer({
+        minimum: 72,
+        maximum: 300,
+        default: 150,
+        title: 'Resolution (DPI)',
+        description: 'Dots per inch of the re-drawn pages: higher is sharper and larger.',
+        ...appliesWhen(...DRAWING),
+      }),
     ),
     format: Type.Optional(
       Type.Enum(['jpeg', 'lossless'], {
         default: 'jpeg',
-        description: 'Rasterize: page images as JPEG, or lossless (deflated pixels: larger, exact).',
+        title: 'Page images',
+        description: 'The re-drawn pages as JPEG (small), or lossless (exact pixels, larger files).',
+        ...appliesWhen(...DRAWING),
       }),
     ),
     jpegQuality: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, default: 85, description: 'Rasterize: JPEG quality.' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 85,
+        title: 'JPEG quality',
+        description: 'Quality of the JPEG page images, 1 (smallest) to 100 (best).',
+        ...appliesWhen(...DRAWING.map((c) => ({ ...c, format: ['jpeg'] }))),
+      }),
     ),
     grayscale: Type.Optional(
-      Type.Boolean({ default: false, description: 'Rasterize: draw the pages in shades of grey.' }),
+      Type.Boolean({
+        default: false,
+        title: 'Shades of grey',
+        description: 'Draw the pages in shades of grey instead of colour (smaller files).',
+        ...appliesWhen(...DRAWING),
+      }),
     ),
     maxPagePixels: Type.Optional(
       Type.Integer({
         minimum: 100_000,
         maximum: 50_000_000,
         default: DEFAULT_MAX_PAGE_PIXELS,
+        title: 'Largest page (pixels)',
         description:
-          'Rasterize: a page that would take more pixels at `dpi` is drawn at a lower DPI (counted as `scaledPages`).',
+          'A page that would take more pixels than this at the chosen DPI (a poster, say) is drawn at a lower DPI instead; the report counts it in scaledPages.',
+        ...appliesWhen(...DRAWING),
       }),
     ),
     pageMemoryMb: Type.Optional(
@@ -109,8 +150,10 @@ export const pdfSanitizeSettingsSchema = Type.Object(
         minimum: 32,
         maximum: 4096,
         default: DEFAULT_PAGE_MEMORY_MB,
+        title: 'Memory per page (MiB)',
         description:
-          "Rasterize: MiB one page's patterns, shadings and groups may take while drawn; a page over it is drawn at half the DPI, then simplified (listed in `reducedPages`).",
+          'Memory the drawing of one page may take beyond its image; a page that needs more is drawn at half the DPI, then simplified (listed in reducedPages).',
+        ...appliesWhen(...DRAWING),
       }),
     ),
     pageTimeoutSeconds: Type.Optional(
@@ -118,14 +161,18 @@ export const pdfSanitizeSettingsSchema = Type.Object(
         minimum: 1,
         maximum: 3600,
         default: DEFAULT_PAGE_TIMEOUT_SECONDS,
+        title: 'Time per page (seconds)',
         description:
-          'Rasterize: seconds one page may take to draw; a page over half of it is drawn again at half the DPI, then simplified (listed in `reducedPages`); one still over it fails the file with TIMEOUT. The file time limit applies too.',
+          'How long one page may take to draw: past half of it the page is drawn again at half the DPI, then simplified (listed in reducedPages); past all of it the file fails (TIMEOUT). The time limit of the whole file applies too.',
+        ...appliesWhen(...DRAWING),
       }),
     ),
     ocr: ocrSetting(
-      'Rasterize: recognise the text of every page (offline OCR) and lay it over the image, invisible, so the copy can be searched.',
+      'Searchable text (OCR)',
+      'Recognise the words on every re-drawn page (offline OCR) and lay them over the image, invisible, so the copy can be searched and copied from.',
+      ...DRAWING,
     ),
-    ocrLanguages: ocrLanguagesSetting('Rasterize with ocr'),
+    ocrLanguages: ocrLanguagesSetting(),
   },
   { additionalProperties: false },
 );

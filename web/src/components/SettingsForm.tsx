@@ -1,11 +1,21 @@
 /**
  * The settings of the chosen processor as a form generated from its JSON Schema, pre-filled
- * with the preset; each field says what it does, and a wrong value is named at the field
- * before anything is uploaded.
+ * with the preset: each field is labelled by its title and says what it does, with its key
+ * (as the API and the CLI spell it) beside it; a field that does not apply to the other
+ * values (`x-applies-when`) is hidden and not sent; a wrong value is named at the field, in
+ * plain words, before anything is uploaded.
  */
 import { useMemo } from 'react';
 import type { ProcessorInfo } from '../api.js';
-import { fieldsOf, parseInput, withChange, type Field } from '../settings.js';
+import {
+  applicableChanges,
+  applicableFields,
+  fieldsOf,
+  parseInput,
+  toggled,
+  withChange,
+  type Field,
+} from '../settings.js';
 
 interface Props {
   processor: ProcessorInfo;
@@ -16,11 +26,23 @@ interface Props {
 }
 
 export function SettingsForm({ processor, presetSettings, changes, errors, onChange }: Props) {
-  const fields = useMemo(() => fieldsOf(processor.settingsSchema), [processor]);
+  const schema = processor.settingsSchema;
+  const allFields = useMemo(() => fieldsOf(schema), [schema]);
+  const fields = useMemo(
+    () => applicableFields(schema, allFields, { ...presetSettings, ...changes }),
+    [schema, allFields, presetSettings, changes],
+  );
   const valueOf = (field: Field): unknown =>
     field.name in changes ? changes[field.name] : (presetSettings[field.name] ?? field.default);
-  const set = (field: Field, raw: string | boolean) =>
-    onChange(withChange(changes, field.name, parseInput(field, raw), presetSettings));
+  const setValue = (field: Field, value: unknown) =>
+    onChange(
+      applicableChanges(
+        schema,
+        withChange(changes, field.name, value, presetSettings, field.default),
+        presetSettings,
+      ),
+    );
+  const set = (field: Field, raw: string | boolean) => setValue(field, parseInput(field, raw));
 
   return (
     <fieldset className="settings">
@@ -35,21 +57,59 @@ export function SettingsForm({ processor, presetSettings, changes, errors, onCha
           'aria-describedby': described,
           'aria-invalid': error ? true : undefined,
         };
+        // The key, for those who write settings as JSON: beside the label, not in it.
+        const key = (
+          <code className="setting-key" title="Key in the API and the CLI's --settings">
+            {field.name}
+          </code>
+        );
         return (
           <div className="field" key={field.name}>
-            {field.kind === 'boolean' ? (
-              <label htmlFor={id}>
-                <input
-                  {...common}
-                  type="checkbox"
-                  checked={value === true}
-                  onChange={(e) => set(field, e.target.checked)}
-                />{' '}
-                {field.name}
-              </label>
+            {field.kind === 'list' ? (
+              <>
+                <span className="setting-label">
+                  <span className="setting-title" id={`${id}-title`}>
+                    {field.title}
+                  </span>
+                  {key}
+                </span>
+                <fieldset
+                  className="setting-list"
+                  id={id}
+                  aria-labelledby={`${id}-title`}
+                  aria-describedby={described}
+                >
+                  {field.options.map((option) => (
+                    <label key={option}>
+                      <input
+                        type="checkbox"
+                        checked={Array.isArray(value) && value.includes(option)}
+                        onChange={(e) => setValue(field, toggled(field, value, option, e.target.checked))}
+                      />{' '}
+                      {option}
+                    </label>
+                  ))}
+                </fieldset>
+              </>
+            ) : field.kind === 'boolean' ? (
+              <span className="setting-label">
+                <label htmlFor={id}>
+                  <input
+                    {...common}
+                    type="checkbox"
+                    checked={value === true}
+                    onChange={(e) => set(field, e.target.checked)}
+                  />{' '}
+                  {field.title}
+                </label>
+                {key}
+              </span>
             ) : (
               <>
-                <label htmlFor={id}>{field.name}</label>
+                <span className="setting-label">
+                  <label htmlFor={id}>{field.title}</label>
+                  {key}
+                </span>
                 {field.kind === 'choice' ? (
                   <select
                     {...common}
