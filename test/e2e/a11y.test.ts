@@ -40,7 +40,7 @@ describe('the page under axe-core', { skip }, () => {
     scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-a11y-'));
     const photos: Record<string, Buffer> = {};
     for (let i = 0; i < 3; i++) photos[`trip/IMG_${i}.jpg`] = await photoJpeg(320, 240, i + 1);
-    photos['trip/notes.txt'] = 'not a photo';
+    photos['trip/notes.txt'] = Buffer.from('not a photo');
     await writeTree(scratch, photos);
     server = await startTestServer({ concurrency: 1 });
     const done = await submit(
