@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { adoptShareLink } from './credentials.js';
 import './styles.css';
+import './batch-page.css';
 
 // Before anything is fetched: a share link's token leaves the address bar for this tab's storage.
 adoptShareLink(window.location, window.history);

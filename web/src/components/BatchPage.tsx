@@ -12,6 +12,7 @@ import { api, ApiError } from '../api.js';
 import { useLiveBatch } from '../live-batch.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { FileRow } from './FileRow.js';
+import { NotFound } from './NotFound.js';
 import { Overall } from './Overall.js';
 import { ShareLink } from './ShareLink.js';
 import { VirtualRows } from './VirtualRows.js';
@@ -29,15 +30,27 @@ function explain(e: unknown, readOnly: boolean): string {
   return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
 }
 
+/** A batch the server does not have: the page says so in words, not with the API's error. */
+function missing(e: unknown, readOnly: boolean): boolean {
+  return !readOnly && e instanceof ApiError && e.code === 'NOT_FOUND';
+}
+
 export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
   const [error, setError] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
   const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
   // Bumped to follow again after a retry reopens an ended batch.
   const [follows, setFollows] = useState(0);
   const { state, setState, connection, retryNow } = useLiveBatch(
     id,
     follows,
-    useCallback((e: unknown) => setError(explain(e, readOnly)), [readOnly]),
+    useCallback(
+      (e: unknown) => {
+        setGone(missing(e, readOnly));
+        setError(explain(e, readOnly));
+      },
+      [readOnly],
+    ),
   );
 
   // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
@@ -70,6 +83,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
   );
 
   const rows = useMemo(() => (state ? visibleRows(state.files, view) : []), [state, view]);
+  if (gone && !state) return <NotFound what="batch" />;
   if (error && !state) return <p role="alert">{error}</p>;
   if (!state) return <p aria-busy="true">Loading the batch…</p>;
   const { batch } = state;

@@ -1,0 +1,51 @@
+/**
+ * The batch page's parts, rendered by React itself (react-dom/server): the not-found page,
+ * the status icons, the filter's counts, the header, the file details panel, the download
+ * names. (Their behaviour in a real browser is in test/e2e/batch-details.test.ts.)
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { routeOf } from '../src/App.js';
+import { NotFound } from '../src/components/NotFound.js';
+
+describe('routeOf', () => {
+  it('routes the three views', () => {
+    assert.deepEqual(routeOf('/'), { view: 'new' });
+    assert.deepEqual(routeOf('/batches/'), { view: 'history' });
+    assert.deepEqual(routeOf('/batches/b_0123456789abcdefghij'), {
+      view: 'batch',
+      id: 'b_0123456789abcdefghij',
+    });
+  });
+
+  it('sends an id the server would never make to the not-found page, not to the API', () => {
+    for (const path of [
+      '/batches/nope',
+      '/batches/b_short',
+      '/batches/b_0123456789ABCDEFGHIJ',
+      '/batches/x/y',
+    ]) {
+      assert.deepEqual(routeOf(path), { view: 'missing', what: 'batch' }, path);
+    }
+  });
+
+  it('sends an unknown address to the not-found page', () => {
+    assert.deepEqual(routeOf('/settings'), { view: 'missing', what: 'page' });
+  });
+});
+
+describe('NotFound', () => {
+  it('says the batch does not exist and links to a new batch and past batches', () => {
+    const html = renderToStaticMarkup(<NotFound what="batch" />);
+    assert.match(html, /<h1[^>]*>No such batch<\/h1>/);
+    assert.match(html, /does not exist: it was deleted/);
+    assert.match(html, /<a href="\/">Start a new batch<\/a>/);
+    assert.match(html, /<a href="\/batches">See past batches<\/a>/);
+    assert.doesNotMatch(html, /INVALID_REQUEST|pattern/);
+  });
+
+  it('says an unknown address is no page', () => {
+    assert.match(renderToStaticMarkup(<NotFound what="page" />), /<h1[^>]*>No such page<\/h1>/);
+  });
+});
