@@ -7,7 +7,30 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { routeOf } from '../src/App.js';
+import type { FileView } from '../src/api.js';
+import { FileRow } from '../src/components/FileRow.js';
 import { NotFound } from '../src/components/NotFound.js';
+
+export function fileView(over: Partial<FileView> = {}): FileView {
+  return {
+    index: 0,
+    name: 'photos/a.jpg',
+    status: 'queued',
+    progress: 0,
+    attempts: 0,
+    contentType: 'image/jpeg',
+    inputBytes: 2048,
+    outputBytes: null,
+    outputName: null,
+    durationMs: null,
+    error: null,
+    details: null,
+    node: null,
+    startedAt: null,
+    finishedAt: null,
+    ...over,
+  };
+}
 
 describe('routeOf', () => {
   it('routes the three views', () => {
@@ -47,5 +70,31 @@ describe('NotFound', () => {
 
   it('says an unknown address is no page', () => {
     assert.match(renderToStaticMarkup(<NotFound what="page" />), /<h1[^>]*>No such page<\/h1>/);
+  });
+});
+
+describe('FileRow', () => {
+  it('draws each status as an SVG named by the status, with no emoji a font must supply', () => {
+    for (const status of ['queued', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const) {
+      const html = renderToStaticMarkup(
+        <table>
+          <tbody>
+            <FileRow
+              file={fileView({ status })}
+              batchId="b_0123456789abcdefghij"
+              readOnly
+              onCancel={() => {}}
+              onRetry={() => {}}
+              onUnfinished={() => {}}
+            />
+          </tbody>
+        </table>,
+      );
+      assert.match(
+        html,
+        new RegExp(`<svg class="status-icon status-${status}" role="img" aria-label="${status}"`),
+      );
+      assert.doesNotMatch(html, /[\u2300-\u2bff\u{1f300}-\u{1faff}]/u, status);
+    }
   });
 });

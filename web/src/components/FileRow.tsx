@@ -8,15 +8,7 @@ import { useEffect, type Ref } from 'react';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import { api, type FileView } from '../api.js';
 import { Download } from './Download.js';
-
-const ICON: Record<FileView['status'], string> = {
-  queued: '⏳',
-  running: '▶',
-  retrying: '↻',
-  succeeded: '✔',
-  failed: '✖',
-  cancelled: '⦸',
-};
+import { StatusIcon } from './StatusIcon.js';
 
 interface Props {
   file: FileView;
@@ -45,7 +37,8 @@ export function FileRow({ file: f, batchId, readOnly, onCancel, onRetry, onUnfin
   return (
     <tr data-status={f.status} data-index={row['data-index']} ref={row.ref}>
       <td>
-        <span aria-hidden="true">{ICON[f.status]}</span> {f.status}
+        {/* The icon is named by the status: the word beside it is for the eye, said once. */}
+        <StatusIcon status={f.status} /> <span aria-hidden="true">{f.status}</span>
       </td>
       <td className="lead">
         {f.name}
