@@ -133,7 +133,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
     );
     const before = owner.requests.length;
     await page.getByRole('button', { name: 'Copy link' }).click();
-    await page.getByRole('status').filter({ hasText: 'Link copied.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     shareLink = await page.evaluate<string>('navigator.clipboard.readText()');
     assert.match(shareLink, new RegExp(`^${server.url}/batches/${batchId}\\?token=[\\w-]+$`));
     assert.equal(await page.getByLabel('Share link').inputValue(), shareLink);
@@ -222,7 +222,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
       /^Makes a new read-only link: links given out before for this batch stop working\./,
     );
     await page.getByRole('button', { name: 'Copy link' }).click();
-    await page.getByRole('status').filter({ hasText: 'Link copied.' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     const second = await page.getByLabel('Share link').inputValue();
     assert.notEqual(second, shareLink);
 

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { routeOf } from '../src/App.js';
 import type { FileView } from '../src/api.js';
+import { ConfirmDialog } from '../src/components/ConfirmDialog.js';
 import { FileRow } from '../src/components/FileRow.js';
+import { ShareLink } from '../src/components/ShareLink.js';
+import { StatusFilter, statusCounts } from '../src/components/StatusFilter.js';
 import { NotFound } from '../src/components/NotFound.js';
 
 export function fileView(over: Partial<FileView> = {}): FileView {
@@ -96,5 +99,70 @@ describe('FileRow', () => {
       );
       assert.doesNotMatch(html, /[\u2300-\u2bff\u{1f300}-\u{1faff}]/u, status);
     }
+  });
+});
+
+describe('StatusFilter', () => {
+  const files = [
+    fileView({ index: 0, status: 'failed' }),
+    fileView({ index: 1, status: 'failed' }),
+    fileView({ index: 2, status: 'failed' }),
+    fileView({ index: 3, status: 'succeeded' }),
+  ];
+
+  it('counts the files of each status', () => {
+    assert.deepEqual(statusCounts(files), {
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      succeeded: 1,
+      failed: 3,
+      cancelled: 0,
+    });
+  });
+
+  it('shows the count on each option', () => {
+    const html = renderToStaticMarkup(<StatusFilter files={files} value="all" onChange={() => {}} />);
+    assert.match(html, /<option value="all" selected="">all \(4\)<\/option>/);
+    assert.match(html, /<option value="failed">failed \(3\)<\/option>/);
+    assert.match(html, /<option value="queued">queued \(0\)<\/option>/);
+  });
+});
+
+describe('ConfirmDialog', () => {
+  it('is a dialog named by its question, the safe answer first and focused', () => {
+    const html = renderToStaticMarkup(
+      <ConfirmDialog
+        open={false}
+        title="Cancel every file left?"
+        confirm="Cancel all files"
+        dismiss="Keep running"
+        onConfirm={() => {}}
+        onDismiss={() => {}}
+      >
+        <p>Why</p>
+      </ConfirmDialog>,
+    );
+    const heading =
+      /<dialog class="confirm" aria-labelledby="([^"]+)"><h2 id="([^"]+)">Cancel every file left\?<\/h2>/.exec(
+        html,
+      );
+    assert.ok(heading, html);
+    assert.equal(heading[1], heading[2]);
+    assert.match(
+      html,
+      /<button type="button" autofocus="">Keep running<\/button><button type="button" class="danger">Cancel all files<\/button>/,
+    );
+  });
+});
+
+describe('ShareLink', () => {
+  it('names its button by its visible text alone (axe: label-content-name-mismatch)', () => {
+    const html = renderToStaticMarkup(<ShareLink id="b_0123456789abcdefghij" />);
+    const button = /<button[^>]*>([^<]*)<\/button>/.exec(html);
+    assert.ok(button, html);
+    assert.equal(button[1], 'Copy link');
+    assert.doesNotMatch(button[0], /aria-label/);
+    assert.match(html, /<span role="status" aria-live="polite" class="copied"><\/span>/);
   });
 });

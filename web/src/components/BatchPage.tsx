@@ -7,14 +7,16 @@
  * share link (`readOnly`), it shows the same minus every control that changes the batch.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { FILE_STATUSES, isFinalBatch } from '../../../src/core/model.js';
+import { isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
 import { useLiveBatch } from '../live-batch.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { FileRow } from './FileRow.js';
 import { NotFound } from './NotFound.js';
 import { Overall } from './Overall.js';
 import { ShareLink } from './ShareLink.js';
+import { StatusFilter } from './StatusFilter.js';
 import { VirtualRows } from './VirtualRows.js';
 import { useRowFill } from '../row-fill.js';
 import { fillRow, visibleRows, type SortKey, type View } from '../queue-state.js';
@@ -38,6 +40,7 @@ function missing(e: unknown, readOnly: boolean): boolean {
 export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [gone, setGone] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
   // Bumped to follow again after a retry reopens an ended batch.
   const [follows, setFollows] = useState(0);
@@ -101,7 +104,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
       {!readOnly && (
         <div className="actions">
           {!ended && (
-            <button type="button" onClick={() => act(() => api.cancel(batch.id))}>
+            <button type="button" onClick={() => setConfirming(true)}>
               Cancel all
             </button>
           )}
@@ -114,6 +117,25 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
         </div>
       )}
       {error && <p role="alert">{error}</p>}
+      {!readOnly && (
+        <ConfirmDialog
+          open={confirming && !ended}
+          title="Cancel every file left?"
+          confirm="Cancel all files"
+          dismiss="Keep running"
+          onDismiss={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void act(() => api.cancel(batch.id));
+          }}
+        >
+          <p>
+            The {batch.totalFiles - batch.counts.succeeded - batch.counts.failed - batch.counts.cancelled}{' '}
+            files not done yet stop and are not processed; the {batch.counts.succeeded} done keep their
+            results. They can be retried later.
+          </p>
+        </ConfirmDialog>
+      )}
 
       {ended && (
         <Suspense fallback={<p aria-busy="true">Loading the summary…</p>}>
@@ -122,20 +144,11 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
       )}
 
       <div className="filters">
-        <label>
-          Show{' '}
-          <select
-            value={view.status}
-            onChange={(e) => setView({ ...view, status: e.target.value as View['status'] })}
-          >
-            <option value="all">all</option>
-            {FILE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter
+          files={state.files}
+          value={view.status}
+          onChange={(status) => setView({ ...view, status })}
+        />
         <label>
           Name{' '}
           <input
