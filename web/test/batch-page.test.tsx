@@ -7,12 +7,33 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { routeOf } from '../src/App.js';
-import type { FileView } from '../src/api.js';
+import type { BatchView, FileView } from '../src/api.js';
+import { BatchHeader, elapsedMs } from '../src/components/BatchHeader.js';
 import { ConfirmDialog } from '../src/components/ConfirmDialog.js';
 import { FileRow } from '../src/components/FileRow.js';
 import { ShareLink } from '../src/components/ShareLink.js';
 import { StatusFilter, statusCounts } from '../src/components/StatusFilter.js';
 import { NotFound } from '../src/components/NotFound.js';
+
+export function batchView(over: Partial<BatchView> = {}): BatchView {
+  return {
+    id: 'b_0123456789abcdefghij',
+    status: 'running',
+    processor: 'image',
+    preset: 'web',
+    settings: {},
+    totalFiles: 4,
+    counts: { queued: 2, running: 1, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 },
+    progress: 30,
+    etaMs: null,
+    inputBytes: 4096,
+    outputBytes: 0,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    startedAt: '2026-12-01T10:00:01.000Z',
+    finishedAt: null,
+    ...over,
+  };
+}
 
 export function fileView(over: Partial<FileView> = {}): FileView {
   return {
@@ -164,5 +185,29 @@ describe('ShareLink', () => {
     assert.equal(button[1], 'Copy link');
     assert.doesNotMatch(button[0], /aria-label/);
     assert.match(html, /<span role="status" aria-live="polite" class="copied"><\/span>/);
+  });
+});
+
+describe('BatchHeader', () => {
+  const start = Date.parse('2026-12-01T10:00:01.000Z');
+
+  it('shows the processor, preset, start and the time run so far while it runs', () => {
+    const html = renderToStaticMarkup(<BatchHeader batch={batchView()} at={start + 83_000} />);
+    assert.match(html, /Batch <code>b_0123456789abcdefghij<\/code>/);
+    assert.match(html, /<dt>Processor<\/dt><dd>image<\/dd>/);
+    assert.match(html, /<dt>Preset<\/dt><dd>web<\/dd>/);
+    assert.match(html, /<dt>Started<\/dt><dd><time dateTime="2026-12-01T10:00:01.000Z">/);
+    assert.match(html, /<dt>Running for<\/dt><dd class="elapsed">1 min 23 s<\/dd>/);
+  });
+
+  it('shows how long an ended batch took, whatever the time now', () => {
+    const batch = batchView({ status: 'completed', finishedAt: '2026-12-01T10:00:31.000Z', preset: null });
+    const html = renderToStaticMarkup(<BatchHeader batch={batch} at={start + 3_600_000} />);
+    assert.match(html, /<dt>Took<\/dt><dd class="elapsed">30.0 s<\/dd>/);
+    assert.match(html, /<dt>Preset<\/dt><dd>own settings<\/dd>/);
+  });
+
+  it('has no elapsed time before the batch starts', () => {
+    assert.equal(elapsedMs(batchView({ startedAt: null }), start), null);
   });
 });

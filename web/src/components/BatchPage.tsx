@@ -10,6 +10,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { isFinalBatch } from '../../../src/core/model.js';
 import { api, ApiError } from '../api.js';
 import { useLiveBatch } from '../live-batch.js';
+import { BatchHeader } from './BatchHeader.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
 import { FileRow } from './FileRow.js';
@@ -94,9 +95,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
 
   return (
     <section aria-labelledby="batch-title">
-      <h1 id="batch-title">
-        Batch <code>{batch.id}</code>
-      </h1>
+      <BatchHeader batch={batch} />
       <ConnectionStatus connection={connection} onRetry={retryNow} />
 
       <Overall batch={batch} pace={state.pace} />
