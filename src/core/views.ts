@@ -35,7 +35,11 @@ export interface FileView {
   inputBytes: number;
   outputBytes: number | null;
   outputName: string | null;
+  /** The output's media type, as its processor declared it. */
+  outputType: string | null;
   durationMs: number | null;
+  /** CPU time of the last run, ms. */
+  cpuMs: number | null;
   error: FileError | null;
   details: Record<string, unknown> | null;
   node: string | null;
@@ -95,7 +99,9 @@ export function toFileView(file: BatchFile): FileView {
     inputBytes: file.inputBytes,
     outputBytes: final ? file.outputBytes : null,
     outputName: final ? file.outputName : null,
+    outputType: final ? file.outputType : null,
     durationMs: file.durationMs,
+    cpuMs: file.cpuMs,
     error: file.error,
     details: shownDetails(file.details),
     node: file.node,

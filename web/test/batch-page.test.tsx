@@ -10,6 +10,7 @@ import { routeOf } from '../src/App.js';
 import type { BatchView, FileView } from '../src/api.js';
 import { BatchHeader, elapsedMs } from '../src/components/BatchHeader.js';
 import { ConfirmDialog } from '../src/components/ConfirmDialog.js';
+import { FileFacts } from '../src/components/FileDetails.js';
 import { FileRow } from '../src/components/FileRow.js';
 import { ShareLink } from '../src/components/ShareLink.js';
 import { StatusFilter, statusCounts } from '../src/components/StatusFilter.js';
@@ -46,7 +47,9 @@ export function fileView(over: Partial<FileView> = {}): FileView {
     inputBytes: 2048,
     outputBytes: null,
     outputName: null,
+    outputType: null,
     durationMs: null,
+    cpuMs: null,
     error: null,
     details: null,
     node: null,
@@ -110,6 +113,7 @@ describe('FileRow', () => {
               onCancel={() => {}}
               onRetry={() => {}}
               onUnfinished={() => {}}
+              onDetails={() => {}}
             />
           </tbody>
         </table>,
@@ -209,5 +213,72 @@ describe('BatchHeader', () => {
 
   it('has no elapsed time before the batch starts', () => {
     assert.equal(elapsedMs(batchView({ startedAt: null }), start), null);
+  });
+});
+
+describe('FileFacts', () => {
+  it('shows the runs, sizes, output, the whole error and what the processor found', () => {
+    const html = renderToStaticMarkup(
+      <FileFacts
+        file={fileView({
+          name: 'docs/report.pdf',
+          status: 'succeeded',
+          attempts: 2,
+          contentType: 'application/pdf',
+          inputBytes: 4096,
+          outputBytes: 1024,
+          outputName: 'docs/report.pdf',
+          outputType: 'application/pdf',
+          durationMs: 1500,
+          cpuMs: 1200,
+          startedAt: '2026-12-01T10:00:01.000Z',
+          finishedAt: '2026-12-01T10:00:02.500Z',
+          details: { found: { javascript: 2, embeddedFiles: 1 }, rasterized: false },
+        })}
+      />,
+    );
+    assert.match(html, /<h2 id="file-details-title">docs\/report.pdf<\/h2>/);
+    assert.match(html, /<dt>Attempts<\/dt><dd>2<\/dd>/);
+    assert.match(html, /<dt>Started<\/dt><dd><time dateTime="2026-12-01T10:00:01.000Z">/);
+    assert.match(html, /<dt>Time<\/dt><dd>1.5 s<\/dd>/);
+    assert.match(html, /<dt>CPU<\/dt><dd>1.2 s<\/dd>/);
+    assert.match(html, /<dt>Input<\/dt><dd>4.0 KiB, application\/pdf<\/dd>/);
+    assert.match(html, /<dt>Output<\/dt><dd>1.0 KiB \(−75 %\), application\/pdf/);
+    assert.match(html, /What the processor found/);
+    assert.match(html, /<dt>found<\/dt><dd><dl class="details"><div><dt>javascript<\/dt><dd>2<\/dd>/);
+    assert.match(html, /<dt>rasterized<\/dt><dd>false<\/dd>/);
+  });
+
+  it("shows a failed file's error in full, code and sentence", () => {
+    const message = 'The PDF is encrypted and no password was given: '.repeat(4).trim();
+    const html = renderToStaticMarkup(
+      <FileFacts file={fileView({ status: 'failed', error: { code: 'ENCRYPTED', message } })} />,
+    );
+    assert.match(html, /<code>ENCRYPTED<\/code><p>/);
+    assert.ok(html.includes(`<p>${message}</p>`));
+  });
+});
+
+describe('FileRow name', () => {
+  it("is a button that opens the file's details", () => {
+    const html = renderToStaticMarkup(
+      <table>
+        <tbody>
+          <FileRow
+            file={fileView()}
+            batchId="b_0123456789abcdefghij"
+            readOnly
+            onCancel={() => {}}
+            onRetry={() => {}}
+            onUnfinished={() => {}}
+            onDetails={() => {}}
+          />
+        </tbody>
+      </table>,
+    );
+    assert.match(
+      html,
+      /<button type="button" class="file-name" aria-haspopup="dialog">photos\/a.jpg<\/button>/,
+    );
   });
 });

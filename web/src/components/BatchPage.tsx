@@ -13,6 +13,7 @@ import { useLiveBatch } from '../live-batch.js';
 import { BatchHeader } from './BatchHeader.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
+import { FileDetails } from './FileDetails.js';
 import { FileRow } from './FileRow.js';
 import { NotFound } from './NotFound.js';
 import { Overall } from './Overall.js';
@@ -42,6 +43,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
   const [error, setError] = useState<string | null>(null);
   const [gone, setGone] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [detailsOf, setDetailsOf] = useState<number | null>(null);
   const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
   // Bumped to follow again after a retry reopens an ended batch.
   const [follows, setFollows] = useState(0);
@@ -191,10 +193,16 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
               onCancel={cancelFile}
               onRetry={retryFile}
               onUnfinished={fill}
+              onDetails={setDetailsOf}
             />
           )}
         />
       </table>
+      <FileDetails
+        batchId={batch.id}
+        row={detailsOf === null ? null : (state.files[detailsOf] ?? null)}
+        onClose={() => setDetailsOf(null)}
+      />
     </section>
   );
 }
