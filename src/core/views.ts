@@ -9,6 +9,8 @@ import { iso } from './time.js';
 
 export interface BatchView {
   id: string;
+  /** What the submitter called it (core/batch-name.ts), or null. */
+  name: string | null;
   status: BatchStatus;
   processor: string;
   preset: string | null;
@@ -64,6 +66,7 @@ export function publicSettings(settings: Record<string, unknown>): Record<string
 export function toBatchView(batch: Batch, now: number): BatchView {
   return {
     id: batch.id,
+    name: batch.name,
     status: batch.status,
     processor: batch.processor,
     preset: batch.preset,

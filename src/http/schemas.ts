@@ -33,6 +33,7 @@ const Timestamp = Nullable(Type.String({ format: 'date-time' }));
 
 export const BatchSchema = Type.Object({
   id: Type.String(),
+  name: Nullable(Type.String({ description: 'What the submitter called the batch; null for none.' })),
   status: Type.Enum([...BATCH_STATUSES]),
   processor: Type.String(),
   preset: Nullable(Type.String()),

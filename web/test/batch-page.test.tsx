@@ -14,11 +14,14 @@ import { FileFacts } from '../src/components/FileDetails.js';
 import { FileRow } from '../src/components/FileRow.js';
 import { ShareLink } from '../src/components/ShareLink.js';
 import { StatusFilter, statusCounts } from '../src/components/StatusFilter.js';
+import { Download } from '../src/components/Download.js';
 import { NotFound } from '../src/components/NotFound.js';
+import { folderNameOf } from '../src/upload.js';
 
 export function batchView(over: Partial<BatchView> = {}): BatchView {
   return {
     id: 'b_0123456789abcdefghij',
+    name: null,
     status: 'running',
     processor: 'image',
     preset: 'web',
@@ -211,6 +214,12 @@ describe('BatchHeader', () => {
     assert.match(html, /<dt>Preset<\/dt><dd>own settings<\/dd>/);
   });
 
+  it("is titled by the batch's name, with its id beside it", () => {
+    const html = renderToStaticMarkup(<BatchHeader batch={batchView({ name: 'trip' })} at={start} />);
+    assert.match(html, /<h1 id="batch-title">trip<\/h1>/);
+    assert.match(html, /<dt>Id<\/dt><dd><code>b_0123456789abcdefghij<\/code><\/dd>/);
+  });
+
   it('has no elapsed time before the batch starts', () => {
     assert.equal(elapsedMs(batchView({ startedAt: null }), start), null);
   });
@@ -280,5 +289,29 @@ describe('FileRow name', () => {
       html,
       /<button type="button" class="file-name" aria-haspopup="dialog">photos\/a.jpg<\/button>/,
     );
+  });
+});
+
+describe('folderNameOf', () => {
+  it('names the batch after the one folder every file comes from', () => {
+    assert.equal(folderNameOf([{ path: 'trip/a.jpg' }, { path: 'trip/day 2/b.jpg' }]), 'trip');
+  });
+
+  it('gives no name to loose files or to files of several folders', () => {
+    assert.equal(folderNameOf([{ path: 'a.jpg' }]), undefined);
+    assert.equal(folderNameOf([{ path: 'trip/a.jpg' }, { path: 'b.jpg' }]), undefined);
+    assert.equal(folderNameOf([{ path: 'trip/a.jpg' }, { path: 'work/b.jpg' }]), undefined);
+    assert.equal(folderNameOf([]), undefined);
+  });
+});
+
+describe('Download', () => {
+  it('saves under the name it is given', () => {
+    const html = renderToStaticMarkup(
+      <Download batchId="b_0123456789abcdefghij" path="/api/x/results.zip" fileName="trip-results.zip">
+        Download
+      </Download>,
+    );
+    assert.match(html, /download="trip-results.zip"/);
   });
 });

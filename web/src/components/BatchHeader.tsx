@@ -17,7 +17,7 @@ export function elapsedMs(batch: BatchView, now: number): number | null {
 }
 
 /** What the page and its tab call the batch. */
-export function batchTitle(batch: Pick<BatchView, 'id'> & { name?: string | null }): string {
+export function batchTitle(batch: Pick<BatchView, 'id' | 'name'>): string {
   return batch.name ?? batch.id;
 }
 

@@ -140,7 +140,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
 
       {ended && (
         <Suspense fallback={<p aria-busy="true">Loading the summary…</p>}>
-          <Summary id={batch.id} version={batch.finishedAt ?? ''} />
+          <Summary id={batch.id} name={batch.name} version={batch.finishedAt ?? ''} />
         </Suspense>
       )}
 
