@@ -9,6 +9,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { routeOf } from '../src/App.js';
 import type { BatchView, FileView } from '../src/api.js';
 import { BatchHeader, elapsedMs } from '../src/components/BatchHeader.js';
+import { cancelText } from '../src/components/BatchPage.js';
 import { ConfirmDialog } from '../src/components/ConfirmDialog.js';
 import { FileFacts } from '../src/components/FileDetails.js';
 import { FileRow } from '../src/components/FileRow.js';
@@ -313,5 +314,20 @@ describe('Download', () => {
       </Download>,
     );
     assert.match(html, /download="trip-results.zip"/);
+  });
+});
+
+describe('cancelText', () => {
+  it('says how many files stop, and that the ones done keep their results', () => {
+    assert.equal(
+      cancelText(batchView()),
+      'The 3 files not done yet stop and are not processed; they can be retried later. The 1 that succeeded keep their results.',
+    );
+    assert.equal(
+      cancelText(
+        batchView({ counts: { queued: 4, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 } }),
+      ),
+      'The 4 files not done yet stop and are not processed; they can be retried later.',
+    );
   });
 });

@@ -8,7 +8,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { isFinalBatch } from '../../../src/core/model.js';
-import { api, ApiError } from '../api.js';
+import { api, ApiError, type BatchView } from '../api.js';
 import { useLiveBatch } from '../live-batch.js';
 import { BatchHeader } from './BatchHeader.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -32,6 +32,13 @@ function explain(e: unknown, readOnly: boolean): string {
     return 'This share link no longer works: it was replaced, or the batch was deleted. Ask for a new link.';
   }
   return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+}
+
+/** What a cancel of the whole batch does, said before it is done. */
+export function cancelText({ totalFiles, counts }: BatchView): string {
+  const done = counts.succeeded + counts.failed + counts.cancelled;
+  const kept = counts.succeeded > 0 ? ` The ${counts.succeeded} that succeeded keep their results.` : '';
+  return `The ${totalFiles - done} files not done yet stop and are not processed; they can be retried later.${kept}`;
 }
 
 /** A batch the server does not have: the page says so in words, not with the API's error. */
@@ -130,11 +137,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
             void act(() => api.cancel(batch.id));
           }}
         >
-          <p>
-            The {batch.totalFiles - batch.counts.succeeded - batch.counts.failed - batch.counts.cancelled}{' '}
-            files not done yet stop and are not processed; the {batch.counts.succeeded} done keep their
-            results. They can be retried later.
-          </p>
+          <p>{cancelText(batch)}</p>
         </ConfirmDialog>
       )}
 
