@@ -115,7 +115,8 @@ describe('the web UI in Chromium', { skip }, () => {
       await history.locator('tbody tr').first().innerText(),
       new RegExp(`${id}\\s+completed\\s+10/10 succeeded`),
     );
-    await history.getByRole('link', { name: id }).click();
+    // Named after the dropped folder; its id is beside the name.
+    await history.getByRole('link', { name: 'trip', exact: true }).first().click();
     await page.waitForURL(new RegExp(`/batches/${id}$`));
     await page.getByRole('region', { name: 'Summary' }).waitFor();
     assert.deepEqual(consoleErrors, []);
