@@ -63,7 +63,16 @@ export function serveProcess(opts: ServeOptions): Promise<ServedProcess> {
   delete env.FILEMILL_DATABASE_URL;
   if (opts.failpoints) env.FILEMILL_FAILPOINTS = opts.failpoints;
   if (opts.databaseUrl) env.FILEMILL_DATABASE_URL = opts.databaseUrl;
-  const args = ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--port', String(opts.port ?? 0), '--data-dir', opts.dataDir];
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/run.ts',
+    'serve',
+    '--port',
+    String(opts.port ?? 0),
+    '--data-dir',
+    opts.dataDir,
+  ];
   args.push('--concurrency', String(opts.concurrency ?? 2));
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
