@@ -10,12 +10,15 @@
  * the URL) is printed. Without a server the engine runs inside this process: no key, and no
  * link, since that server is gone when the command ends.
  */
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
 import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
 import { handleInterrupts } from './interrupt.js';
 import { isFinalBatch } from '../core/model.js';
+import { MAX_BATCH_NAME } from '../core/batch-name.js';
 import { followBatch } from './event-stream.js';
 import { formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
@@ -111,6 +114,29 @@ function shareUrl(base: string, id: string, token: string): string {
   return `${base}/batches/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
 }
 
+/**
+ * The batch's name: the folder's, when one folder is submitted (`filemill submit trip/` makes
+ * `trip`, and `trip-results.zip` on the page); none for files or several paths.
+ */
+export async function batchNameOf(paths: readonly string[]): Promise<string | undefined> {
+  if (paths.length !== 1) return undefined;
+  const folder = resolve(paths[0]!);
+  const isFolder = await stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  // The server refuses a longer name: a long folder name is cut, not the whole upload.
+  const name = basename(folder);
+  return isFolder && name !== '' ? [...name].slice(0, MAX_BATCH_NAME).join('') : undefined;
+}
+
+/** A batch's fields when the files go in `count` batches: each named as its part, `trip (2 of 3)`. */
+function partFields(fields: BatchFields, index: number, count: number): BatchFields {
+  if (fields.name === undefined || count === 1) return fields;
+  const part = ` (${index + 1} of ${count})`;
+  return { ...fields, name: [...fields.name].slice(0, MAX_BATCH_NAME - part.length).join('') + part };
+}
+
 const sizeOf = (files: readonly InputFile[]): number => files.reduce((sum, f) => sum + f.size, 0);
 
 async function submit(paths: string[], options: SubmitOptions): Promise<void> {
@@ -144,7 +170,7 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     const { createSubmitView, viewModeFor } = await import('./submit-view.js');
     interruption.signal.throwIfAborted();
     const [processors, limits] = await Promise.all([client.processors(), client.limits()]);
-    const fields = checkedFields(options, processors);
+    const fields = { ...checkedFields(options, processors), name: await batchNameOf(paths) };
     const plan = planBatches(files, limits);
     const size = sizeOfPlan(plan);
     view = createSubmitView(
@@ -247,7 +273,7 @@ async function runBatches(
       const accepted = await uploadBatch(
         client,
         files,
-        fields,
+        partFields(fields, i, plan.batches.length),
         (bytes) => view.uploadProgress(bytes),
         signal,
       );

@@ -16,6 +16,8 @@ export interface BatchFields {
   preset?: string;
   /** A JSON object, as text. */
   settings?: string;
+  /** What the batch is called (the folder's name); the server cleans it. */
+  name?: string;
 }
 
 /** The `202 Accepted` answer. */
@@ -39,6 +41,7 @@ export async function uploadBatch(
   form.append('processor', fields.processor);
   if (fields.preset) form.append('preset', fields.preset);
   if (fields.settings) form.append('settings', fields.settings);
+  if (fields.name) form.append('name', fields.name);
   for (const file of files) form.append('files', await openAsBlob(file.path), file.name);
 
   const encoded = new Request('http://filemill.invalid/', { method: 'POST', body: form });

@@ -55,6 +55,8 @@ export function canMoveFile(from: FileStatus, to: FileStatus): boolean {
 
 export interface Batch {
   id: string;
+  /** What a person calls it (core/batch-name.ts), or null: it goes by its id. */
+  name: string | null;
   status: BatchStatus;
   processor: string;
   preset: string | null;

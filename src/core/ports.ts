@@ -32,6 +32,8 @@ export interface NewFile {
 
 export interface NewBatch {
   id: string;
+  /** Cleaned (core/batch-name.ts); none when absent. */
+  name?: string | null;
   processor: string;
   preset: string | null;
   settings: Record<string, unknown>;

@@ -9,6 +9,8 @@ import { iso } from './time.js';
 
 export interface BatchView {
   id: string;
+  /** What the submitter called it (core/batch-name.ts), or null. */
+  name: string | null;
   status: BatchStatus;
   processor: string;
   preset: string | null;
@@ -35,7 +37,11 @@ export interface FileView {
   inputBytes: number;
   outputBytes: number | null;
   outputName: string | null;
+  /** The output's media type, as its processor declared it. */
+  outputType: string | null;
   durationMs: number | null;
+  /** CPU time of the last run, ms. */
+  cpuMs: number | null;
   error: FileError | null;
   details: Record<string, unknown> | null;
   node: string | null;
@@ -60,6 +66,7 @@ export function publicSettings(settings: Record<string, unknown>): Record<string
 export function toBatchView(batch: Batch, now: number): BatchView {
   return {
     id: batch.id,
+    name: batch.name,
     status: batch.status,
     processor: batch.processor,
     preset: batch.preset,
@@ -95,7 +102,9 @@ export function toFileView(file: BatchFile): FileView {
     inputBytes: file.inputBytes,
     outputBytes: final ? file.outputBytes : null,
     outputName: final ? file.outputName : null,
+    outputType: final ? file.outputType : null,
     durationMs: file.durationMs,
+    cpuMs: file.cpuMs,
     error: file.error,
     details: shownDetails(file.details),
     node: file.node,

@@ -33,6 +33,7 @@ const Timestamp = Nullable(Type.String({ format: 'date-time' }));
 
 export const BatchSchema = Type.Object({
   id: Type.String(),
+  name: Nullable(Type.String({ description: 'What the submitter called the batch; null for none.' })),
   status: Type.Enum([...BATCH_STATUSES]),
   processor: Type.String(),
   preset: Nullable(Type.String()),
@@ -60,7 +61,9 @@ export const FileSchema = Type.Object({
   inputBytes: Type.Integer(),
   outputBytes: Nullable(Type.Integer()),
   outputName: Nullable(Type.String()),
+  outputType: Nullable(Type.String()),
   durationMs: Nullable(Type.Integer()),
+  cpuMs: Nullable(Type.Number()),
   error: FileErrorSchema,
   details: Nullable(Type.Record(Type.String(), Type.Unknown())),
   node: Nullable(Type.String()),

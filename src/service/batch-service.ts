@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { cleanBatchName } from '../core/batch-name.js';
 import { AppError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
 import { isNoSpace } from '../core/no-space.js';
@@ -197,7 +198,7 @@ export class BatchService {
           if (!intake.opened) return;
           throw new AppError(
             'INVALID_REQUEST',
-            `The field "${name}" came after the files, which already run with the fields before them: send processor, preset and settings before the files.`,
+            `The field "${name}" came after the files, which already run with the fields before them: send processor, preset, settings and name before the files.`,
           );
         },
         stored: (file) => intake.add(file),
@@ -263,7 +264,7 @@ export class BatchService {
     const overrides = parseSettingsField(fields.get('settings'));
     const presetField = fields.get('preset');
     const { preset, settings } = resolveSettings(descriptor, presetField || undefined, overrides);
-    return { descriptor, preset, settings };
+    return { name: cleanBatchName(fields.get('name')), descriptor, preset, settings };
   }
 
   async getBatch(principal: Principal, id: string): Promise<Batch> {

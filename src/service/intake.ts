@@ -16,6 +16,8 @@ import { inputKey, type StagedFile } from './upload.js';
 
 /** The batch's processor and settings, resolved from the upload's fields. */
 export interface ResolvedJob {
+  /** The batch's name, cleaned; null for none. */
+  name: string | null;
   descriptor: ProcessorDescriptor;
   preset: string;
   settings: Record<string, unknown>;
@@ -26,7 +28,7 @@ export interface IntakeOptions {
   storage: BlobStorage;
   queue: JobQueue;
   /** The batch as it opens, but for what the fields decide. */
-  batch: Omit<OpenedBatch, 'processor' | 'preset' | 'settings'>;
+  batch: Omit<OpenedBatch, 'name' | 'processor' | 'preset' | 'settings'>;
   /** How long the upload counts as alive without news; renewed every third of it. */
   leaseMs: number;
   now: () => number;
@@ -66,7 +68,13 @@ export class BatchIntake {
     const { store, batch, leaseMs, now } = this.#opts;
     this.#planner = new FilePlanner(job.descriptor, job.settings);
     await store.openBatch(
-      { ...batch, processor: job.descriptor.name, preset: job.preset, settings: job.settings },
+      {
+        ...batch,
+        name: job.name,
+        processor: job.descriptor.name,
+        preset: job.preset,
+        settings: job.settings,
+      },
       now() + leaseMs,
     );
     this.#opened = true;

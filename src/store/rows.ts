@@ -62,6 +62,7 @@ export function countsOf(row: BatchRow): Counts {
 export function toBatch(row: BatchRow, runningProgress: number | string | null): Batch {
   return {
     id: row.id,
+    name: row.name,
     status: row.status,
     processor: row.processor,
     preset: row.preset,
@@ -191,6 +192,7 @@ export function openedBatchRow(batch: OpenedBatch, receivingUntil: number): Batc
     aggregate: null,
     receiving: 1,
     receiving_until: receivingUntil,
+    name: batch.name ?? null,
     created_at: batch.createdAt,
     last_seq: 0,
     started_at: null,

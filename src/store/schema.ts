@@ -39,6 +39,8 @@ export interface BatchesTable {
   receiving: Flag;
   /** While `receiving`: until when the upload counts as alive; it renews this as it goes. */
   receiving_until: number | null;
+  /** What a person calls the batch (migration 0006), or null. */
+  name: string | null;
   /** The last event sequence number given out (batch_events). */
   last_seq: Generated<number>;
   created_at: number;

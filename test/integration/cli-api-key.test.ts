@@ -64,6 +64,8 @@ const file = {
   inputBytes: 5,
   outputBytes: 5,
   outputName: 'a.txt',
+  outputType: 'text/plain',
+  cpuMs: null,
   durationMs: 3,
   error: null,
   details: null,

@@ -108,6 +108,7 @@ function describeRepair(name: string, fresh: () => Promise<TestDatabase>): void 
         await raw.run('alter table batch_files drop column name_facts');
         await raw.run('alter table batches drop column receiving');
         await raw.run('alter table batches drop column receiving_until');
+        await raw.run('alter table batches drop column name');
       } finally {
         await raw.close();
         await store.close();

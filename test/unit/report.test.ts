@@ -5,6 +5,7 @@ import { buildReport, CSV_COLUMNS, reportCsv } from '../../src/core/report.js';
 
 const batch: Batch = {
   id: 'b_00000000000000000000',
+  name: null,
   status: 'completed_with_errors',
   processor: 'image',
   preset: 'web',

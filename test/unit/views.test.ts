@@ -10,6 +10,7 @@ import { toFileView } from '../../src/core/views.js';
 
 const batch: Batch = {
   id: 'b_00000000000000000000',
+  name: null,
   status: 'completed',
   processor: 'copy',
   preset: null,

@@ -8,11 +8,31 @@ import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } fro
 import { BatchPage } from './components/BatchPage.js';
 import { History } from './components/History.js';
 import { NewBatch } from './components/NewBatch.js';
+import { NotFound } from './components/NotFound.js';
 import { SignIn } from './components/SignIn.js';
 import { apiKey, BATCH_PATH, sharedToken, signInState, signOut } from './credentials.js';
 
 function batchIdOf(pathname: string): string | null {
   return BATCH_PATH.exec(pathname)?.[1] ?? null;
+}
+
+/** A batch id as the server makes them (src/http/schemas.ts): any other is no batch. */
+const BATCH_ID = /^b_[a-z0-9]{20,40}$/;
+
+/** What an address shows: the page's three views, or nothing there (a batch, or a page). */
+export type Route =
+  | { view: 'new' }
+  | { view: 'history' }
+  | { view: 'batch'; id: string }
+  | { view: 'missing'; what: 'batch' | 'page' };
+
+export function routeOf(pathname: string): Route {
+  const path = pathname.replace(/\/$/, '');
+  if (path === '') return { view: 'new' };
+  if (path === '/batches') return { view: 'history' };
+  const id = batchIdOf(pathname);
+  if (id !== null && BATCH_ID.test(id)) return { view: 'batch', id };
+  return { view: 'missing', what: path.startsWith('/batches/') ? 'batch' : 'page' };
 }
 
 export function navigate(path: string): void {
@@ -55,7 +75,8 @@ export function App() {
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
-  const batchId = batchIdOf(path);
+  const route = routeOf(path);
+  const batchId = route.view === 'batch' ? route.id : null;
   const shared = batchId !== null && sharedToken(batchId) !== null;
   const asking = signIn !== null && !shared;
   return (
@@ -83,10 +104,12 @@ export function App() {
       <main ref={main} tabIndex={-1}>
         {asking ? (
           <SignIn reason={signIn} />
-        ) : batchId ? (
-          <BatchPage id={batchId} key={batchId} readOnly={shared} />
-        ) : path.replace(/\/$/, '') === '/batches' ? (
+        ) : route.view === 'batch' ? (
+          <BatchPage id={route.id} key={route.id} readOnly={shared} />
+        ) : route.view === 'history' ? (
           <History />
+        ) : route.view === 'missing' ? (
+          <NotFound what={route.what} />
         ) : (
           <NewBatch />
         )}

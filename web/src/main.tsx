@@ -4,6 +4,8 @@ import { App } from './App.js';
 import { adoptShareLink } from './credentials.js';
 import './styles.css';
 import './settings-form.css';
+import './batch-page.css';
+import './new-batch.css';
 
 // Before anything is fetched: a share link's token leaves the address bar for this tab's storage.
 adoptShareLink(window.location, window.history);

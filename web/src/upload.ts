@@ -1,7 +1,7 @@
 /**
  * Sends one batch as multipart/form-data with a byte progress bar. XMLHttpRequest, because
  * fetch reports no upload progress. The batch's share token in the answer is kept for this
- * tab's *Copy link*.
+ * tab's *Copy link*. A batch made of one dropped folder is named after it.
  */
 import { ApiError, type Accepted } from './api.js';
 import { credentialFor, rememberOwnToken, unauthorized } from './credentials.js';
@@ -11,6 +11,14 @@ export interface BatchFields {
   processor: string;
   preset: string;
   settings?: Record<string, unknown>;
+}
+
+/** The folder every file comes from (`trip/…`), which names the batch; undefined if none. */
+export function folderNameOf(files: readonly Pick<Candidate, 'path'>[]): string | undefined {
+  const top = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/')) : null);
+  const first = files[0] ? top(files[0].path) : null;
+  if (!first || !files.every((f) => top(f.path) === first)) return undefined;
+  return first;
 }
 
 export function uploadBatch(
@@ -24,6 +32,8 @@ export function uploadBatch(
   form.append('processor', fields.processor);
   form.append('preset', fields.preset);
   if (fields.settings) form.append('settings', JSON.stringify(fields.settings));
+  const name = folderNameOf(files);
+  if (name !== undefined) form.append('name', name);
   for (const { file, path } of files) form.append('files', file, path);
 
   return new Promise((resolve, reject) => {

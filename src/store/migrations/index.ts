@@ -9,6 +9,7 @@ import * as repairTimes from './0002-repair-times.js';
 import * as apiKeys from './0003-api-keys.js';
 import * as nameFacts from './0004-name-facts.js';
 import * as receiving from './0005-receiving.js';
+import * as batchName from './0006-batch-name.js';
 
 /** Name → migration. Append only: a released migration is never edited. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -17,6 +18,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-api-keys': apiKeys,
   '0004-name-facts': nameFacts,
   '0005-receiving': receiving,
+  '0006-batch-name': batchName,
 });
 
 /**

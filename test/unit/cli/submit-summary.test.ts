@@ -16,6 +16,8 @@ function view(index: number, over: Partial<FileView>): FileView {
     inputBytes: 2048,
     outputBytes: 512,
     outputName: `f${index}.webp`,
+    outputType: 'image/webp',
+    cpuMs: null,
     durationMs: 1500,
     error: null,
     details: null,

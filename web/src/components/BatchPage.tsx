@@ -7,13 +7,18 @@
  * share link (`readOnly`), it shows the same minus every control that changes the batch.
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { FILE_STATUSES, isFinalBatch } from '../../../src/core/model.js';
-import { api, ApiError } from '../api.js';
+import { isFinalBatch } from '../../../src/core/model.js';
+import { api, ApiError, type BatchView } from '../api.js';
 import { useLiveBatch } from '../live-batch.js';
+import { BatchHeader } from './BatchHeader.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { ConnectionStatus } from './ConnectionStatus.js';
+import { FileDetails } from './FileDetails.js';
 import { FileRow } from './FileRow.js';
+import { NotFound } from './NotFound.js';
 import { Overall } from './Overall.js';
 import { ShareLink } from './ShareLink.js';
+import { StatusFilter } from './StatusFilter.js';
 import { VirtualRows } from './VirtualRows.js';
 import { useRowFill } from '../row-fill.js';
 import { fillRow, visibleRows, type SortKey, type View } from '../queue-state.js';
@@ -29,15 +34,36 @@ function explain(e: unknown, readOnly: boolean): string {
   return e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
 }
 
+/** What a cancel of the whole batch does, said before it is done. */
+export function cancelText({ totalFiles, counts }: BatchView): string {
+  const done = counts.succeeded + counts.failed + counts.cancelled;
+  const kept = counts.succeeded > 0 ? ` The ${counts.succeeded} that succeeded keep their results.` : '';
+  return `The ${totalFiles - done} files not done yet stop and are not processed; they can be retried later.${kept}`;
+}
+
+/** A batch the server does not have: the page says so in words, not with the API's error. */
+function missing(e: unknown, readOnly: boolean): boolean {
+  return !readOnly && e instanceof ApiError && e.code === 'NOT_FOUND';
+}
+
 export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boolean }) {
   const [error, setError] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [detailsOf, setDetailsOf] = useState<number | null>(null);
   const [view, setView] = useState<View>({ status: 'all', search: '', sort: 'index' });
   // Bumped to follow again after a retry reopens an ended batch.
   const [follows, setFollows] = useState(0);
   const { state, setState, connection, retryNow } = useLiveBatch(
     id,
     follows,
-    useCallback((e: unknown) => setError(explain(e, readOnly)), [readOnly]),
+    useCallback(
+      (e: unknown) => {
+        setGone(missing(e, readOnly));
+        setError(explain(e, readOnly));
+      },
+      [readOnly],
+    ),
   );
 
   // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
@@ -70,6 +96,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
   );
 
   const rows = useMemo(() => (state ? visibleRows(state.files, view) : []), [state, view]);
+  if (gone && !state) return <NotFound what="batch" />;
   if (error && !state) return <p role="alert">{error}</p>;
   if (!state) return <p aria-busy="true">Loading the batch…</p>;
   const { batch } = state;
@@ -77,9 +104,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
 
   return (
     <section aria-labelledby="batch-title">
-      <h1 id="batch-title">
-        Batch <code>{batch.id}</code>
-      </h1>
+      <BatchHeader batch={batch} />
       <ConnectionStatus connection={connection} onRetry={retryNow} />
 
       <Overall batch={batch} pace={state.pace} />
@@ -87,7 +112,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
       {!readOnly && (
         <div className="actions">
           {!ended && (
-            <button type="button" onClick={() => act(() => api.cancel(batch.id))}>
+            <button type="button" onClick={() => setConfirming(true)}>
               Cancel all
             </button>
           )}
@@ -100,28 +125,34 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
         </div>
       )}
       {error && <p role="alert">{error}</p>}
+      {!readOnly && (
+        <ConfirmDialog
+          open={confirming && !ended}
+          title="Cancel every file left?"
+          confirm="Cancel all files"
+          dismiss="Keep running"
+          onDismiss={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void act(() => api.cancel(batch.id));
+          }}
+        >
+          <p>{cancelText(batch)}</p>
+        </ConfirmDialog>
+      )}
 
       {ended && (
         <Suspense fallback={<p aria-busy="true">Loading the summary…</p>}>
-          <Summary id={batch.id} version={batch.finishedAt ?? ''} />
+          <Summary id={batch.id} name={batch.name} version={batch.finishedAt ?? ''} />
         </Suspense>
       )}
 
       <div className="filters">
-        <label>
-          Show{' '}
-          <select
-            value={view.status}
-            onChange={(e) => setView({ ...view, status: e.target.value as View['status'] })}
-          >
-            <option value="all">all</option>
-            {FILE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter
+          files={state.files}
+          value={view.status}
+          onChange={(status) => setView({ ...view, status })}
+        />
         <label>
           Name{' '}
           <input
@@ -165,10 +196,16 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
               onCancel={cancelFile}
               onRetry={retryFile}
               onUnfinished={fill}
+              onDetails={setDetailsOf}
             />
           )}
         />
       </table>
+      <FileDetails
+        batchId={batch.id}
+        row={detailsOf === null ? null : (state.files[detailsOf] ?? null)}
+        onClose={() => setDetailsOf(null)}
+      />
     </section>
   );
 }

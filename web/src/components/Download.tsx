@@ -23,12 +23,12 @@ export function fileNameOf(disposition: string | null): string | null {
   return /filename\s*=\s*"([^"]*)"/i.exec(disposition)?.[1] ?? null;
 }
 
-async function saveWithKey(batchId: string, path: string): Promise<void> {
+async function saveWithKey(batchId: string, path: string, fileName: string | undefined): Promise<void> {
   const response = await call(path, {}, batchId);
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement('a');
   link.href = url;
-  link.download = fileNameOf(response.headers.get('content-disposition')) ?? '';
+  link.download = fileName ?? fileNameOf(response.headers.get('content-disposition')) ?? '';
   document.body.append(link);
   link.click();
   link.remove();
@@ -41,6 +41,7 @@ export function Download({
   path,
   className,
   label,
+  fileName,
   children,
 }: {
   batchId: string;
@@ -49,6 +50,8 @@ export function Download({
   className?: string;
   /** The accessible name, when the visible text alone does not say what is downloaded. */
   label?: string;
+  /** What the file is saved as (`trip-results.zip`); by default the server's name for it. */
+  fileName?: string;
   children: ReactNode;
 }) {
   const [error, setError] = useState<string | null>(null);
@@ -60,7 +63,7 @@ export function Download({
     setError(null);
     setBusy(true);
     try {
-      await saveWithKey(batchId, path);
+      await saveWithKey(batchId, path, fileName);
     } catch (e) {
       setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
     } finally {
@@ -72,7 +75,7 @@ export function Download({
       <a
         className={className}
         href={api.downloadUrl(batchId, path)}
-        download
+        download={fileName ?? ''}
         aria-label={label}
         aria-busy={busy || undefined}
         onClick={(event) => void onClick(event)}

@@ -1,5 +1,6 @@
 /**
- * Past batches, newest first: status, counts, when; open one to see its queue and summary.
+ * Past batches, newest first: name (or id), status, counts, when; open one to see its queue
+ * and summary.
  */
 import { useEffect, useState } from 'react';
 import { api, ApiError, type BatchView } from '../api.js';
@@ -44,9 +45,15 @@ export function History() {
             {batches.map((b) => (
               <tr key={b.id}>
                 <td className="lead">
-                  <PageLink to={`/batches/${b.id}`}>
-                    <code>{b.id}</code>
-                  </PageLink>
+                  <PageLink to={`/batches/${b.id}`}>{b.name ?? <code>{b.id}</code>}</PageLink>
+                  {b.name !== null && (
+                    <>
+                      {' '}
+                      <small className="hint">
+                        <code>{b.id}</code>
+                      </small>
+                    </>
+                  )}
                 </td>
                 <td>{b.status.replaceAll('_', ' ')}</td>
                 <td>

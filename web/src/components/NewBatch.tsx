@@ -20,7 +20,6 @@ import { uploadBatch } from '../upload.js';
 import { ActionBar } from './ActionBar.js';
 import { ChosenFiles } from './ChosenFiles.js';
 import { SettingsForm } from './SettingsForm.js';
-import '../new-batch.css';
 
 interface Setup {
   processors: ProcessorInfo[];

@@ -10,7 +10,7 @@ import type { BatchView } from '../api.js';
 import { formatRate, liveRate, remainingMs, type Pace } from '../pace.js';
 
 /** The time now, again every second while `running`: the time left counts down between events. */
-function useClock(running: boolean): number {
+export function useClock(running: boolean): number {
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
     if (!running) return;

@@ -4,10 +4,15 @@
  * elsewhere the button first asks the server for a new one, which ends the links given
  * before — the button's description says so before it is pressed. The link is also shown in
  * a field, for when the clipboard is out of reach (a plain-HTTP address on the network).
+ * Once copied it says "Copied" for a few seconds, in a live region a screen reader announces;
+ * the button's name stays its visible text.
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { ownToken, rememberOwnToken } from '../credentials.js';
+
+/** How long "Copied" stays, in ms. */
+export const COPIED_MS = 4000;
 
 export function shareUrl(origin: string, id: string, token: string): string {
   return `${origin}/batches/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
@@ -20,6 +25,12 @@ export function ShareLink({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const hint = useId();
   const known = ownToken(id) !== null;
+  const [copied, setCopied] = useState(0);
+  useEffect(() => {
+    if (copied === 0) return;
+    const timer = setTimeout(() => setMessage(null), COPIED_MS);
+    return () => clearTimeout(timer);
+  }, [copied]);
 
   const copy = async () => {
     setBusy(true);
@@ -35,7 +46,9 @@ export function ShareLink({ id }: { id: string }) {
       setLink(url);
       try {
         await navigator.clipboard.writeText(url);
-        setMessage('Link copied.');
+        setMessage('Copied');
+        // A new count each time: a second copy shows "Copied" for the full time again.
+        setCopied((n) => n + 1);
       } catch {
         setMessage('The clipboard is not available here: copy the link from the field.');
       }
@@ -65,7 +78,9 @@ export function ShareLink({ id }: { id: string }) {
           onFocus={(e) => e.currentTarget.select()}
         />
       )}
-      <span role="status">{message}</span>
+      <span role="status" aria-live="polite" className="copied">
+        {message}
+      </span>
       {error && <span role="alert">{error}</span>}
     </div>
   );

@@ -24,6 +24,7 @@ import { api, ApiError } from '../api.js';
 import type { Report } from '../../../src/core/report.js';
 import { comparesSizes, docAnalysis, errorGroups, facts, findings, histogram } from '../summary.js';
 import { DocAnalysis } from './DocAnalysis.js';
+import { downloadName } from '../../../src/core/batch-name.js';
 import { Download } from './Download.js';
 
 Chart.register(
@@ -130,7 +131,7 @@ export function SummaryFacts({ report }: { report: Pick<Report, 'summary' | 'fil
   );
 }
 
-export function Summary({ id, version }: { id: string; version: string }) {
+export function Summary({ id, name, version }: { id: string; name: string | null; version: string }) {
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -216,14 +217,29 @@ export function Summary({ id, version }: { id: string; version: string }) {
 
       <p className="downloads">
         {summary.succeeded > 0 && (
-          <Download batchId={id} path={api.resultsUrl(id)} className="button primary">
+          <Download
+            batchId={id}
+            path={api.resultsUrl(id)}
+            fileName={downloadName({ id, name }, 'results.zip')}
+            className="button primary"
+          >
             Download results (ZIP)
           </Download>
         )}
-        <Download batchId={id} path={api.reportUrl(id, 'json')} className="button">
+        <Download
+          batchId={id}
+          path={api.reportUrl(id, 'json')}
+          fileName={downloadName({ id, name }, 'report.json')}
+          className="button"
+        >
           Report (JSON)
         </Download>
-        <Download batchId={id} path={api.reportUrl(id, 'csv')} className="button">
+        <Download
+          batchId={id}
+          path={api.reportUrl(id, 'csv')}
+          fileName={downloadName({ id, name }, 'report.csv')}
+          className="button"
+        >
           Report (CSV)
         </Download>
       </p>
