@@ -3,7 +3,8 @@
  * of the page is inert while it is open, Esc answers no, and the focus goes back to the
  * button that opened it when it closes (the browser does both). The safe answer has the focus.
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
+import { useModal } from './modal.js';
 
 interface Props {
   open: boolean;
@@ -19,14 +20,8 @@ interface Props {
 }
 
 export function ConfirmDialog({ open, title, children, confirm, dismiss, onConfirm, onDismiss }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModal(open);
   const heading = useId();
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
   return (
     <dialog
       ref={dialog}

@@ -5,7 +5,8 @@
  * `GET /api/batches/:id/files/:index`, again whenever its row changes. A modal `<dialog>`:
  * Esc or *Close* shuts it, and the focus goes back to the row's name that opened it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useModal } from './modal.js';
 import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import { api, ApiError, type FileView } from '../api.js';
 import { StatusIcon } from './StatusIcon.js';
@@ -18,16 +19,9 @@ interface Props {
 }
 
 export function FileDetails({ batchId, row, onClose }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModal(row !== null);
   const [file, setFile] = useState<FileView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const open = row !== null;
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) d.showModal();
-    if (!open && d.open) d.close();
-  }, [open]);
   // Read again when the row moves on (a run ends, a retry starts) while the panel is open.
   const index = row?.index ?? null;
   const version = row ? `${row.status}/${row.attempts}/${row.finishedAt}` : '';
