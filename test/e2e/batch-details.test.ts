@@ -67,6 +67,11 @@ describe('the batch page details in Chromium', { skip }, () => {
       await page.getByRole('heading', { name: 'Past batches' }).waitFor();
       await page.context().close();
     }
+    // An address the page does not know, loaded as such (a reload, a link from elsewhere).
+    const page = await open('/settings/of/nothing');
+    await page.getByRole('heading', { name: 'No such page' }).waitFor();
+    assert.ok(await page.getByRole('link', { name: 'Start a new batch' }).isVisible());
+    await page.context().close();
     await shoot('not-found', `/batches/b_${'z'.repeat(24)}`, (page) =>
       page.getByRole('heading', { name: 'No such batch' }).waitFor(),
     );

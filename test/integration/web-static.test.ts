@@ -65,6 +65,23 @@ describe('the web UI files', () => {
       assert.equal(response.json().error.code, 'NOT_FOUND');
     }
   });
+
+  it('answers a browser asking for an unknown address with the page, as a 404, but never under /api', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const page = await app.inject({ url: '/settings', headers: html });
+    assert.equal(page.statusCode, 404);
+    assert.match(page.headers['content-type'] as string, /^text\/html/);
+    assert.match(page.body, /<title>filemill<\/title>/);
+    for (const request of [
+      { url: '/api/nothing', headers: html },
+      { url: '/settings', method: 'POST' as const, headers: html },
+      { url: '/settings', headers: { accept: '*/*' } },
+    ]) {
+      const response = await app.inject(request);
+      assert.equal(response.statusCode, 404, request.url);
+      assert.equal(response.json().error.code, 'NOT_FOUND', `${request.method ?? 'GET'} ${request.url}`);
+    }
+  });
 });
 
 describe('a server whose web UI was not built', () => {

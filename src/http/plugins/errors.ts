@@ -117,9 +117,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
       .status(500)
       .send(errorBody('INTERNAL', 'An unexpected error occurred; the server log has the details.'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('NOT_FOUND', `There is no ${request.method} route at this address.`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    // A browser asking for an address outside the API: the page, which says it knows no such
+    // address and offers the way back, rather than a JSON error (routes/web.ts).
+    if (
+      app.notFoundPage &&
+      request.method === 'GET' &&
+      !request.url.startsWith('/api/') &&
+      wantsHtml(request)
+    ) {
+      return app.notFoundPage(reply);
+    }
+    return reply
+      .status(404)
+      .send(errorBody('NOT_FOUND', `There is no ${request.method} route at this address.`));
+  });
+}
+
+/** Whether the client asks for HTML (a browser navigating), not whatever comes (`*\/*`, curl). */
+function wantsHtml(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
 }
 
 /** Framework messages sometimes start lower-case ("body/limit must be …"): make them read as a sentence. */

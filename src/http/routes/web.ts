@@ -1,12 +1,21 @@
 /**
  * The web UI: the built single-page app (dist/web) at `/`, and its own routes (`/batches`,
- * `/batches/<id>`: links that can be shared or reloaded) answered with its index.html.
+ * `/batches/<id>`: links that can be shared or reloaded) answered with its index.html; any
+ * other address a browser asks for, outside the API, gets the page too, as a 404, and the page
+ * says it has no such address.
  * Hashed assets are cached for good; index.html never, so a new build is picked up at once.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../plugins/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when the page is built: answers an unknown address asked for by a browser with it, as a 404. */
+    notFoundPage?: (reply: FastifyReply) => FastifyReply;
+  }
+}
 
 export async function webRoutes(app: FastifyInstance, root: string | null): Promise<void> {
   if (!root || !existsSync(join(root, 'index.html'))) {
@@ -35,4 +44,6 @@ export async function webRoutes(app: FastifyInstance, root: string | null): Prom
   const page = async (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
   app.get('/batches', { schema: { hide: true } }, page);
   app.get('/batches/:id', { schema: { hide: true } }, page);
+  // The page shows its own "No such page" for an address it does not know.
+  app.decorate('notFoundPage', (reply: FastifyReply) => reply.status(404).sendFile('index.html'));
 }
