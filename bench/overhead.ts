@@ -8,7 +8,8 @@
  * - worker-slot time per file beyond the processor's own run;
  * - the event loop's delay p99 over the batch (from /metrics, reset just before);
  * - where the server's CPU goes: one more run under `--cpu-prof`, summarised into the ten
- *   functions with the most self time, and the same grouped by package or source folder.
+ *   functions with the most self time, and the same grouped by package or source folder;
+ * - SQLite statements per file, counted (bench/sql-count.mjs).
  */
 import { availableParallelism, tmpdir } from 'node:os';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -213,6 +214,34 @@ async function profiled(files: Upload[], concurrency: number) {
   }
 }
 
+/**
+ * SQLite statements the server runs per file (transactions' begin and commit included): 200
+ * files at concurrency 2, counted by a preload (bench/sql-count.mjs); the most frequent five.
+ * A count, not a time: the same on every machine.
+ */
+async function statementsPerFile(files: Upload[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-sql-'));
+  const counts = join(dir, 'counts.json');
+  try {
+    await withServer(
+      { FILEMILL_CONCURRENCY: '2', FILEMILL_BENCH_SQL_COUNTS: counts },
+      ['--import', new URL('./sql-count.mjs', import.meta.url).href],
+      async (s) => waitFinal(s.url, await submit(s.url, files)),
+    );
+    const rows = (JSON.parse(await readFile(counts, 'utf8')) as [string, number][]).sort(
+      (a, b) => b[1] - a[1],
+    );
+    const total = rows.reduce((sum, [, n]) => sum + n, 0);
+    return {
+      files: files.length,
+      perFile: round(total / files.length),
+      top: rows.slice(0, 5).map(([sql, n]) => ({ perFile: round(n / files.length), sql: sql.slice(0, 80) })),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function overheadBench(env: Record<string, string> = {}) {
   const files = tinyFiles(FILES);
   const aloneMs = await processorAlonePerFileMs(files);
@@ -231,6 +260,7 @@ export async function overheadBench(env: Record<string, string> = {}) {
     processorAlonePerFileMs: round(aloneMs),
     runs,
     profile: await profiled(files, cores),
+    sqlStatements: await statementsPerFile(files.slice(0, 200)),
     target: { serverCpuMsPerFile: 1.5, filesPerSecondWith2Workers: 400 },
   };
 }
