@@ -100,6 +100,12 @@ export class WorkerProcess {
       const done = (info: ExitInfo): void => {
         this.isAlive = false;
         void Promise.race([stderrClosed, delay(DRAIN_MS)]).then(() => {
+          // A descendant that outlived the child (bubblewrap's inner init, killed before it
+          // learnt of its parent's death, say) would hold these pipes and the IPC channel
+          // open, and with them the server's event loop: a process that never exits.
+          this.child.stdout?.destroy();
+          this.child.stderr?.destroy();
+          if (this.child.connected) this.child.disconnect();
           resolve(info);
           this.onExit?.(info);
         });

@@ -22,10 +22,15 @@ assert.ok(TEST_PROCESSORS);
 
 const waitReady = WorkerProcess.prototype.waitReady;
 
+/** Opens the gate of `holdStarts`, if one is held: a test that failed before it opened leaves it to afterEach. */
+let openHeldStarts: () => void = () => {};
+
 /** Holds every worker's start until `open()`; the processes run meanwhile, not yet counted as listening. */
 function holdStarts(): { open(): void } {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
+  // Else a start held at the gate would hold the pool's close, and the test file, for ever.
+  openHeldStarts = open;
   WorkerProcess.prototype.waitReady = async function (this: WorkerProcess, timeoutMs: number) {
     await gate;
     return waitReady.call(this, timeoutMs);
@@ -64,6 +69,7 @@ describe('worker processes started with the server', () => {
 
   afterEach(async () => {
     WorkerProcess.prototype.waitReady = waitReady;
+    openHeldStarts();
     await filemill?.close();
     filemill = null;
     assert.deepEqual(await workerPids(), [], 'no worker process outlives the server');
