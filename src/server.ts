@@ -60,14 +60,14 @@ export interface StartOptions {
    */
   closeGraceMs?: number;
   /**
-   * When the worker processes start (an API-only node, concurrency 0, has none either way):
-   * - `on-demand` (default): each when a file first needs its slot;
+   * When the worker processes start (an API-only node, concurrency 0, has none either way).
+   * `filemill serve` and the engine of `filemill submit` use `starting`:
+   * - `on-demand` (default, what tests use unless they say otherwise): each when a file
+   *   first needs its slot;
    * - `ready`: with the server, ahead of the first file, and replaced ahead of need from then
    *   on; it listens meanwhile, `/readyz` saying not ready, and `startFilemill` resolves once
    *   each has started or failed to;
    * - `starting`: as `ready`, but `startFilemill` does not wait for them.
-   * Not yet the default (issue 17): a clean-clone CI run with warm servers left two test files
-   * waiting for ever, not yet explained.
    */
   workers?: 'ready' | 'starting' | 'on-demand';
   /**

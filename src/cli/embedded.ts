@@ -31,8 +31,8 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     // Loaded on demand: a command against a server never needs the engine's modules.
     const { startFilemill } = await import('../server.js');
     // Its only client is this process: nothing to wait for when it closes, and no web page,
-    // WebSocket or OpenAPI document to serve.
-    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true });
+    // WebSocket or OpenAPI document to serve. Its workers start while the files upload.
+    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true, workers: 'starting' });
     return {
       url: filemill.url,
       async close() {

@@ -74,7 +74,9 @@ async function runUntilStopped(flags: Flags, api: boolean): Promise<void> {
   });
   // Loaded on demand: the other commands start without the server's modules.
   const { startFilemill } = await import('../server.js');
-  const filemill = await startFilemill(config, { listen: api }).catch(oneLine);
+  // The workers start with the server: the first batch does not wait for them, and /readyz
+  // says NOT_READY until they have.
+  const filemill = await startFilemill(config, { listen: api, workers: 'starting' }).catch(oneLine);
   const { startWorkerListener } = await import('../http/worker-listener.js');
   const listener =
     !api && config.workerPort > 0

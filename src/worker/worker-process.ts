@@ -84,6 +84,9 @@ export class WorkerProcess {
       cwd: spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // Bubblewrap leads a process group of its own, which its inner init (the PID namespace's
+      // pid 1) stays in: one kill of the group reaches both, and nothing else of ours.
+      detached: spec.sandboxed,
     });
     this.sandboxed = spec.sandboxed;
     this.pid = spec.sandboxed ? undefined : this.child.pid;
@@ -99,6 +102,9 @@ export class WorkerProcess {
     this.exited = new Promise<ExitInfo>((resolve) => {
       const done = (info: ExitInfo): void => {
         this.isAlive = false;
+        // An inner init that outlived bubblewrap (killed before it learnt of its parent's
+        // death) is still in its group: it goes now. A group id is not reused while in use.
+        this.killSandboxGroup();
         void Promise.race([stderrClosed, delay(DRAIN_MS)]).then(() => {
           // A descendant that outlived the child (bubblewrap's inner init, killed before it
           // learnt of its parent's death, say) would hold these pipes and the IPC channel
@@ -226,7 +232,7 @@ export class WorkerProcess {
         // ESRCH: gone.
       }
     }
-    this.child.kill('SIGKILL');
+    this.killChild();
     for (const pgid of this.groups) {
       try {
         process.kill(-pgid, 'SIGKILL');
@@ -237,10 +243,25 @@ export class WorkerProcess {
     this.groups.clear();
   }
 
+  /** SIGKILLs the process started — under bubblewrap, with its whole group. */
+  private killChild(): void {
+    if (this.sandboxed) this.killSandboxGroup();
+    else this.child.kill('SIGKILL');
+  }
+
+  private killSandboxGroup(): void {
+    if (!this.sandboxed || this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      // ESRCH: nothing of it is left.
+    }
+  }
+
   /** Lets an idle process end by closing its channel; SIGKILL if it lingers. */
   retire(graceMs = 2000): Promise<ExitInfo> {
     if (this.isAlive && this.child.connected) this.child.disconnect();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => this.killChild(), graceMs);
     return this.exited.finally(() => clearTimeout(timer));
   }
 

@@ -2,8 +2,9 @@
  * Worker processes start with the server, seen from outside a real one: `/readyz` says not
  * ready while they start, then ready with `workers: {ready, size}`, and the processes are
  * there before any file; when none can start it says so instead of waiting; a server started
- * the default way (workers on demand, for now) starts none before a file needs one; an
- * API-only node has no workers to wait for.
+ * with startFilemill's default (workers on demand, what most tests use) starts none before a
+ * file needs one; `filemill serve` starts them with it; an API-only node has no workers to
+ * wait for.
  */
 import { TEST_PROCESSORS } from './support/env.js';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load.js';
 import { startFilemill, type Filemill, type StartOptions } from '../../src/server.js';
 import { WorkerProcess } from '../../src/worker/worker-process.js';
+import { kill9, serveProcess } from './support/faults.js';
 import { workerPids } from './support/processes.js';
 import { getJson, submit, waitForBatch, startTestServer, type TestServer } from './support/server.js';
 
@@ -131,7 +133,7 @@ describe('worker processes started with the server', () => {
     assert.equal((await workerPids()).length, 2);
   });
 
-  it('starts no worker before a file needs one when started the default way', async () => {
+  it('starts no worker before a file needs one when started with the default', async () => {
     const server: TestServer = await startTestServer({ concurrency: 2 });
     try {
       const answer = await readyz(server.url);
@@ -140,6 +142,20 @@ describe('worker processes started with the server', () => {
       assert.deepEqual(await workerPids(), []);
     } finally {
       await server.close();
+    }
+  });
+
+  it('starts them with `filemill serve`, which says ready once they are', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'filemill-warm-'));
+    dirs.push(dataDir);
+    const served = await serveProcess({ dataDir, concurrency: 2 });
+    try {
+      const answer = await untilReady(served.url);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.workers, { ready: 2, size: 2, failed: 0 });
+      assert.equal((await workerPids(served.child.pid)).length, 2, 'both processes, before any file');
+    } finally {
+      await kill9(served);
     }
   });
 

@@ -71,6 +71,27 @@ async function processesWith(marker: string): Promise<number[]> {
   return pids;
 }
 
+/** The host processes whose command line mentions `text` anywhere. */
+async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Waits up to 5 s for `find` to come back empty, and returns what it found last. */
+async function untilNone(find: () => Promise<number[]>): Promise<number[]> {
+  let left = await find();
+  for (let waited = 0; left.length > 0 && waited < 5000; waited += 100) {
+    await delay(100);
+    left = await find();
+  }
+  return left;
+}
+
 function attemptsOf(result: TaskResult): Attempt[] {
   assert.ok(result.ok, `the hostile file should still succeed: ${JSON.stringify(result)}`);
   return (result.details as { attempts: Attempt[] }).attempts;
@@ -128,12 +149,7 @@ describe(
       assert.ok(!existsSync(join(scene.data.dir, 'planted')), 'nothing written in the data folder');
       assert.ok(!existsSync(join(scene.data.dir, '..', `planted-${marker}`)), 'nothing written beside it');
       // The process it left behind is gone once the file is done.
-      let left = await processesWith(marker);
-      for (let waited = 0; left.length > 0 && waited < 5000; waited += 100) {
-        await delay(100);
-        left = await processesWith(marker);
-      }
-      assert.deepEqual(left, [], 'a process of the file outlived it');
+      assert.deepEqual(await untilNone(() => processesWith(marker)), [], 'a process of the file outlived it');
     });
 
     it('replaces a worker before it runs another tenant’s file, and keeps it within one tenant', async () => {
@@ -151,6 +167,37 @@ describe(
       assert.notEqual(b.identity, a2.identity, 'another tenant: a new worker');
       assert.equal(b.previous, null, 'a new process that has seen no file');
       assert.equal(scene.pool.replacements, replacements + 1);
+    });
+  },
+);
+
+describe(
+  'workers under bubblewrap killed at any moment of their start',
+  {
+    skip: bwrapWorks ? false : 'bubblewrap does not work here',
+  },
+  () => {
+    it('leave no process behind: bubblewrap, its inner init and the worker go together', async () => {
+      // A worker killed while bubblewrap still sets up its namespaces can leave the inner init
+      // running, an orphan that holds the server's pipes to it; each round kills a little later.
+      for (let round = 0; round < 6; round += 1) {
+        const data = await makeDataDir();
+        try {
+          const workspaceRoot = join(data.dir, 'sandbox');
+          const pool = new ProcessPool({
+            size: 2,
+            timeoutMs: 60_000,
+            memoryMb: 1024,
+            bwrap: { workspaceRoot },
+          });
+          void pool.warm();
+          await delay(round * 30);
+          await pool.close();
+          assert.deepEqual(await untilNone(() => processesMentioning(workspaceRoot)), [], `round ${round}`);
+        } finally {
+          await data.remove();
+        }
+      }
     });
   },
 );
