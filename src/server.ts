@@ -71,6 +71,14 @@ export interface StartOptions {
    */
   workers?: 'ready' | 'starting' | 'on-demand';
   /**
+   * Hold part of the free-space threshold in a reserve file, for the database to write to
+   * when the disk fills (see StatfsSpaceWatch). The engine inside `filemill submit`, whose
+   * data folder lives for one command, holds none: writing it would cost the command more
+   * than the rest of its start.
+   * @defaultValue true
+   */
+  reserveSpace?: boolean;
+  /**
    * The REST API only, no web UI (see `AppOptions.restOnly`): for the engine inside
    * `filemill submit`, whose one client is that command.
    * @defaultValue false
@@ -207,7 +215,7 @@ export async function startFilemill(config: Config, opts: StartOptions = {}): Pr
           node: config.nodeId,
           onError: logError,
         });
-  const space = watchDiskSpace(config, queue, () => app, logError);
+  const space = watchDiskSpace(config, opts.reserveSpace ?? true, queue, () => app, logError);
   watchSpace(metrics, space);
   const service = new BatchService({
     store,
@@ -425,6 +433,7 @@ function commandsInWorkers(config: Config): { allowChildProcess?: boolean; env?:
  */
 function watchDiskSpace(
   config: Config,
+  reserveSpace: boolean,
   queue: JobQueue,
   app: () => FastifyInstance | null,
   onError: (error: unknown) => void,
@@ -436,7 +445,7 @@ function watchDiskSpace(
     // runs back in the queue and deleting batches.
     reserve: {
       path: join(config.dataDir, 'space-reserve'),
-      bytes: Math.min(Math.floor(config.minFreeBytes / 4), 16 * 1024 * 1024),
+      bytes: reserveSpace ? Math.min(Math.floor(config.minFreeBytes / 4), 16 * 1024 * 1024) : 0,
     },
     onFull: ({ freeBytes }) => {
       queue.pause();

@@ -32,7 +32,12 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
     const { startFilemill } = await import('../server.js');
     // Its only client is this process: nothing to wait for when it closes, and no web page,
     // WebSocket or OpenAPI document to serve. Its workers start while the files upload.
-    const filemill = await startFilemill(config, { closeGraceMs: 0, restOnly: true, workers: 'starting' });
+    const filemill = await startFilemill(config, {
+      closeGraceMs: 0,
+      restOnly: true,
+      workers: 'starting',
+      reserveSpace: false,
+    });
     return {
       url: filemill.url,
       async close() {

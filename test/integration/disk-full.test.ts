@@ -43,6 +43,7 @@ function describeFullDisk(tmpfs: Tmpfs): void {
       server = await startTestServer(
         { minFreeBytes: MIN_FREE, concurrency: 2, retentionDays: 0.00001 },
         dataDir,
+        { reserveSpace: true },
       );
     });
     after(async () => {

@@ -20,6 +20,13 @@ describe('kill -9 at exact moments (failpoints, SQLite)', () => {
   it('a worker killed mid-file costs that file one attempt; the batch goes on', (t) =>
     withSetup(t, 'sqlite', {}, async (setup) => {
       const server = await setup.serve({ concurrency: 1 });
+      // Ready means its worker listens, and the first file runs in it at once. Before, the kill
+      // could land on the worker still starting: the file would start one of its own, and
+      // rightly lose no attempt (the CI failure of 4956c82).
+      await waitFor(
+        'the server is ready',
+        async () => (await getJson(`${server.url}/readyz`)).status === 200,
+      );
       const inputs = texts(3, 'worker');
       const id = await accepted(server.url, inputs, { processor: 'sleep', settings: '{"ms": 1500}' });
       await waitForBatch(server.url, id, (b) => b.counts.running === 1);

@@ -12,7 +12,7 @@
  * queue, cancel and delete (SQLite appends to its WAL even to delete). The reserve counts as
  * free space, so holding or releasing it never changes whether the disk is full.
  */
-import { rm, statfs, writeFile } from 'node:fs/promises';
+import { rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { AppError } from '../../core/errors.js';
 import type { SpaceReading, SpaceWatch } from '../../core/ports.js';
 
@@ -100,6 +100,10 @@ export class StatfsSpaceWatch implements SpaceWatch {
     if (!reserve || reserve.bytes <= 0 || available < reserve.bytes) return;
     this.#held = true;
     try {
+      // One left by the previous run (a restart) is as good, if its bytes are really there:
+      // 16 MiB written at every start would cost more than the rest of it.
+      const left = await stat(reserve.path).catch(() => null);
+      if (left?.isFile() && left.size === reserve.bytes && left.blocks * 512 >= reserve.bytes) return;
       await writeFile(reserve.path, Buffer.alloc(reserve.bytes));
     } catch (error) {
       this.#held = false;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import type { ConfigKey } from '../../../src/config/schema.js';
-import { startFilemill, type Filemill } from '../../../src/server.js';
+import { startFilemill, type Filemill, type StartOptions } from '../../../src/server.js';
 
 export { TEST_PROCESSORS };
 
@@ -19,16 +19,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server in `dataDir` (a new temporary folder when not given). It holds no disk-space
+ * reserve unless `start` asks for one (the disk-full tests): 16 MiB written by every test's
+ * server would cost the suite seconds and prove nothing.
+ */
 export async function startTestServer(
   settings: Partial<Record<ConfigKey, string | number>> = {},
   dataDir?: string,
+  start: StartOptions = { reserveSpace: false },
 ): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'filemill-test-')));
   const config = loadConfig({
     env: {},
     overrides: { port: 0, dataDir: dir, logLevel: 'silent', concurrency: 2, retryBaseMs: 50, ...settings },
   });
-  const filemill = await startFilemill(config);
+  const filemill = await startFilemill(config, start);
   return {
     url: filemill.url,
     dataDir: dir,
