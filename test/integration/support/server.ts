@@ -27,14 +27,14 @@ export interface TestServer {
 export async function startTestServer(
   settings: Partial<Record<ConfigKey, string | number>> = {},
   dataDir?: string,
-  start: StartOptions = { reserveSpace: false },
+  start: StartOptions = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'filemill-test-')));
   const config = loadConfig({
     env: {},
     overrides: { port: 0, dataDir: dir, logLevel: 'silent', concurrency: 2, retryBaseMs: 50, ...settings },
   });
-  const filemill = await startFilemill(config, start);
+  const filemill = await startFilemill(config, { reserveSpace: false, ...start });
   return {
     url: filemill.url,
     dataDir: dir,
