@@ -1,30 +1,65 @@
 /**
- * Part of `npm run build`, after tsc: TypeBox and Kysely bundled into a few modules in
- * dist/vendor/, and the compiled code's imports of them pointed there. Both packages ship
- * as many small ES modules (~680 and ~260 for what filemill imports), and Node loads ES
- * modules one at a time (resolve, read, compile, link): about a third of the CPU of a start —
- * `filemill submit` without a server above all — went to that alone; bundled, they load in a
- * few ms. Only dist/ changes: under tsx (the tests) the imports reach the packages as written.
- * The bundles share their common code (esbuild's splitting), so each package's code runs once
- * per process, as it does from node_modules.
+ * Part of `npm run build`, after tsc: the packages a server loads at start-up bundled into a
+ * few modules in dist/vendor/, and the compiled code's imports of them pointed there. They
+ * ship as many small modules (TypeBox ~680 and Kysely ~260 ES modules; Fastify, its plugins,
+ * Ajv and prom-client ~380 CommonJS ones), and Node loads modules one at a time (resolve,
+ * read, compile, link): most of the CPU of a start — `filemill submit` without a server above
+ * all — went to that alone; bundled, they load in a fraction of it. Only dist/ changes: under
+ * tsx (the tests) the imports reach the packages as written. The bundles share their common
+ * code (esbuild's splitting), so each package's code runs once per process, as it does from
+ * node_modules. Packages a server loads only when asked (the web page's, Redis's, the
+ * processors' inside the workers) stay in node_modules.
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** The packages bundled; any subpath of them that dist/ imports (`typebox/compile`) too. */
-export const VENDORED = ['typebox', 'kysely'] as const;
+/**
+ * The packages bundled (any subpath of them that dist/ imports, `typebox/compile`, too), by
+ * module format: an ES module package is bundled as it is; a CommonJS one through an entry of
+ * ours that exports its `module.exports` as the default and, by name, what dist/ imports from
+ * it, as Node's own interop does.
+ */
+export const VENDORED: Readonly<Record<string, 'esm' | 'cjs'>> = {
+  typebox: 'esm',
+  kysely: 'esm',
+  'file-type': 'esm',
+  'csv-stringify': 'esm',
+  fastify: 'cjs',
+  '@fastify/ajv-compiler': 'cjs',
+  '@fastify/fast-json-stringify-compiler': 'cjs',
+  '@fastify/cors': 'cjs',
+  '@fastify/helmet': 'cjs',
+  '@fastify/multipart': 'cjs',
+  '@fastify/rate-limit': 'cjs',
+  'prom-client': 'cjs',
+  yazl: 'cjs',
+};
+
+const PACKAGES = Object.keys(VENDORED)
+  .map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+  .join('|');
 
 /** `from 'typebox/compile'`, `import('kysely')`, `import 'kysely'`: what tsc leaves of an import. */
 const IMPORT = new RegExp(
-  String.raw`(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:${VENDORED.join('|')})(?:/[\w./-]+)?)\2`,
+  String.raw`(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])((?:${PACKAGES})(?:/[\w./-]+)?)\2`,
   'g',
 );
 
+/** `import Fastify, { a, b as c } from 'x'` and `import * as x from 'x'`, with its specifier. */
+const IMPORT_CLAUSE =
+  /\bimport\s+([\w$]+\s*,\s*)?(?:\{([^}]*)\}|(\*\s*as\s+[\w$]+))\s*from\s*(['"])([^'"]+)\4/g;
+
+/** The package a specifier is from: `csv-stringify/sync` → `csv-stringify`. */
+export function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return parts.slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+}
+
 /** The bundle's file for a specifier: `typebox/compile` → `typebox-compile.js`. */
 export function bundleName(specifier: string): string {
-  return `${specifier.replaceAll('/', '-')}.js`;
+  return `${specifier.replace(/^@/, '').replaceAll('/', '-')}.js`;
 }
 
 /**
@@ -41,6 +76,36 @@ export function pointAtBundles(code: string, fromDir: string, vendorDir: string,
   });
 }
 
+/**
+ * Adds to `names` what `code` imports by name from the vendored CommonJS packages
+ * (`import { Counter } from 'prom-client'` → prom-client: Counter).
+ * @throws Error on a namespace import of one: its names cannot be known from the import.
+ */
+export function namedImports(code: string, names: Map<string, Set<string>>): void {
+  for (const [, , list, namespace, , specifier] of code.matchAll(IMPORT_CLAUSE)) {
+    if (VENDORED[packageOf(specifier!)] !== 'cjs') continue;
+    if (namespace)
+      throw new Error(`a namespace import of ${specifier} cannot be vendored: import it by name`);
+    const set = names.get(specifier!) ?? new Set<string>();
+    names.set(specifier!, set);
+    for (const item of (list ?? '').split(',')) {
+      const name = item.trim().split(/\s+as\s+/)[0]!;
+      if (name && !name.startsWith('type ')) set.add(name);
+    }
+  }
+}
+
+/** The entry bundled for a CommonJS specifier: its exports as `import` sees them in Node. */
+export function commonJsEntry(specifier: string, names: Iterable<string>): string {
+  const named = [...names].filter((name) => name !== 'default').sort();
+  return [
+    `import module from '${specifier}';`,
+    'export default module;',
+    ...(named.length > 0 ? [`export const { ${named.join(', ')} } = module;`] : []),
+    '',
+  ].join('\n');
+}
+
 async function compiledFiles(dir: string, skip: readonly string[]): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
@@ -52,27 +117,47 @@ async function compiledFiles(dir: string, skip: readonly string[]): Promise<stri
 /** Rewrites dist/'s imports, then bundles every specifier they named into dist/vendor/. */
 export async function vendor(dist: string): Promise<string[]> {
   const vendorDir = join(dist, 'vendor');
+  // Inside the project, so that the entries' imports resolve from its node_modules.
+  const entriesDir = join(dist, '.vendor-entries');
   await rm(vendorDir, { recursive: true, force: true });
   const found = new Set<string>();
+  const names = new Map<string, Set<string>>();
   for (const file of await compiledFiles(dist, [vendorDir, join(dist, 'web')])) {
     const code = await readFile(file, 'utf8');
+    namedImports(code, names);
     const rewritten = pointAtBundles(code, dirname(file), vendorDir, found);
     if (rewritten !== code) await writeFile(file, rewritten);
   }
   const specifiers = [...found].sort();
-  await build({
-    entryPoints: specifiers.map((specifier) => ({
-      in: fileURLToPath(import.meta.resolve(specifier)),
-      out: bundleName(specifier).slice(0, -'.js'.length),
-    })),
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: vendorDir,
-    logLevel: 'warning',
-  });
+  await mkdir(entriesDir, { recursive: true });
+  try {
+    const entryPoints = await Promise.all(
+      specifiers.map(async (specifier) => {
+        const out = bundleName(specifier).slice(0, -'.js'.length);
+        if (VENDORED[packageOf(specifier)] === 'esm')
+          return { in: fileURLToPath(import.meta.resolve(specifier)), out };
+        const entry = join(entriesDir, `${out}.mjs`);
+        await writeFile(entry, commonJsEntry(specifier, names.get(specifier) ?? []));
+        return { in: entry, out };
+      }),
+    );
+    await build({
+      entryPoints,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outdir: vendorDir,
+      // CommonJS code bundled into ES modules still calls require() for Node's own modules.
+      banner: {
+        js: "import { createRequire as vendorRequire } from 'node:module'; const require = vendorRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+  } finally {
+    await rm(entriesDir, { recursive: true, force: true });
+  }
   return specifiers;
 }
 

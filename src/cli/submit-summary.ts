@@ -6,7 +6,7 @@
  */
 import { formatShare, languagesByCount, parseDocAggregate } from '../core/doc-aggregate.js';
 import type { FileView } from '../core/views.js';
-import { formatBytes, formatChange, formatDuration } from '../core/format.js';
+import { counted, formatBytes, formatChange, formatDuration } from '../core/format.js';
 import type { SkippedFile } from './plan-batches.js';
 
 export interface ResultRow {
@@ -102,7 +102,7 @@ export function renderSummary(
       ? ` · ${formatBytes(before)} → ${formatBytes(after)} (${formatChange(before, after)})`
       : '';
   lines.push('', `${rows.length} files in ${formatDuration(run.elapsedMs)}: ${counts}${sizes}`);
-  lines.push(`${run.written} files written to ${run.out}`);
+  lines.push(`${counted(run.written, 'file')} written to ${run.out}`);
   return lines.join('\n');
 }
 

@@ -7,7 +7,7 @@
  */
 import { MultiBar, type Options, type Params, type SingleBar } from 'cli-progress';
 import type { WireEvent } from './event-stream.js';
-import { formatBytes, formatDuration } from '../core/format.js';
+import { counted, formatBytes, formatDuration } from '../core/format.js';
 
 export interface SubmitView {
   /** Batch `number` of `of` starts uploading `files` files of `bytes` bytes. */
@@ -97,14 +97,14 @@ class LinesView implements SubmitView {
   }
 
   uploading(number: number, of: number, files: number, bytes: number): void {
-    this.write(`uploading batch ${number}/${of}: ${files} files, ${formatBytes(bytes)}`);
+    this.write(`uploading batch ${number}/${of}: ${counted(files, 'file')}, ${formatBytes(bytes)}`);
   }
 
   uploadProgress(): void {}
 
   accepted(id: string, files: number): void {
     if (this.tally.startedAt === 0) this.tally.startedAt = Date.now();
-    this.write(`batch ${id} accepted: ${files} files`);
+    this.write(`batch ${id} accepted: ${counted(files, 'file')}`);
   }
 
   event(event: WireEvent): void {

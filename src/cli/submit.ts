@@ -20,7 +20,7 @@ import { handleInterrupts } from './interrupt.js';
 import { isFinalBatch } from '../core/model.js';
 import { MAX_BATCH_NAME } from '../core/batch-name.js';
 import { followBatch } from './event-stream.js';
-import { formatBytes } from '../core/format.js';
+import { counted, formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
 import { downloadResults } from './results-download.js';
 import { apiKeyFrom, apiKeyOption } from './server-options.js';
@@ -233,10 +233,12 @@ function describeStart(
   fields: BatchFields,
   embedded: boolean,
 ): void {
-  const batches = plan.batches.length === 1 ? '1 batch' : `${plan.batches.length} batches`;
+  const batches = counted(plan.batches.length, 'batch', 'batches');
   const preset = fields.preset ? ` (${fields.preset})` : '';
   const where = embedded ? ', run in this process' : '';
-  view.note(`${files} files, ${formatBytes(bytes)} → ${fields.processor}${preset} in ${batches}${where}`);
+  view.note(
+    `${counted(files, 'file')}, ${formatBytes(bytes)} → ${fields.processor}${preset} in ${batches}${where}`,
+  );
   for (const { file, code, message } of plan.skipped) view.note(`skipped ${file.name} — ${code}: ${message}`);
 }
 

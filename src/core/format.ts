@@ -27,3 +27,8 @@ export function formatChange(before: number, after: number): string {
   const change = Math.round(((after - before) / before) * 100);
   return `${change > 0 ? '+' : change < 0 ? '−' : '±'}${Math.abs(change)} %`;
 }
+
+/** A count and its noun, singular for one: `counted(1, 'file')` → "1 file", 3 → "3 files". */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}

@@ -254,7 +254,7 @@ describe('filemill with an API key, against a stand-in server', () => {
     ]);
     assertSucceeded([plain, json]);
     const lines = plain.stdout.split('\n');
-    const accepted = lines.indexOf(`batch ${ID} accepted: 1 files`);
+    const accepted = lines.indexOf(`batch ${ID} accepted: 1 file`);
     assert.ok(accepted >= 0, plain.stdout);
     assert.equal(lines[accepted + 1], `share (read-only): ${link}`);
     assert.equal(lines.filter((l) => l.startsWith('share')).length, 1, 'printed once');

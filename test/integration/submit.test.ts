@@ -425,4 +425,15 @@ describe('filemill submit with no server', () => {
     assert.match(interrupted.stderr, /^filemill: interrupted; cancelled b_\w+\n$/);
     assert.deepEqual(await dataFolders(temp), [], 'removed after Ctrl-C too');
   });
+
+  it('goes on to the end when its reader goes away (`| head`), without a stack trace', async () => {
+    const photos = await folder('closed-reader', { 'a.jpg': await photoJpeg(300, 200, 8) });
+    const out = outDir('closed-reader');
+    const run = startFilemillCli(['submit', photos, '--out', out], { FILEMILL_CONCURRENCY: '1' });
+    run.child.stdout!.destroy();
+    const result = await run.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.deepEqual((await listTree(out)).sort(), ['a.webp', 'report.json']);
+  });
 });

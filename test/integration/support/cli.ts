@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import './env.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const ARGS = ['--import', 'tsx', 'src/cli/run.ts'];
+/** Node's arguments for the CLI from the sources, and from the build as it ships. */
+export const SOURCE_ARGS = ['--import', 'tsx', 'src/cli/run.ts'];
+export const BUILT_ARGS = ['bin/filemill.js'];
 const run = promisify(execFile);
 
 export interface CliResult {
@@ -28,11 +30,20 @@ function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return base;
 }
 
-export async function filemill(args: string[], env?: Record<string, string>): Promise<CliResult> {
+/** Runs the CLI to its end, from the sources or, with `from: 'built'`, from the build. */
+export async function filemill(
+  args: string[],
+  env?: Record<string, string>,
+  from: 'sources' | 'built' = 'sources',
+): Promise<CliResult> {
+  const built = from === 'built';
+  const environment = cliEnv(env);
+  // The test processors are TypeScript, which only the sources run.
+  if (built) delete environment.FILEMILL_TEST_PROCESSORS;
   try {
-    const { stdout, stderr } = await run(process.execPath, [...ARGS, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...(built ? BUILT_ARGS : SOURCE_ARGS), ...args], {
       cwd: ROOT,
-      env: cliEnv(env),
+      env: environment,
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -50,7 +61,7 @@ export interface RunningCli {
 
 /** Starts the CLI and returns at once, to signal it while it works. */
 export function startFilemillCli(args: string[], env?: Record<string, string>): RunningCli {
-  const child = spawn(process.execPath, [...ARGS, ...args], { cwd: ROOT, env: cliEnv(env) });
+  const child = spawn(process.execPath, [...SOURCE_ARGS, ...args], { cwd: ROOT, env: cliEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BATCH_END_TYPES } from '../../../src/core/events.js';
-import { startFilemillCli } from './cli.js';
+import { BUILT_ARGS, SOURCE_ARGS, startFilemillCli } from './cli.js';
 import { TEST_PROCESSORS } from './env.js';
 import { workerPids } from './processes.js';
 import { allFiles, getJson, waitForBatch } from './server.js';
@@ -48,9 +48,11 @@ export interface ServeOptions {
   /** Armed failpoints (src/core/failpoints.ts), e.g. `file.complete.before-commit@2`. */
   failpoints?: string;
   env?: Record<string, string>;
+  /** Run the build (`bin/filemill.js` over dist/, as it ships) instead of the sources. */
+  built?: boolean;
 }
 
-/** Starts `filemill serve` from the sources; resolves once it listens. */
+/** Starts `filemill serve` from the sources (or the build); resolves once it listens. */
 export function serveProcess(opts: ServeOptions): Promise<ServedProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -61,12 +63,12 @@ export function serveProcess(opts: ServeOptions): Promise<ServedProcess> {
   };
   delete env.FILEMILL_FAILPOINTS;
   delete env.FILEMILL_DATABASE_URL;
+  // The test processors are TypeScript, which only the sources run.
+  if (opts.built) delete env.FILEMILL_TEST_PROCESSORS;
   if (opts.failpoints) env.FILEMILL_FAILPOINTS = opts.failpoints;
   if (opts.databaseUrl) env.FILEMILL_DATABASE_URL = opts.databaseUrl;
   const args = [
-    '--import',
-    'tsx',
-    'src/cli/run.ts',
+    ...(opts.built ? BUILT_ARGS : SOURCE_ARGS),
     'serve',
     '--port',
     String(opts.port ?? 0),

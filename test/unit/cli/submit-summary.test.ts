@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderDocAggregate, renderSummary, resultRows } from '../../../src/cli/submit-summary.js';
-import { formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
+import { counted, formatBytes, formatChange, formatDuration } from '../../../src/core/format.js';
 import type { FileView } from '../../../src/core/views.js';
 import { docAggregate } from '../../fixtures/doc-aggregate.js';
 
@@ -60,7 +60,7 @@ describe('submit summary', () => {
     assert.match(lines[2]!, /^failed\s+f1\.jpg\s+2\.0 KiB\s+–\s+20 ms\s+CORRUPT_INPUT: Broken JPEG\.$/);
     assert.match(lines[3]!, /^skipped\s+huge\.mov\s+3\.0 GiB\s+–\s+–\s+FILE_TOO_LARGE: Too big\.$/);
     assert.equal(lines[5], '3 files in 2.5 s: 1 succeeded, 1 failed, 1 skipped · 2.0 KiB → 512 B (−75 %)');
-    assert.equal(lines[6], '1 files written to out/');
+    assert.equal(lines[6], '1 file written to out/');
   });
 
   it('lists only what did not succeed when there are many files', () => {
@@ -90,6 +90,16 @@ describe('submit summary', () => {
     assert.deepEqual(
       [formatChange(1000, 250), formatChange(100, 150), formatChange(100, 100), formatChange(0, 5)],
       ['−75 %', '+50 %', '±0 %', ''],
+    );
+    assert.deepEqual(
+      [
+        counted(0, 'file'),
+        counted(1, 'file'),
+        counted(2, 'file'),
+        counted(1, 'batch', 'batches'),
+        counted(3, 'batch', 'batches'),
+      ],
+      ['0 files', '1 file', '2 files', '1 batch', '3 batches'],
     );
   });
 

@@ -1,0 +1,108 @@
+/**
+ * The build as it ships — `bin/filemill.js` over dist/, whose imports of Fastify and its
+ * plugins, Ajv, prom-client, file-type, csv-stringify, yazl, Kysely and TypeBox point at the
+ * bundles in dist/vendor (scripts/vendor.ts) — serving a batch end to end and running
+ * `filemill submit` without a server. Every other test runs the sources, which import the
+ * packages from node_modules: a package that breaks when bundled is caught here. It reads the
+ * build `npm install` (or `npm run build`) made.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filemill } from './support/cli.js';
+import { exited, serveProcess, waitFor, type ServedProcess } from './support/faults.js';
+import { photoJpeg } from './support/images.js';
+import { getJson, submit, waitForBatch } from './support/server.js';
+import { readZip } from './support/zip.js';
+
+const BUILD = new URL('../../dist/vendor/fastify.js', import.meta.url);
+const ORIGIN = 'https://app.example.com';
+const RATE_LIMIT = 40;
+
+describe('the build as it ships', () => {
+  let dir: string;
+  let server: ServedProcess;
+
+  before(async () => {
+    assert.ok(existsSync(BUILD), 'dist/ has no vendored bundles: run `npm run build` first');
+    dir = await mkdtemp(join(tmpdir(), 'filemill-built-'));
+    server = await serveProcess({
+      dataDir: join(dir, 'data'),
+      concurrency: 1,
+      built: true,
+      env: { FILEMILL_CORS_ORIGINS: ORIGIN, FILEMILL_RATE_LIMIT: String(RATE_LIMIT) },
+    });
+    await waitFor('the server is ready', async () => (await fetch(`${server.url}/readyz`)).status === 200);
+  });
+
+  after(async () => {
+    if (server) {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves a batch: validation, sniffing, processing, report, ZIP, metrics and headers', async () => {
+    // Ajv's validators: a malformed id is refused with the contract's error.
+    const badId = await getJson(`${server.url}/api/batches/not%20an%20id`);
+    assert.ok(badId.status >= 400 && badId.status < 500, JSON.stringify(badId));
+    assert.equal(typeof badId.body.error.code, 'string');
+
+    // fast-json-stringify's serializers.
+    const processors = await getJson(`${server.url}/api/processors`);
+    assert.equal(processors.status, 200);
+    assert.ok(processors.body.some((p: { name: string }) => p.name === 'image'));
+
+    // Multipart in, file-type's sniffing (a JPEG named .png is still a JPEG), sharp in a worker.
+    const photo = await photoJpeg(640, 480);
+    const accepted = await submit(server.url, [{ name: 'photo.png', data: photo }], {
+      processor: 'image',
+      preset: 'web',
+    });
+    assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
+    const batch = await waitForBatch(server.url, accepted.body.id);
+    assert.equal(batch.status, 'completed', JSON.stringify(batch));
+
+    // csv-stringify's report and yazl's ZIP.
+    const csv = await (await fetch(`${server.url}/api/batches/${batch.id}/report.csv`)).text();
+    assert.match(csv.split('\n')[1]!, /photo\.png/);
+    const zip = await readZip(
+      Buffer.from(await (await fetch(`${server.url}/api/batches/${batch.id}/results.zip`)).arrayBuffer()),
+    );
+    assert.ok(
+      [...zip.keys()].some((name) => name.endsWith('.webp')),
+      [...zip.keys()].join(', '),
+    );
+
+    // prom-client's exposition; helmet's and CORS's headers.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^filemill_/m);
+    const response = await fetch(`${server.url}/api/processors`, { headers: { origin: ORIGIN } });
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(response.headers.get('access-control-allow-origin'), ORIGIN);
+
+    // @fastify/rate-limit's counters: the limit is reached within a minute's worth of requests.
+    let limited: { status: number; body: any } | null = null;
+    for (let i = 0; i <= RATE_LIMIT && !limited; i++) {
+      const answer = await getJson(`${server.url}/api/processors`);
+      if (answer.status === 429) limited = answer;
+    }
+    assert.equal(limited?.body.error.code, 'RATE_LIMITED');
+  });
+
+  it('runs filemill submit without a server', async () => {
+    const input = join(dir, 'photos');
+    await mkdir(input);
+    await writeFile(join(input, 'a.jpg'), await photoJpeg(320, 240));
+    const out = join(dir, 'out');
+    const run = await filemill(['submit', input, '--out', out], {}, 'built');
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual((await readdir(out)).sort(), ['a.webp', 'report.json']);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    assert.equal(report.summary.succeeded, 1);
+  });
+});
