@@ -9,8 +9,13 @@
  * - the event loop's delay p99 over the batch (from /metrics, reset just before);
  * - where the server's CPU goes: one more run under `--cpu-prof`, summarised into the ten
  *   functions with the most self time, and the same grouped by package or source folder;
- * - SQLite statements per file, counted (bench/sql-count.mjs).
+ * - SQLite statements per file, counted (bench/sql-count.mjs);
+ * - system calls per file of the server process (every thread), counted by strace when it is
+ *   installed (`apt-get install strace`): the file-system work behind the kernel's share of
+ *   the CPU, the same on every machine.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { availableParallelism, tmpdir } from 'node:os';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -242,6 +247,53 @@ async function statementsPerFile(files: Upload[]) {
   }
 }
 
+/**
+ * System calls the server process makes per file: 500 files at concurrency 2, after a warm-up
+ * batch, with strace attached to each of its threads (not to its workers); the most frequent
+ * eight. Null when strace is not installed or may not attach.
+ */
+async function syscallsPerFile(files: Upload[]) {
+  if (spawnSync('strace', ['-V']).status !== 0) return null;
+  const dir = await mkdtemp(join(tmpdir(), 'filemill-bench-strace-'));
+  const out = join(dir, 'counts.txt');
+  try {
+    return await withServer({ FILEMILL_CONCURRENCY: '2' }, [], async (server) => {
+      await waitFinal(server.url, await submit(server.url, files.slice(0, 50)));
+      const threads = await readdir(`/proc/${server.child.pid}/task`);
+      const strace = spawn('strace', ['-c', '-o', out, ...threads.flatMap((tid) => ['-p', tid])], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let said = '';
+      strace.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      const ended = once(strace, 'exit');
+      // strace says "Process N attached" for each thread before it counts.
+      while ((said.match(/attached/g) ?? []).length < threads.length) {
+        if (strace.exitCode !== null) return null;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await waitFinal(server.url, await submit(server.url, files));
+      strace.kill('SIGINT');
+      await ended;
+      // The summary's rows: % time, seconds, usecs/call, calls, [errors,] syscall.
+      const rows = (await readFile(out, 'utf8'))
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cells) => cells.length >= 5 && /^\d+$/.test(cells[3]!) && /^[a-z_0-9]+$/.test(cells.at(-1)!))
+        .filter((cells) => cells.at(-1) !== 'total')
+        .map((cells) => [cells.at(-1)!, Number(cells[3])] as const)
+        .sort((a, b) => b[1] - a[1]);
+      const total = rows.reduce((sum, [, n]) => sum + n, 0);
+      return {
+        files: files.length,
+        perFile: round(total / files.length),
+        top: rows.slice(0, 8).map(([name, n]) => ({ name, perFile: round(n / files.length) })),
+      };
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function overheadBench(env: Record<string, string> = {}) {
   const files = tinyFiles(FILES);
   const aloneMs = await processorAlonePerFileMs(files);
@@ -261,6 +313,7 @@ export async function overheadBench(env: Record<string, string> = {}) {
     runs,
     profile: await profiled(files, cores),
     sqlStatements: await statementsPerFile(files.slice(0, 200)),
+    syscalls: await syscallsPerFile(files.slice(0, 500)),
     target: { serverCpuMsPerFile: 1.5, filesPerSecondWith2Workers: 400 },
   };
 }

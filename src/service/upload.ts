@@ -49,7 +49,9 @@ export interface StagingHandlers {
   stored(file: StagedFile): Promise<void> | void;
 }
 
-export const inputKey = (batchId: string, index: number): string => `${batchId}/in/${index}`;
+/** Where a batch's inputs are, and each of them. */
+export const inputsKey = (batchId: string): string => `${batchId}/in`;
+export const inputKey = (batchId: string, index: number): string => `${inputsKey(batchId)}/${index}`;
 export const outputKey = (batchId: string, index: number): string => `${batchId}/out/${index}`;
 /** What a file's run left for its processor's aggregate (see `RunInput.dataPath`). */
 export const aggregateDataKey = (batchId: string, index: number): string => `${batchId}/data/${index}`;

@@ -6,7 +6,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../core/errors.js';
@@ -19,7 +19,13 @@ export class LocalBlobStorage implements BlobStorage {
   /** Folders known to exist, so a batch's thousandth output costs no mkdir. */
   private readonly madeDirs = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  /**
+   * @param fsync Makes one file or folder durable; a test's spy in place of the real one.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly fsync: (path: string) => Promise<void> = fsyncPath,
+  ) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true });
@@ -100,13 +106,15 @@ export class LocalBlobStorage implements BlobStorage {
   }
 
   async sync(prefix: BlobKey): Promise<void> {
-    // Every file and the folders holding their names, all at once: the filesystem's journal
-    // commits concurrent fsyncs together, where one after another each waits for the disk.
+    // Every file and folder under the prefix, then the folders holding the names of the prefix
+    // and of each folder above it up to the root — each group all at once: the filesystem's
+    // journal commits concurrent fsyncs together, where one after another each waits for the disk.
     const top = this.localPath(prefix);
     const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => []);
-    const paths = entries.map((e) => join(e.parentPath, e.name));
-    await Promise.all(paths.map((path) => fsyncPath(path)));
-    await Promise.all([top, this.root].map((dir) => fsyncPath(dir)));
+    await Promise.all(entries.map((e) => this.fsync(join(e.parentPath, e.name))));
+    const steps = relative(this.root, top).split(sep);
+    const above = steps.map((_, i) => join(this.root, ...steps.slice(0, i)));
+    await Promise.all([top, ...above].map((dir) => this.fsync(dir)));
   }
 
   async ping(): Promise<void> {
