@@ -3,6 +3,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Batch, BatchFile } from './model.js';
+import { runMs } from './run-time.js';
 import { toBatchView, toFileView, type BatchView, type FileView } from './views.js';
 
 export interface ReportSummary {
@@ -12,10 +13,13 @@ export interface ReportSummary {
   cancelled: number;
   /** Succeeded files over all files, 0–1. */
   successRate: number;
-  /** From the batch's start to its end (or to now while it runs). */
+  /** From the batch's start to its end (or to now while it runs), a late retry's wait included. */
   wallMs: number;
+  /** The time its files ran (run-time.ts): their runs' union, without waits between them. */
+  runMs: number;
   /** CPU time the workers spent on the files, summed. */
   cpuMs: number;
+  /** Files that ended (succeeded or failed) per second of `runMs`. */
   filesPerSecond: number;
   /** Bytes in and out over the succeeded files only, so the reduction compares like with like. */
   inputBytes: number;
@@ -59,6 +63,7 @@ export function buildReport(
   }
   const wallMs = batch.startedAt === null ? 0 : (batch.finishedAt ?? now) - batch.startedAt;
   const finished = files.filter((f) => f.status === 'succeeded' || f.status === 'failed').length;
+  const ranMs = runMs(files);
   const report: Report = {
     batch: toBatchView(batch, now),
     summary: {
@@ -68,8 +73,9 @@ export function buildReport(
       cancelled: files.filter((f) => f.status === 'cancelled').length,
       successRate: batch.totalFiles === 0 ? 0 : round(succeeded.length / batch.totalFiles, 4),
       wallMs,
+      runMs: ranMs,
       cpuMs: Math.round(sum(files.map((f) => f.cpuMs ?? 0))),
-      filesPerSecond: wallMs > 0 ? round((finished * 1000) / wallMs, 3) : 0,
+      filesPerSecond: ranMs > 0 ? round((finished * 1000) / ranMs, 3) : 0,
       inputBytes,
       outputBytes,
       sizeReduction:

@@ -65,13 +65,28 @@ describe('buildReport', () => {
     assert.equal(summary.failed, 1);
     assert.equal(summary.successRate, 0.6667);
     assert.equal(summary.wallMs, 4000);
+    assert.equal(summary.runMs, 1000, 'the three ran side by side from 2 000 to 3 000');
     assert.equal(summary.cpuMs, 165);
-    assert.equal(summary.filesPerSecond, 0.75);
+    assert.equal(summary.filesPerSecond, 3);
     assert.equal(summary.inputBytes, 2000);
     assert.equal(summary.outputBytes, 700);
     assert.equal(summary.sizeReduction, 0.65);
     assert.deepEqual(summary.errorsByCode, { CORRUPT_INPUT: 1 });
   });
+  it('times the runs, not the wait before a retry long after the end', () => {
+    // Two files side by side for 10 s, then one retried 20 minutes after the end, for 5 s.
+    const late = [
+      file(0, { startedAt: 0, finishedAt: 10_000 }),
+      file(1, { startedAt: 2_000, finishedAt: 9_000 }),
+      file(2, { startedAt: 20 * 60_000, finishedAt: 20 * 60_000 + 5_000 }),
+      file(3, { status: 'cancelled', startedAt: null, finishedAt: null }),
+    ];
+    const { summary } = buildReport({ ...batch, startedAt: 0, finishedAt: 20 * 60_000 + 5_000 }, late, 0);
+    assert.equal(summary.wallMs, 20 * 60_000 + 5_000);
+    assert.equal(summary.runMs, 15_000);
+    assert.equal(summary.filesPerSecond, 0.2, 'three files in 15 s of runs');
+  });
+
   it('states no size reduction for a processor whose outputs are reports', () => {
     const { summary } = buildReport(batch, files, 10_000, 'report');
     assert.equal(summary.sizeReduction, null);

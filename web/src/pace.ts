@@ -10,7 +10,6 @@
  */
 import { formatDuration } from '../../src/core/format.js';
 import type { Counts } from '../../src/core/model.js';
-import type { FileView } from './api.js';
 import type { LiveEvent } from './live.js';
 
 /** The newest file's share of the mean run time (0–1): lower swings less, higher follows change sooner. */
@@ -77,27 +76,4 @@ export function formatRate(filesPerSecond: number): string {
   if (filesPerSecond >= 1) return `${filesPerSecond.toFixed(1)} files/s`;
   if (filesPerSecond * 60 >= 1) return `${(filesPerSecond * 60).toFixed(1)} files/min`;
   return `${formatDuration(1000 / filesPerSecond)}/file`;
-}
-
-/**
- * The time in ms during which at least one of the files was running: the runs' own time,
- * without the wait between a batch's end and a later retry. Files without both times count
- * for nothing.
- */
-export function runMs(files: readonly Pick<FileView, 'startedAt' | 'finishedAt'>[]): number {
-  const spans = files
-    .map((f) => [Date.parse(f.startedAt ?? ''), Date.parse(f.finishedAt ?? '')] as const)
-    .filter(([start, end]) => Number.isFinite(start) && Number.isFinite(end) && end >= start)
-    .sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let open: [number, number] | null = null;
-  for (const [start, end] of spans) {
-    if (open && start <= open[1]) {
-      open[1] = Math.max(open[1], end);
-    } else {
-      if (open) total += open[1] - open[0];
-      open = [start, end];
-    }
-  }
-  return open ? total + open[1] - open[0] : total;
 }

@@ -12,7 +12,7 @@ import {
 import { formatBytes, formatDuration } from '../../src/core/format.js';
 import type { Report, ReportSummary } from '../../src/core/report.js';
 import type { FileView } from './api.js';
-import { formatRate, runMs } from './pace.js';
+import { formatRate } from './pace.js';
 
 export interface Fact {
   label: string;
@@ -20,24 +20,17 @@ export interface Fact {
 }
 
 /**
- * The key figures. Time and throughput are the runs' own (pace.ts `runMs`): the report's
- * `wallMs` runs from the batch's start to its last end, a later retry's wait included. A
- * report whose files carry no times falls back on it.
+ * The key figures. Time and throughput are the runs' own (the report's `runMs`, see
+ * src/core/run-time.ts), not the `wallMs` from the batch's start to its last end, which
+ * counts a later retry's wait — unless no file ran (all cancelled before they started).
  */
-export function facts({ summary, files }: Pick<Report, 'summary' | 'files'>): Fact[] {
-  const ran = runMs(files);
-  const ranFiles = files.filter(
-    (f) => (f.status === 'succeeded' || f.status === 'failed') && f.startedAt && f.finishedAt,
-  ).length;
-  const timed = ran > 0 && ranFiles > 0;
+export function facts({ summary }: Pick<Report, 'summary'>): Fact[] {
+  const ran = summary.runMs > 0 ? summary.runMs : summary.wallMs;
   return [
     { label: 'Files', value: `${summary.succeeded}/${summary.totalFiles} succeeded` },
     { label: 'Success rate', value: `${Math.round(summary.successRate * 100)} %` },
-    { label: 'Total time', value: formatDuration(timed ? ran : summary.wallMs) },
-    {
-      label: 'Throughput',
-      value: formatRate(timed ? (ranFiles * 1000) / ran : summary.filesPerSecond),
-    },
+    { label: 'Total time', value: formatDuration(ran) },
+    { label: 'Throughput', value: formatRate(summary.filesPerSecond) },
     ...sizeFacts(summary),
     { label: 'CPU time', value: formatDuration(summary.cpuMs) },
   ];

@@ -215,6 +215,25 @@ describe('BatchHeader', () => {
     assert.match(html, /<dt>Preset<\/dt><dd>own settings<\/dd>/);
   });
 
+  it('says an ended batch took the time its files ran, not the wait before a late retry', () => {
+    // Two files side by side for 20 s, the end at 10:00:21; one retried at 10:30:00 for 5 s.
+    const batch = batchView({ status: 'completed', finishedAt: '2026-12-01T10:30:05.000Z' });
+    const runs = [
+      { startedAt: '2026-12-01T10:00:01.000Z', finishedAt: '2026-12-01T10:00:21.000Z' },
+      { startedAt: '2026-12-01T10:00:02.000Z', finishedAt: '2026-12-01T10:00:11.000Z' },
+      { startedAt: '2026-12-01T10:30:00.000Z', finishedAt: '2026-12-01T10:30:05.000Z' },
+    ];
+    const html = renderToStaticMarkup(<BatchHeader batch={batch} files={runs} at={start + 7_200_000} />);
+    assert.match(html, /<dt>Took<\/dt><dd class="elapsed">25.0 s<\/dd>/);
+    assert.equal(
+      elapsedMs(batch, start, [{ startedAt: null, finishedAt: null }]),
+      30 * 60_000 + 4_000,
+      'no file times yet: start to end',
+    );
+    const running = batchView();
+    assert.equal(elapsedMs(running, start + 9_000, runs), 9_000, 'while it runs: the clock, not the runs');
+  });
+
   it("is titled by the batch's name, with its id beside it", () => {
     const html = renderToStaticMarkup(<BatchHeader batch={batchView({ name: 'trip' })} at={start} />);
     assert.match(html, /<h1 id="batch-title">trip<\/h1>/);

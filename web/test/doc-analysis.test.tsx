@@ -19,6 +19,7 @@ const summary: ReportSummary = {
   cancelled: 0,
   successRate: 1,
   wallMs: 4_000,
+  runMs: 4_000,
   cpuMs: 3_000,
   filesPerSecond: 1.25,
   inputBytes: 4 * 1024 ** 2,

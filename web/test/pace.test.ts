@@ -2,14 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Counts, FileStatus } from '../../src/core/model.js';
 import { estimateRemainingMs } from '../../src/core/progress.js';
-import type { FileView } from '../src/api.js';
 import type { LiveEvent } from '../src/live.js';
-import { formatRate, liveRate, NO_PACE, remainingMs, runMs, trackPace, type Pace } from '../src/pace.js';
-import { facts } from '../src/summary.js';
+import { formatRate, liveRate, NO_PACE, remainingMs, trackPace, type Pace } from '../src/pace.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
-const span = (from: number, to: number) => ({ startedAt: iso(from), finishedAt: iso(to) });
 const noCounts: Counts = { queued: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
 
 function fileEvent(type: LiveEvent['type'], index: number, atMs: number, counts: Counts): LiveEvent {
@@ -65,38 +62,6 @@ function simulate(total: number, lanes: number) {
 }
 
 describe('the pace of a batch', () => {
-  it('counts the time files ran, side by side once, and not the wait before a late retry', () => {
-    // Two files side by side for 10 s, then one retried 20 minutes after the end, for 5 s.
-    const files = [span(0, 10_000), span(2_000, 9_000), span(20 * 60_000, 20 * 60_000 + 5_000)];
-    assert.equal(runMs(files), 15_000);
-    assert.equal(runMs([...files, { startedAt: null, finishedAt: null }]), 15_000, 'a file that never ran');
-    assert.equal(runMs([]), 0);
-  });
-
-  it('gives the summary the run time and throughput of the runs, however late a retry came', () => {
-    const summary = {
-      totalFiles: 3,
-      succeeded: 3,
-      failed: 0,
-      cancelled: 0,
-      successRate: 1,
-      // What the report says: from the start to the retry's end.
-      wallMs: 20 * 60_000 + 5_000,
-      cpuMs: 9_000,
-      filesPerSecond: 0.002,
-      inputBytes: 300,
-      outputBytes: 300,
-      sizeReduction: 0,
-      errorsByCode: {},
-    };
-    const files = [span(0, 10_000), span(2_000, 9_000), span(20 * 60_000, 20 * 60_000 + 5_000)].map(
-      (s) => ({ ...s, status: 'succeeded' }) as FileView,
-    );
-    const shown = Object.fromEntries(facts({ summary, files }).map((f) => [f.label, f.value]));
-    assert.equal(shown['Total time'], '15.0 s');
-    assert.equal(shown['Throughput'], '12.0 files/min');
-  });
-
   it('says a rate in the unit that reads: per second, per minute, or the time a file takes', () => {
     assert.equal(formatRate(12.34), '12.3 files/s');
     assert.equal(formatRate(1), '1.0 files/s');

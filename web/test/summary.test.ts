@@ -16,7 +16,8 @@ describe('the batch summary', () => {
       failed: 1,
       cancelled: 0,
       successRate: 0.9,
-      wallMs: 12_300,
+      wallMs: 20 * 60_000,
+      runMs: 12_300,
       cpuMs: 20_000,
       filesPerSecond: 0.81,
       inputBytes: 10 * 1024 ** 2,
@@ -25,7 +26,7 @@ describe('the batch summary', () => {
       errorsByCode: { CORRUPT_INPUT: 1 },
     };
     assert.deepEqual(
-      facts({ summary, files: [] }).map((f) => `${f.label}: ${f.value}`),
+      facts({ summary }).map((f) => `${f.label}: ${f.value}`),
       [
         'Files: 9/10 succeeded',
         'Success rate: 90 %',
@@ -36,7 +37,12 @@ describe('the batch summary', () => {
         'CPU time: 20.0 s',
       ],
     );
-    assert.equal(facts({ summary: { ...summary, sizeReduction: -0.2 }, files: [] })[5]!.value, '20 % larger');
+    assert.equal(facts({ summary: { ...summary, sizeReduction: -0.2 } })[5]!.value, '20 % larger');
+    assert.equal(
+      facts({ summary: { ...summary, runMs: 0 } })[2]!.value,
+      '20 min 0 s',
+      'no file ran: from the start to the end',
+    );
   });
 
   it('groups failures by code, most frequent first, with a few examples each', () => {

@@ -1,17 +1,25 @@
 /**
  * The top of a batch's page: its name (or id), what runs it (processor and preset), when it
- * started and for how long it has run — ticking each second while it runs, its run's full
- * length once it ended. It also names the browser tab: `<name or id> — filemill`.
+ * started and for how long it has run — ticking each second while it runs; once it ended, the
+ * time its files ran (src/core/run-time.ts: a retry long after the end adds its own run, not
+ * the wait before it). It also names the browser tab: `<name or id> — filemill`.
  */
 import { useEffect } from 'react';
 import { formatDuration } from '../../../src/core/format.js';
 import { isFinalBatch } from '../../../src/core/model.js';
+import { runMs, type RunSpan } from '../../../src/core/run-time.js';
 import type { BatchView } from '../api.js';
 import { useClock } from './Overall.js';
 
-/** The batch's run so far, in ms: from its start to its end, or to `now` while it runs. */
-export function elapsedMs(batch: BatchView, now: number): number | null {
+/**
+ * The batch's run so far, in ms: while it runs, from its start to `now`; once it ended, the
+ * time its `files` ran, or from its start to its end when none has times (none ran, or the
+ * rows with times have not arrived yet).
+ */
+export function elapsedMs(batch: BatchView, now: number, files: readonly RunSpan[] = []): number | null {
   if (batch.startedAt === null) return null;
+  const ran = batch.finishedAt === null ? 0 : runMs(files);
+  if (ran > 0) return ran;
   const end = batch.finishedAt === null ? now : Date.parse(batch.finishedAt);
   return Math.max(0, end - Date.parse(batch.startedAt));
 }
@@ -21,11 +29,22 @@ export function batchTitle(batch: Pick<BatchView, 'id' | 'name'>): string {
   return batch.name ?? batch.id;
 }
 
-/** `at`: the time to measure to (epoch ms); by default the clock, ticking while the batch runs. */
-export function BatchHeader({ batch, at }: { batch: BatchView; at?: number }) {
+/**
+ * `at`: the time to measure to (epoch ms); by default the clock, ticking while the batch runs.
+ * `files`: the batch's files, whose runs give the time it took once it ended.
+ */
+export function BatchHeader({
+  batch,
+  files,
+  at,
+}: {
+  batch: BatchView;
+  files?: readonly RunSpan[];
+  at?: number;
+}) {
   const running = !isFinalBatch(batch.status) && batch.startedAt !== null;
   const clock = useClock(running && at === undefined);
-  const elapsed = elapsedMs(batch, at ?? clock);
+  const elapsed = elapsedMs(batch, at ?? clock, files);
   const title = batchTitle(batch);
   useEffect(() => {
     const before = document.title;

@@ -104,7 +104,7 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
 
   return (
     <section aria-labelledby="batch-title">
-      <BatchHeader batch={batch} />
+      <BatchHeader batch={batch} files={state.files} />
       <ConnectionStatus connection={connection} onRetry={retryNow} />
 
       <Overall batch={batch} pace={state.pace} />
