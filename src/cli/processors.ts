@@ -9,6 +9,16 @@ import { ApiClient, CliError } from './api-client.js';
 import { renderProcessor, renderProcessorList, type ProcessorDescription } from './processor-help.js';
 import { apiKeyFrom, apiKeyOption } from './server-options.js';
 
+/** What --json prints of a processor: what GET /api/processors serves of it. */
+const JSON_FIELDS = [
+  'name',
+  'title',
+  'accepts',
+  'presets',
+  'defaultPreset',
+  'settingsSchema',
+] as const satisfies readonly (keyof ProcessorDescription)[];
+
 interface ProcessorsOptions {
   server?: string;
   apiKey?: string;
@@ -49,21 +59,7 @@ async function listProcessors(name: string | undefined, options: ProcessorsOptio
     throw new CliError(`UNKNOWN_PROCESSOR: there is no processor "${name}" (there are: ${names}).`, 2);
   }
   if (options.json) {
-    const fields = ({
-      name,
-      title,
-      accepts,
-      presets,
-      defaultPreset,
-      settingsSchema,
-    }: ProcessorDescription) => ({
-      name,
-      title,
-      accepts,
-      presets,
-      defaultPreset,
-      settingsSchema,
-    });
+    const fields = (p: ProcessorDescription) => Object.fromEntries(JSON_FIELDS.map((key) => [key, p[key]]));
     process.stdout.write(
       `${JSON.stringify(name === undefined ? shown.map(fields) : fields(shown[0]!), null, 2)}\n`,
     );

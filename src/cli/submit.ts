@@ -13,6 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { renderProcessorList, type ProcessorDescription } from './processor-help.js';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
 import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
@@ -42,7 +43,11 @@ interface SubmitOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-export function submitCommand(): Command {
+/**
+ * `processors`: the processors to list in the help (this filemill's own), given only when
+ * the help is asked for — loading them costs every other run of the command its start.
+ */
+export function submitCommand(processors?: readonly ProcessorDescription[]): Command {
   return new Command('submit')
     .description(
       'Process files and folders: upload them, follow every file live, download the results into --out',
@@ -65,11 +70,22 @@ export function submitCommand(): Command {
     )
     .addOption(apiKeyOption())
     .option('--json', 'print the result as JSON (no bars)')
-    .addHelpText(
-      'after',
-      "\nEach processor's presets and settings (key, title, values, default, when it applies):\n  filemill processors            the processors\n  filemill processors <name>     one processor's presets and settings",
-    )
+    .addHelpText('after', () => submitHelpAfter(processors))
     .action((paths: string[], options: SubmitOptions) => submit(paths, options));
+}
+
+/** After the options: the processors with their presets, and where each one's settings are. */
+function submitHelpAfter(processors: readonly ProcessorDescription[] | undefined): string {
+  if (!processors) {
+    return "\nThe processors: filemill processors; one processor's presets and settings: filemill processors <name>";
+  }
+  return [
+    '',
+    "Processors (--processor) and their presets (--preset); a server may add its operator's",
+    'commands (filemill processors --server <url>):',
+    '',
+    renderProcessorList(processors),
+  ].join('\n');
 }
 
 function checkedFields(options: SubmitOptions, processors: ProcessorInfo[]): BatchFields {

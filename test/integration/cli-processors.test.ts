@@ -1,7 +1,7 @@
 /**
  * `filemill processors [name]`: the processors, and one processor's presets and settings with
  * their titles, keys, values, defaults and conditions, read from the same schema as the web
- * form; from this filemill, or from a server with --server. `submit --help` points to it.
+ * form; from this filemill, or from a server with --server. `submit --help` lists them too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,9 +76,21 @@ describe('filemill processors', () => {
     );
   });
 
-  it("points submit's help to the settings", async () => {
-    const { code, stdout } = await filemill(['submit', '--help']);
-    assert.equal(code, 0);
-    assert.match(stdout, /filemill processors <name> +one processor's presets and settings/);
+  it("lists the processors and presets in submit's help, and points to the settings", async () => {
+    for (const args of [
+      ['submit', '--help'],
+      ['help', 'submit'],
+      ['submit', 'photos', '-h'],
+    ]) {
+      const { code, stdout } = await filemill(args);
+      assert.equal(code, 0, args.join(' '));
+      assert.match(stdout, /^Usage: filemill submit/m);
+      assert.match(
+        stdout,
+        /^image\s+Convert, resize and optimise images\n\s+presets: web \(default\), thumbnail, archive/m,
+      );
+      assert.match(stdout, /^pdf-sanitize\s.*\n\s+presets: disarm \(default\)/m);
+      assert.match(stdout, /^A processor's presets and settings: filemill processors <name>$/m);
+    }
   });
 });
