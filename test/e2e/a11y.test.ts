@@ -6,14 +6,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
-import { startTestServer, submit, waitForBatch, type TestServer } from '../integration/support/server.js';
-import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
+import { submit, waitForBatch } from '../integration/support/server.js';
+import { SHOTS, skip, startSession, writeTree, type E2eSession } from './support.js';
 
 const WIDTHS = [1280, 390] as const;
 const SCHEMES = ['light', 'dark'] as const;
@@ -29,63 +27,56 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 describe('the page under axe-core', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let scratch: string;
+  let session: E2eSession;
   let running = '';
   let finished = '';
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-a11y-'));
+    session = await startSession('a11y', { concurrency: 1 });
     const photos: Record<string, Buffer> = {};
     for (let i = 0; i < 3; i++) photos[`trip/IMG_${i}.jpg`] = await photoJpeg(320, 240, i + 1);
     photos['trip/notes.txt'] = Buffer.from('not a photo');
-    await writeTree(scratch, photos);
-    server = await startTestServer({ concurrency: 1 });
+    await writeTree(session.scratch, photos);
     const done = await submit(
-      server.url,
+      session.server.url,
       Array.from({ length: 6 }, (_, i) => ({ name: `docs/f${i}.txt`, data: `file ${i}\n` })),
       { processor: 'copy' },
     );
     finished = done.body.id as string;
-    await waitForBatch(server.url, finished);
+    await waitForBatch(session.server.url, finished);
     const slow = await submit(
-      server.url,
+      session.server.url,
       Array.from({ length: 3 }, (_, i) => ({ name: `slow/f${i}.txt`, data: `file ${i}\n` })),
       { processor: 'sleep', settings: JSON.stringify({ ms: 120_000 }) },
     );
     running = slow.body.id as string;
-    browser = await launchChromium();
   });
   after(async () => {
-    await browser?.close();
-    if (running) await fetch(`${server.url}/api/batches/${running}/cancel`, { method: 'POST' });
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
+    if (running) await fetch(`${session.server.url}/api/batches/${running}/cancel`, { method: 'POST' });
+    await session?.close();
   });
 
   /** Each state: how to reach it from a fresh page, and what shows it is there. */
   const states: Record<string, (page: Page) => Promise<void>> = {
     'new-batch': async (page) => {
-      await page.goto(server.url);
+      await page.goto(session.server.url);
       await page.getByTestId('folder-input').waitFor({ state: 'attached' });
     },
     'files-chosen': async (page) => {
-      await page.goto(server.url);
-      await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+      await page.goto(session.server.url);
+      await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'trip'));
       await page.getByText('3 files', { exact: false }).first().waitFor();
     },
     'batch-running': async (page) => {
-      await page.goto(`${server.url}/batches/${running}`);
+      await page.goto(`${session.server.url}/batches/${running}`);
       await page.locator('tr[data-status="running"]').first().waitFor();
     },
     'batch-finished': async (page) => {
-      await page.goto(`${server.url}/batches/${finished}`);
+      await page.goto(`${session.server.url}/batches/${finished}`);
       await page.getByRole('link', { name: 'Report (CSV)' }).waitFor();
     },
     'past-batches': async (page) => {
-      await page.goto(`${server.url}/batches`);
+      await page.goto(`${session.server.url}/batches`);
       await page.getByRole('table', { name: 'Past batches' }).waitFor();
     },
   };
@@ -96,7 +87,7 @@ describe('the page under axe-core', { skip }, () => {
       for (const width of WIDTHS) {
         for (const colorScheme of SCHEMES) {
           // axe-core's runner needs a page of a context of its own.
-          const context = await browser.newContext({ viewport: { width, height: 844 }, colorScheme });
+          const context = await session.browser.newContext({ viewport: { width, height: 844 }, colorScheme });
           const page = await context.newPage();
           try {
             await reach(page);

@@ -8,14 +8,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createKey } from '../integration/support/keys.js';
-import { startTestServer, type TestServer } from '../integration/support/server.js';
 import { readZip } from '../integration/support/zip.js';
-import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
+import { SHOTS, skip, startSession, writeTree, type E2eSession } from './support.js';
 
 interface Watched {
   page: Page;
@@ -44,36 +42,27 @@ async function sessionEntries(page: Page): Promise<string[]> {
 }
 
 describe('the web page on a server that needs API keys', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let scratch: string;
+  let session: E2eSession;
   let alice: string;
   let owner: Watched;
   let batchId: string;
   let shareLink: string;
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-access-'));
-    server = await startTestServer({ concurrency: 2 });
-    alice = await createKey(server.filemill.store, 'alice');
-    browser = await launchChromium();
-    const context = await browser.newContext({
+    session = await startSession('access', { concurrency: 2 });
+    alice = await createKey(session.server.filemill.store, 'alice');
+    const context = await session.browser.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
       permissions: ['clipboard-read', 'clipboard-write'],
     });
     owner = await open(context);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   it('shows the sign-in instead of the page, and says so when a key is wrong', async () => {
     const { page } = owner;
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     const form = page.getByRole('region', { name: 'Sign in' });
     await form.waitFor();
     assert.match(await form.innerText(), /This server needs an API key/);
@@ -113,11 +102,11 @@ describe('the web page on a server that needs API keys', { skip }, () => {
 
     const files: Record<string, string> = {};
     for (let i = 0; i < 10; i++) files[`shared/f${i}.txt`] = `file ${i}`;
-    await writeTree(scratch, files);
+    await writeTree(session.scratch, files);
     await page.getByLabel('Processor').selectOption('sleep');
     await page.getByText('Settings: default').click();
     await page.getByLabel('ms', { exact: true }).fill('1500');
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'shared'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'shared'));
     await page.getByRole('button', { name: 'Start 10 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     batchId = new URL(page.url()).pathname.split('/').pop()!;
@@ -135,7 +124,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
     await page.getByRole('button', { name: 'Copy link' }).click();
     await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     shareLink = await page.evaluate<string>('navigator.clipboard.readText()');
-    assert.match(shareLink, new RegExp(`^${server.url}/batches/${batchId}\\?token=[\\w-]+$`));
+    assert.match(shareLink, new RegExp(`^${session.server.url}/batches/${batchId}\\?token=[\\w-]+$`));
     assert.equal(await page.getByLabel('Share link').inputValue(), shareLink);
     await page.screenshot({ path: join(SHOTS, 'access-owner-copied-1280.png') });
     assert.deepEqual(
@@ -146,7 +135,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
   });
 
   it('opens the share link in a fresh browser read-only: live, with downloads, no write control', async () => {
-    const context = await browser.newContext({
+    const context = await session.browser.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
     });
@@ -154,7 +143,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
     const { page } = guest;
     await page.goto(shareLink);
     await page.getByText('Shared view — read only').waitFor();
-    assert.equal(page.url(), `${server.url}/batches/${batchId}`, 'the token left the address');
+    assert.equal(page.url(), `${session.server.url}/batches/${batchId}`, 'the token left the address');
     await page.getByRole('heading', { name: 'shared', exact: true }).waitFor();
     await page.locator('.connection.live').waitFor();
     // Events arrive while it runs: rows turn to succeeded one after the other.
@@ -184,7 +173,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
     const zipLink = page.getByRole('link', { name: 'Download results (ZIP)' });
     assert.match((await zipLink.getAttribute('href'))!, /\/results\.zip\?token=/);
     const [download] = await Promise.all([page.waitForEvent('download'), zipLink.click()]);
-    const zipPath = join(scratch, 'shared.zip');
+    const zipPath = join(session.scratch, 'shared.zip');
     await download.saveAs(zipPath);
     const entries = [...(await readZip(await readFile(zipPath))).keys()].sort();
     assert.deepEqual(entries, ['report.json', ...Array.from({ length: 10 }, (_, i) => `shared/f${i}.txt`)]);
@@ -212,13 +201,13 @@ describe('the web page on a server that needs API keys', { skip }, () => {
   });
 
   it('makes a new link from another browser, which ends the first one', async () => {
-    const context = await browser.newContext({
+    const context = await session.browser.newContext({
       viewport: { width: 1280, height: 900 },
       permissions: ['clipboard-read', 'clipboard-write'],
     });
     const other = await open(context);
     const { page } = other;
-    await page.goto(`${server.url}/batches/${batchId}`);
+    await page.goto(`${session.server.url}/batches/${batchId}`);
     await page.getByLabel('API key').fill(alice);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'shared', exact: true }).waitFor();
@@ -231,7 +220,7 @@ describe('the web page on a server that needs API keys', { skip }, () => {
     const second = await page.getByLabel('Share link').inputValue();
     assert.notEqual(second, shareLink);
 
-    const guest = await open(await browser.newContext());
+    const guest = await open(await session.browser.newContext());
     await guest.page.goto(shareLink);
     await guest.page.getByText('This share link no longer works').waitFor();
     await guest.page.goto(second);
@@ -241,14 +230,14 @@ describe('the web page on a server that needs API keys', { skip }, () => {
 
   it('brings the sign-in back when the key is revoked, and signs out', async () => {
     const { page } = owner;
-    await server.filemill.store.revokeApiKey('alice', Date.now());
+    await session.server.filemill.store.revokeApiKey('alice', Date.now());
     await page.getByRole('link', { name: 'Past batches' }).click();
     const form = page.getByRole('region', { name: 'Sign in' });
     await form.waitFor();
     assert.match(await form.innerText(), /no longer accepts the key this tab had/);
     assert.deepEqual(await sessionEntries(page), [`filemill.token.${batchId}`], 'the refused key is dropped');
 
-    const bob = await createKey(server.filemill.store, 'bob');
+    const bob = await createKey(session.server.filemill.store, 'bob');
     await page.getByLabel('API key').fill(bob);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Past batches' }).waitFor();

@@ -7,37 +7,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, submit, waitForBatch, type TestServer } from '../integration/support/server.js';
-import { buildPage, launchChromium, SHOTS, skip } from './support.js';
+import type { Page } from 'playwright-core';
+import { submit, waitForBatch } from '../integration/support/server.js';
+import { SHOTS, skip, startSession, type E2eSession } from './support.js';
 
 const files = (count: number, folder: string) =>
   Array.from({ length: count }, (_, i) => ({ name: `${folder}/file-${i}.txt`, data: `file ${i}\n` }));
 
 describe('the batch page details in Chromium', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  const pageErrors: string[] = [];
+  let session: E2eSession;
 
   before(async () => {
-    await buildPage();
-    server = await startTestServer({ concurrency: 2 });
-    browser = await launchChromium();
+    session = await startSession('batch-details', { concurrency: 2 });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => session?.close());
 
   async function open(path: string, { width = 1280, dark = false, clipboard = false } = {}): Promise<Page> {
-    const context = await browser.newContext({
+    const context = await session.browser.newContext({
       viewport: { width, height: width < 600 ? 844 : 800 },
       colorScheme: dark ? 'dark' : 'light',
       permissions: clipboard ? ['clipboard-read', 'clipboard-write'] : [],
     });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`the page threw: ${error.message}`));
-    await page.goto(`${server.url}${path}`);
+    const page = session.watch(await context.newPage());
+    await page.goto(`${session.server.url}${path}`);
     return page;
   }
 
@@ -78,14 +70,14 @@ describe('the batch page details in Chromium', { skip }, () => {
   });
 
   it('counts the files of each status on the filter, and shows a failed file in full in a side panel', async () => {
-    const sent = await submit(server.url, files(3, 'scans'), {
+    const sent = await submit(session.server.url, files(3, 'scans'), {
       processor: 'fail',
       settings: JSON.stringify({ code: 'CORRUPT_INPUT', message: 'The file is damaged beyond repair.' }),
       name: 'scans',
     });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const id = sent.body.id as string;
-    await waitForBatch(server.url, id);
+    await waitForBatch(session.server.url, id);
 
     const page = await open(`/batches/${id}`);
     await page.getByRole('heading', { name: 'scans' }).waitFor();
@@ -123,7 +115,7 @@ describe('the batch page details in Chromium', { skip }, () => {
   });
 
   it('asks before Cancel all (Esc keeps running), says Copied on Copy link, and ticks the header', async () => {
-    const sent = await submit(server.url, files(4, 'slow'), {
+    const sent = await submit(session.server.url, files(4, 'slow'), {
       processor: 'sleep',
       settings: JSON.stringify({ ms: 60_000 }),
       name: 'slow',
@@ -157,16 +149,16 @@ describe('the batch page details in Chromium', { skip }, () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel all');
-    const still = await (await fetch(`${server.url}/api/batches/${id}`)).json();
+    const still = await (await fetch(`${session.server.url}/api/batches/${id}`)).json();
     assert.equal((still as { status: string }).status, 'running');
 
     await cancelAll.click();
     await dialog.getByRole('button', { name: 'Cancel all files' }).click();
-    await waitForBatch(server.url, id);
+    await waitForBatch(session.server.url, id);
     await page.getByText('files done before the cancel').waitFor();
     await page.context().close();
 
-    const again = await submit(server.url, files(4, 'slow'), {
+    const again = await submit(session.server.url, files(4, 'slow'), {
       processor: 'sleep',
       settings: JSON.stringify({ ms: 60_000 }),
       name: 'slow',
@@ -175,7 +167,7 @@ describe('the batch page details in Chromium', { skip }, () => {
       await p.getByRole('button', { name: 'Cancel all' }).click();
       await p.getByRole('dialog').waitFor();
     });
-    await fetch(`${server.url}/api/batches/${again.body.id}/cancel`, { method: 'POST' });
-    assert.deepEqual(pageErrors, []);
+    await fetch(`${session.server.url}/api/batches/${again.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual(session.errors, []);
   });
 });

@@ -6,19 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
-import {
-  getJson,
-  startTestServer,
-  submit,
-  waitForBatch,
-  type TestServer,
-} from '../integration/support/server.js';
-import { buildPage, launchChromium, skip, writeTree } from './support.js';
+import { getJson, submit, waitForBatch } from '../integration/support/server.js';
+import { skip, startSession, writeTree, type E2eSession } from './support.js';
 
 /**
  * `count` small text files for the copy and sleep test processors. Every 40th has a long name
@@ -52,35 +44,24 @@ async function sampleLayout(page: Page, ms: number): Promise<{ height: number; s
 }
 
 describe('the batch page in Chromium', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let scratch: string;
-  const pageErrors: string[] = [];
+  let session: E2eSession;
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
-    server = await startTestServer({ concurrency: 2, maxFilesPerBatch: 1000 });
-    browser = await launchChromium();
+    session = await startSession('batch-page', { concurrency: 2, maxFilesPerBatch: 1000 });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   async function open(path: string, width = 1280, height = 800): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height } });
-    page.on('pageerror', (error) => pageErrors.push(`the page threw: ${error.message}`));
-    await page.goto(`${server.url}${path}`);
+    const page = session.watch(await session.browser.newPage({ viewport: { width, height } }));
+    await page.goto(`${session.server.url}${path}`);
     return page;
   }
 
   it('holds its layout still once the summary is shown above the rows, and its buttons take a click', async () => {
-    const sent = await submit(server.url, textFiles(200), { processor: 'copy' });
+    const sent = await submit(session.server.url, textFiles(200), { processor: 'copy' });
     assert.equal(sent.status, 202);
     const { id } = sent.body as { id: string };
-    await waitForBatch(server.url, id);
+    await waitForBatch(session.server.url, id);
 
     const page = await open(`/batches/${id}`);
     await page.getByRole('region', { name: 'Summary' }).waitFor();
@@ -104,7 +85,7 @@ describe('the batch page in Chromium', { skip }, () => {
     ]);
     assert.equal(response.suggestedFilename(), 'file-020.txt');
     await page.close();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('fits every page into a 390 px wide screen, with no sideways scrolling', async () => {
@@ -115,10 +96,10 @@ describe('the batch page in Chromium', { skip }, () => {
         240,
         i + 1,
       );
-    await writeTree(scratch, photos);
-    const finished = await submit(server.url, textFiles(60), { processor: 'copy' });
-    await waitForBatch(server.url, finished.body.id as string);
-    const running = await submit(server.url, textFiles(6, 'slow'), {
+    await writeTree(session.scratch, photos);
+    const finished = await submit(session.server.url, textFiles(60), { processor: 'copy' });
+    await waitForBatch(session.server.url, finished.body.id as string);
+    const running = await submit(session.server.url, textFiles(6, 'slow'), {
       processor: 'sleep',
       settings: JSON.stringify({ ms: 60_000 }),
     });
@@ -126,28 +107,28 @@ describe('the batch page in Chromium', { skip }, () => {
     const page = await open('/', 390, 844);
     const overflow = () =>
       page.evaluate('document.scrollingElement.scrollWidth - window.innerWidth') as Promise<number>;
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'holiday'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'holiday'));
     await page.getByText('4 files,').waitFor();
     assert.equal(await overflow(), 0, 'a new batch, with files chosen');
 
-    await page.goto(`${server.url}/batches/${finished.body.id}`);
+    await page.goto(`${session.server.url}/batches/${finished.body.id}`);
     await page.getByRole('link', { name: 'Report (CSV)' }).waitFor();
     assert.equal(await overflow(), 0, 'a finished batch with its summary');
 
-    await page.goto(`${server.url}/batches/${running.body.id}`);
+    await page.goto(`${session.server.url}/batches/${running.body.id}`);
     await page.locator('tr[data-status="running"]').first().waitFor();
     assert.equal(await overflow(), 0, 'a running batch');
 
-    await page.goto(`${server.url}/batches`);
+    await page.goto(`${session.server.url}/batches`);
     await page.getByRole('table', { name: 'Past batches' }).waitFor();
     assert.equal(await overflow(), 0, 'the past batches');
     await page.close();
-    await fetch(`${server.url}/api/batches/${running.body.id}/cancel`, { method: 'POST' });
-    assert.deepEqual(pageErrors, []);
+    await fetch(`${session.server.url}/api/batches/${running.body.id}/cancel`, { method: 'POST' });
+    assert.deepEqual(session.errors, []);
   });
 
   it("fills in a file's time and sizes as soon as it is done, while the batch still runs", async () => {
-    const sent = await submit(server.url, textFiles(8, 'slow'), {
+    const sent = await submit(session.server.url, textFiles(8, 'slow'), {
       processor: 'sleep',
       settings: JSON.stringify({ ms: 3000 }),
     });
@@ -160,11 +141,11 @@ describe('the batch page in Chromium', { skip }, () => {
       .filter({ hasText: /\d\.\d s/ })
       .filter({ hasText: '→' })
       .waitFor({ timeout: 10_000 });
-    const { body: batch } = await getJson(`${server.url}/api/batches/${id}`);
+    const { body: batch } = await getJson(`${session.server.url}/api/batches/${id}`);
     assert.equal(batch.status, 'running', 'filled in before the batch ended');
     assert.match(await done.innerText(), /\d\.\d s\s+140 B → 140 B \(±0 %\)/);
     await page.close();
-    await fetch(`${server.url}/api/batches/${id}/cancel`, { method: 'POST' });
-    assert.deepEqual(pageErrors, []);
+    await fetch(`${session.server.url}/api/batches/${id}/cancel`, { method: 'POST' });
+    assert.deepEqual(session.errors, []);
   });
 });

@@ -7,14 +7,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
-import { allFiles, startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
+import { allFiles, waitForBatch } from '../integration/support/server.js';
 import { plainPdf } from '../processors/pdf-fixtures.js';
-import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
+import { SHOTS, skip, startSession, writeTree, type E2eSession } from './support.js';
 
 /** Photos in the long list. */
 const PHOTOS = 41;
@@ -58,16 +56,10 @@ const THUMBS_IN_VIEW_DRAWN = `[...document.querySelectorAll('.thumb')]
   .every((thumb) => thumb.dataset.thumb === 'drawn')`;
 
 describe('the new-batch page in Chromium', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  let scratch: string;
-  const pageErrors: string[] = [];
+  let session: E2eSession;
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
-    server = await startTestServer({ concurrency: 2, maxFilesPerBatch: 1000 });
-    browser = await launchChromium();
+    session = await startSession('new-batch', { concurrency: 2, maxFilesPerBatch: 1000 });
     const photos: Record<string, Buffer> = {};
     for (let i = 0; i < PHOTOS; i++)
       photos[`trip/day${1 + (i % 3)}/IMG_2024_${String(i).padStart(3, '0')}.jpg`] = await photoJpeg(
@@ -76,7 +68,7 @@ describe('the new-batch page in Chromium', { skip }, () => {
         i + 1,
       );
     const first = await photoJpeg(640, 480, 101);
-    await writeTree(scratch, {
+    await writeTree(session.scratch, {
       ...photos,
       'camera/photo.jpg': first,
       'camera/copy of photo.jpg': first,
@@ -85,16 +77,11 @@ describe('the new-batch page in Chromium', { skip }, () => {
       'docs/readme.txt': 'read me\n',
     });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   async function open(width: number, height: number, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height }, colorScheme });
-    page.on('pageerror', (error) => pageErrors.push(`the page threw: ${error.message}`));
-    await page.goto(server.url);
+    const page = session.watch(await session.browser.newPage({ viewport: { width, height }, colorScheme }));
+    await page.goto(session.server.url);
     return page;
   }
 
@@ -105,7 +92,7 @@ describe('the new-batch page in Chromium', { skip }, () => {
     it(`keeps Start, with the count and size, in view while a long list scrolls at ${width} px`, async () => {
       for (const scheme of ['light', 'dark'] as const) {
         const page = await open(width, height, scheme);
-        await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+        await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'trip'));
         const bar = page.getByRole('region', { name: 'Start the batch' });
         await bar.getByText(`${PHOTOS} files · `).waitFor();
         assert.match(await bar.innerText(), new RegExp(`${PHOTOS} files · [\\d.]+ (KiB|MiB)`));
@@ -135,17 +122,17 @@ describe('the new-batch page in Chromium', { skip }, () => {
           await page.getByRole('button', { name: `Start ${PHOTOS} files` }).click();
           await page.waitForURL(/\/batches\/b_\w+$/);
           const id = new URL(page.url()).pathname.split('/').pop()!;
-          assert.equal((await waitForBatch(server.url, id)).totalFiles, PHOTOS);
+          assert.equal((await waitForBatch(session.server.url, id)).totalFiles, PHOTOS);
         }
         await page.close();
       }
-      assert.deepEqual(pageErrors, []);
+      assert.deepEqual(session.errors, []);
     });
   }
 
   it('scrolls each Remove button reached with Tab clear of the bar, never under it', async () => {
     const page = await open(1280, 800);
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'trip'));
     const removes = page.getByRole('button', { name: /^Remove / });
     await removes.nth(PHOTOS - 1).waitFor();
     await removes.first().focus();
@@ -159,12 +146,12 @@ describe('the new-batch page in Chromium', { skip }, () => {
       assert.ok(clear, `Remove button ${i + 1} is above the bar, not under it`);
     }
     await page.close();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('draws thumbnails of the photos in view, made in the browser, and the rest as they come into view', async () => {
     const page = await open(1280, 800);
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'trip'));
     const rows = page.getByRole('table', { name: 'Files to send' }).locator('tbody tr');
     await rows.first().locator('[data-thumb="drawn"]').waitFor();
     assert.ok(
@@ -180,7 +167,7 @@ describe('the new-batch page in Chromium', { skip }, () => {
       'the last photo is drawn',
     );
     await page.close();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('keeps two different photos of the same name, leaves out a copy under another name, and draws icons for the rest', async () => {
@@ -195,7 +182,7 @@ describe('the new-batch page in Chromium', { skip }, () => {
           'camera/copy of photo.jpg',
           'docs/notes.pdf',
           'docs/readme.txt',
-        ].map((path) => join(scratch, path)),
+        ].map((path) => join(session.scratch, path)),
       );
     const table = page.getByRole('table', { name: 'Files to send' });
     await page.getByRole('region', { name: 'Start the batch' }).getByText('4 files · ').waitFor();
@@ -218,15 +205,15 @@ describe('the new-batch page in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Start 4 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     const id = new URL(page.url()).pathname.split('/').pop()!;
-    await waitForBatch(server.url, id);
-    assert.deepEqual((await allFiles(server.url, id)).map((f) => f.name).sort(), [
+    await waitForBatch(session.server.url, id);
+    assert.deepEqual((await allFiles(session.server.url, id)).map((f) => f.name).sort(), [
       'notes.pdf',
       'photo (2).jpg',
       'photo.jpg',
       'readme.txt',
     ]);
     await page.close();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('lists the accepted types as extensions, not content types', async () => {
@@ -242,6 +229,6 @@ describe('the new-batch page in Chromium', { skip }, () => {
     await page.getByLabel('Processor').selectOption('copy');
     assert.equal(await accepted.innerText(), 'any file');
     await page.close();
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 });

@@ -6,46 +6,31 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { plainPdf } from '../processors/pdf-fixtures.js';
-import { startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
-import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
+import { waitForBatch } from '../integration/support/server.js';
+import { SHOTS, skip, startSession, writeTree, type E2eSession } from './support.js';
 
 describe('the settings form in Chromium', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  let session: E2eSession;
   let page: Page;
-  let scratch: string;
-  const consoleErrors: string[] = [];
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-settings-'));
-    server = await startTestServer({ concurrency: 2 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => consoleErrors.push(`the page threw: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    session = await startSession('settings', { concurrency: 2 });
+    const newPage = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = session.watch(newPage, { console: true });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   it('hides the settings of the other mode as the mode changes, and runs with what was shown', async () => {
-    await writeTree(join(scratch, 'papers'), {
+    await writeTree(join(session.scratch, 'papers'), {
       'a.pdf': Buffer.from(await plainPdf(1)),
       'b.pdf': Buffer.from(await plainPdf(2)),
     });
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     await page.getByLabel('Processor').selectOption('pdf-sanitize');
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'papers'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'papers'));
     await page.getByText('Settings: disarm').click();
 
     // The structural mode (the preset's): its own settings, labelled in words, keys beside them.
@@ -84,19 +69,19 @@ describe('the settings form in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Start 2 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     const id = new URL(page.url()).pathname.split('/').pop()!;
-    const batch = await waitForBatch(server.url, id, undefined, 120_000);
+    const batch = await waitForBatch(session.server.url, id, undefined, 120_000);
     assert.equal(batch.status, 'completed');
     assert.equal(batch.settings.mode, 'rasterize');
     assert.equal(batch.settings.dpi, 100);
     // The disarm preset's links and metadata do not apply to a re-drawn file: not kept.
     assert.equal('links' in batch.settings, false);
     assert.equal('metadata' in batch.settings, false);
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('fits a phone: labels, keys and help wrap inside 390 px', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     await page.getByLabel('Processor').selectOption('pdf-sanitize');
     await page.getByText('Settings: disarm').click();
     await page.getByLabel('How to sanitise').selectOption('rasterize');

@@ -4,11 +4,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ConfigKey } from '../../src/config/schema.js';
+import { startTestServer, type TestServer } from '../integration/support/server.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHOTS = join(ROOT, 'test-output');
@@ -51,6 +54,66 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** A browser test's setting: the page built, a server, Chromium and a scratch folder. */
+export interface E2eSession {
+  server: TestServer;
+  browser: Browser;
+  /** The test's own folder for the files it gives the page; `close` removes it. */
+  scratch: string;
+  /** What the watched pages threw (or logged as errors): a test asserts it stays empty. */
+  errors: string[];
+  /**
+   * Records into `errors` what `page` throws, and with `console` its console errors too: a
+   * Content-Security-Policy violation or a failed request shows up only there.
+   */
+  watch(page: Page, opts?: { console?: boolean }): Page;
+  /** Closes the browser, then the server (its data folder with it), then removes `scratch`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the page, makes a scratch folder (`filemill-e2e-<name>-…`) and starts a server with
+ * `settings` and Chromium, for a test file's `before`. What started is stopped again when the
+ * rest fails, so that a file whose `before` threw leaves no server or browser running.
+ */
+export async function startSession(
+  name: string,
+  settings: Partial<Record<ConfigKey, string | number>> = {},
+): Promise<E2eSession> {
+  await buildPage();
+  const scratch = await mkdtemp(join(tmpdir(), `filemill-e2e-${name}-`));
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await server?.close();
+    await rm(scratch, { recursive: true, force: true });
+  };
+  try {
+    server = await startTestServer(settings);
+    browser = await launchChromium();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const errors: string[] = [];
+  return {
+    server,
+    browser,
+    scratch,
+    errors,
+    watch(page, { console: consoleToo = false } = {}) {
+      page.on('pageerror', (error) => errors.push(`the page threw: ${error.message}`));
+      if (consoleToo)
+        page.on('console', (message) => {
+          if (message.type() === 'error') errors.push(message.text());
+        });
+      return page;
+    },
+    close,
+  };
 }
 
 export async function writeTree(root: string, files: Record<string, Buffer | string>): Promise<void> {

@@ -5,15 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { photoJpeg } from '../integration/support/images.js';
 import { hostilePdf, plainPdf } from '../processors/pdf-fixtures.js';
-import { startTestServer, waitForBatch, type TestServer } from '../integration/support/server.js';
+import { waitForBatch } from '../integration/support/server.js';
 import { readZip } from '../integration/support/zip.js';
-import { buildPage, launchChromium, SHOTS, skip, writeTree } from './support.js';
+import { SHOTS, skip, startSession, writeTree, type E2eSession } from './support.js';
 
 /** Presses Tab until `accessibleName` has the focus (at most 40 times), as a keyboard user would. */
 async function tabTo(page: Page, accessibleName: RegExp): Promise<void> {
@@ -35,40 +34,27 @@ async function tabTo(page: Page, accessibleName: RegExp): Promise<void> {
 }
 
 describe('the web UI in Chromium', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  let session: E2eSession;
   let page: Page;
-  let scratch: string;
-  const consoleErrors: string[] = [];
 
   before(async () => {
-    await buildPage();
-    scratch = await mkdtemp(join(tmpdir(), 'filemill-e2e-'));
-    server = await startTestServer({ concurrency: 2, maxFilesPerBatch: 1000 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+    session = await startSession('web', { concurrency: 2, maxFilesPerBatch: 1000 });
+    page = await session.browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
     // Listening from the start turns on Chromium's file-chooser interception now: enabled at
     // the moment of a key press, it can come too late and the chooser is lost.
     page.on('filechooser', () => {});
-    page.on('pageerror', (error) => consoleErrors.push(`the page threw: ${error.message}`));
-    // A Content-Security-Policy violation or a failed request shows up here.
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
+    // With the console: a Content-Security-Policy violation or a failed request shows up there.
+    session.watch(page, { console: true });
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   it('takes a nested folder, leaves out the text file, runs every image live, and hands back the ZIP', async () => {
     const images: Record<string, Buffer | string> = { 'notes.txt': 'not an image' };
     for (let i = 0; i < 10; i++) images[`day${1 + (i % 2)}/img_${i}.jpg`] = await photoJpeg(900, 600, i + 1);
-    await writeTree(join(scratch, 'trip'), images);
+    await writeTree(join(session.scratch, 'trip'), images);
 
-    await page.goto(server.url);
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'trip'));
+    await page.goto(session.server.url);
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'trip'));
     await page.getByText('10 files,').waitFor();
     const leftOut = await page.getByRole('list', { name: 'Files left out' }).innerText();
     assert.match(leftOut, /trip\/notes\.txt: not a type this processor takes \(text\/plain\)/);
@@ -98,14 +84,14 @@ describe('the web UI in Chromium', { skip }, () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Download results (ZIP)' }).click(),
     ]);
-    const zipPath = join(scratch, 'results.zip');
+    const zipPath = join(session.scratch, 'results.zip');
     await download.saveAs(zipPath);
     const entries = [...(await readZip(await readFile(zipPath))).keys()].sort();
     assert.deepEqual(entries, [
       'report.json',
       ...Array.from({ length: 10 }, (_, i) => `trip/day${1 + (i % 2)}/img_${i}.webp`).sort(),
     ]);
-    assert.equal((await waitForBatch(server.url, id)).status, 'completed');
+    assert.equal((await waitForBatch(session.server.url, id)).status, 'completed');
 
     // The batch is in the history, newest first, and opens from there.
     await page.getByRole('link', { name: 'Past batches' }).click();
@@ -119,16 +105,16 @@ describe('the web UI in Chromium', { skip }, () => {
     await history.getByRole('link', { name: 'trip', exact: true }).first().click();
     await page.waitForURL(new RegExp(`/batches/${id}$`));
     await page.getByRole('region', { name: 'Summary' }).waitFor();
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('generates the settings form, refuses a wrong value at its field, and sends the changes', async () => {
-    await writeTree(join(scratch, 'two'), {
+    await writeTree(join(session.scratch, 'two'), {
       'a.jpg': await photoJpeg(640, 480, 21),
       'b.jpg': await photoJpeg(480, 640, 22),
     });
-    await page.goto(server.url);
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'two'));
+    await page.goto(session.server.url);
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'two'));
     await page.getByText('Settings: web').click();
     const quality = page.getByLabel('Quality', { exact: true });
     assert.equal(await quality.inputValue(), '80', 'pre-filled by the preset');
@@ -142,7 +128,7 @@ describe('the web UI in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Start 2 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     const id = new URL(page.url()).pathname.split('/').pop()!;
-    const batch = await waitForBatch(server.url, id);
+    const batch = await waitForBatch(session.server.url, id);
     assert.equal(batch.status, 'completed');
     assert.equal(batch.settings.quality, 55);
     assert.equal(batch.settings.format, 'jpeg');
@@ -150,15 +136,15 @@ describe('the web UI in Chromium', { skip }, () => {
   });
 
   it('can be used with the keyboard alone, from choosing a folder to the download', async () => {
-    await writeTree(join(scratch, 'keys'), {
+    await writeTree(join(session.scratch, 'keys'), {
       'k1.jpg': await photoJpeg(320, 240, 31),
       'k2.jpg': await photoJpeg(320, 240, 32),
     });
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     await page.getByText('Drop files or whole folders').waitFor();
     await tabTo(page, /Choose a folder/);
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
-    await chooser.setFiles(join(scratch, 'keys'));
+    await chooser.setFiles(join(session.scratch, 'keys'));
     await page.getByText('2 files,').waitFor();
     await tabTo(page, /^Start 2 files$/);
     await page.keyboard.press('Enter');
@@ -168,16 +154,16 @@ describe('the web UI in Chromium', { skip }, () => {
     await tabTo(page, /Download results \(ZIP\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
     assert.equal(download.suggestedFilename(), 'keys-results.zip');
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('keeps only the rows near the view in the page for a batch of 1,000 files, and scrolls to any', async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) many[`many/f${String(i).padStart(4, '0')}.txt`] = `${i}`;
-    await writeTree(scratch, many);
-    await page.goto(server.url);
+    await writeTree(session.scratch, many);
+    await page.goto(session.server.url);
     await page.getByLabel('Processor').selectOption('copy');
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'many'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'many'));
     await page.getByRole('button', { name: 'Start 1000 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     await page.getByRole('region', { name: 'Summary' }).waitFor({ timeout: 120_000 });
@@ -187,17 +173,17 @@ describe('the web UI in Chromium', { skip }, () => {
     await page.keyboard.press('End');
     await page.getByText('many/f0999.txt').waitFor();
     await page.screenshot({ path: join(SHOTS, 'web-1000-rows-end.png') });
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('disarms PDFs and says in the summary how many carried active content', async () => {
-    await writeTree(join(scratch, 'inbox'), {
+    await writeTree(join(session.scratch, 'inbox'), {
       'hostile.pdf': Buffer.from(await hostilePdf()),
       'plain.pdf': Buffer.from(await plainPdf(1)),
     });
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     await page.getByLabel('Processor').selectOption('pdf-sanitize');
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'inbox'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'inbox'));
     await page.getByRole('button', { name: 'Start 2 files' }).click();
     const summary = page.getByRole('region', { name: 'Summary' });
     await summary.waitFor({ timeout: 60_000 });
@@ -205,17 +191,17 @@ describe('the web UI in Chromium', { skip }, () => {
       await summary.locator('.findings').innerText(),
       /^Active content found in 1 of 2 files: javascript × 2, .* — removed$/,
     );
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(session.errors, []);
   });
 
   it('cancels one file of a slow batch, picks up after a reload, and retries the file', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 6; i++) files[`slow/f${i}.txt`] = `file ${i}`;
-    await writeTree(scratch, files);
+    await writeTree(session.scratch, files);
 
-    await page.goto(server.url);
+    await page.goto(session.server.url);
     await page.getByLabel('Processor').selectOption('sleep');
-    await page.getByTestId('folder-input').setInputFiles(join(scratch, 'slow'));
+    await page.getByTestId('folder-input').setInputFiles(join(session.scratch, 'slow'));
     await page.getByRole('button', { name: 'Start 6 files' }).click();
     await page.waitForURL(/\/batches\/b_\w+$/);
     const id = new URL(page.url()).pathname.split('/').pop()!;
@@ -229,7 +215,7 @@ describe('the web UI in Chromium', { skip }, () => {
 
     await page.getByRole('button', { name: 'Retry slow/f5.txt' }).click();
     await page.locator('tr[data-status="succeeded"]').nth(5).waitFor({ timeout: 30_000 });
-    const batch = await waitForBatch(server.url, id);
+    const batch = await waitForBatch(session.server.url, id);
     assert.equal(batch.status, 'completed');
     assert.equal(batch.counts.succeeded, 6);
   });
