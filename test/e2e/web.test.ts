@@ -76,6 +76,13 @@ describe('the web UI in Chromium', { skip }, () => {
     assert.match(figures, /10\/10 succeeded/);
     assert.match(figures, /Success rate\s+100 %/);
     assert.match(figures, /\d+ % smaller/);
+    // The header's "Took" is the summary's run time: one figure, exact once the batch's end
+    // has been read (the page reads the batch and its rows again when an event says it ended).
+    await page.waitForFunction(`(() => {
+      const took = /Took\\s+(.+)/.exec(document.querySelector('.batch-header').innerText)?.[1];
+      const total = /Total time\\s+(.+)/.exec(document.querySelector('.facts').innerText)?.[1];
+      return took !== undefined && took === total;
+    })()`);
     assert.equal(await summary.locator('canvas[role="img"]').count(), 3, 'three charts');
     await summary.getByRole('link', { name: 'Report (CSV)' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'web-summary.png'), fullPage: true });

@@ -230,6 +230,11 @@ describe('BatchHeader', () => {
       30 * 60_000 + 4_000,
       'no file times yet: start to end',
     );
+    assert.equal(
+      elapsedMs({ ...batch, finishedAt: null }, start + 7_200_000, runs),
+      25_000,
+      'ended by an event, its finishedAt not read yet: still the runs',
+    );
     const running = batchView();
     assert.equal(elapsedMs(running, start + 9_000, runs), 9_000, 'while it runs: the clock, not the runs');
   });

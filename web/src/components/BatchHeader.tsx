@@ -18,7 +18,9 @@ import { useClock } from './Overall.js';
  */
 export function elapsedMs(batch: BatchView, now: number, files: readonly RunSpan[] = []): number | null {
   if (batch.startedAt === null) return null;
-  const ran = batch.finishedAt === null ? 0 : runMs(files);
+  // By its status: a batch followed live learns that it ended from an event, before its
+  // finishedAt is read.
+  const ran = isFinalBatch(batch.status) ? runMs(files) : 0;
   if (ran > 0) return ran;
   const end = batch.finishedAt === null ? now : Date.parse(batch.finishedAt);
   return Math.max(0, end - Date.parse(batch.startedAt));

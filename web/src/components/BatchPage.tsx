@@ -66,12 +66,15 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
     ),
   );
 
-  // Durations and sizes arrive with the file rows, not the events: refresh the rows when the
-  // batch ends so the table and the totals are exact.
+  // Durations and sizes arrive with the file rows, and the end time with the batch, not with
+  // the events: read both again when the batch ends, so the table, the totals and the time
+  // it took are exact.
   const ended = state ? isFinalBatch(state.batch.status) : false;
   useEffect(() => {
     if (!ended) return;
-    void api.files(id).then((files) => setState((s) => (s ? { ...s, files } : s)));
+    void Promise.all([api.batch(id), api.files(id)]).then(([batch, files]) =>
+      setState((s) => (s ? { ...s, batch, files } : s)),
+    );
   }, [ended, id]);
 
   const act = useCallback(async (action: () => Promise<unknown>, reopen = false) => {
