@@ -76,12 +76,21 @@ export function pointAtBundles(code: string, fromDir: string, vendorDir: string,
   });
 }
 
+/** `export { a } from 'x'`, `export * from 'x'` and `import('x')`, with the specifier. */
+const OTHER_USE = /(?:\bexport\s*(?:\{[^}]*\}|\*)\s*from\s*|\bimport\s*\(\s*)(['"])([^'"]+)\1/g;
+
 /**
  * Adds to `names` what `code` imports by name from the vendored CommonJS packages
  * (`import { Counter } from 'prom-client'` → prom-client: Counter).
- * @throws Error on a namespace import of one: its names cannot be known from the import.
+ * @throws Error on a namespace import, a re-export or a dynamic import of one: the names they
+ * use cannot be known from the code, and the bundle exports only those it was told.
  */
 export function namedImports(code: string, names: Map<string, Set<string>>): void {
+  for (const [use, , specifier] of code.matchAll(OTHER_USE)) {
+    if (VENDORED[packageOf(specifier!)] === 'cjs') {
+      throw new Error(`\`${use}\` of a vendored CommonJS package: import it statically, by name`);
+    }
+  }
   for (const [, , list, namespace, , specifier] of code.matchAll(IMPORT_CLAUSE)) {
     if (VENDORED[packageOf(specifier!)] !== 'cjs') continue;
     if (namespace)

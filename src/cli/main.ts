@@ -9,15 +9,11 @@ import { keysCommand } from './keys.js';
 import type { ProcessorDescription } from './processor-help.js';
 import { processorsCommand } from './processors.js';
 import { migrateCommand, serveCommand, workerCommand } from './serve.js';
+import { watchStdout } from './stdout.js';
 import { submitCommand } from './submit.js';
 
 export async function main(argv: string[]): Promise<void> {
-  // A reader that has gone (`filemill submit … | head`) is no reason to stop the work or to
-  // print a stack trace: what follows on stdout is dropped, the results still land in --out,
-  // and the exit code still tells how it went.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  watchStdout();
   const program = new Command()
     .name('filemill')
     .description(

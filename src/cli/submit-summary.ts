@@ -101,7 +101,7 @@ export function renderSummary(
     succeeded.length > 0
       ? ` · ${formatBytes(before)} → ${formatBytes(after)} (${formatChange(before, after)})`
       : '';
-  lines.push('', `${rows.length} files in ${formatDuration(run.elapsedMs)}: ${counts}${sizes}`);
+  lines.push('', `${counted(rows.length, 'file')} in ${formatDuration(run.elapsedMs)}: ${counts}${sizes}`);
   lines.push(`${counted(run.written, 'file')} written to ${run.out}`);
   return lines.join('\n');
 }

@@ -14,6 +14,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { renderProcessorList, type ProcessorDescription } from './processor-help.js';
+import { goOnWhenStdoutCloses } from './stdout.js';
 import { ApiClient, CliError, type ProcessorInfo } from './api-client.js';
 import { collectFiles, type InputFile } from './collect-files.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
@@ -156,6 +157,7 @@ function partFields(fields: BatchFields, index: number, count: number): BatchFie
 const sizeOf = (files: readonly InputFile[]): number => files.reduce((sum, f) => sum + f.size, 0);
 
 async function submit(paths: string[], options: SubmitOptions): Promise<void> {
+  goOnWhenStdoutCloses();
   checkSettingsJson(options.settings);
   const files = await collectFiles(paths, {
     include: options.include,

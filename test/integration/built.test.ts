@@ -4,14 +4,15 @@
  * bundles in dist/vendor (scripts/vendor.ts) — serving a batch end to end and running
  * `filemill submit` without a server. Every other test runs the sources, which import the
  * packages from node_modules: a package that breaks when bundled is caught here. It reads the
- * build `npm install` (or `npm run build`) made.
+ * build `npm install` (or `npm run build`) made, and fails when src/ changed after it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { filemill } from './support/cli.js';
 import { exited, serveProcess, waitFor, type ServedProcess } from './support/faults.js';
 import { photoJpeg } from './support/images.js';
@@ -19,8 +20,18 @@ import { getJson, submit, waitForBatch } from './support/server.js';
 import { readZip } from './support/zip.js';
 
 const BUILD = new URL('../../dist/vendor/fastify.js', import.meta.url);
+const SOURCES = fileURLToPath(new URL('../../src', import.meta.url));
 const ORIGIN = 'https://app.example.com';
-const RATE_LIMIT = 40;
+/** Uploads a minute: the test's one batch, one refused for want of files, then a 429. */
+const SUBMIT_LIMIT = 2;
+
+/** The files under `dir` changed after `mtimeMs`, relative to it. */
+async function newerThan(dir: string, mtimeMs: number): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const times = await Promise.all(files.map(async (file) => [file, (await stat(file)).mtimeMs] as const));
+  return times.filter(([, time]) => time > mtimeMs).map(([file]) => file.slice(dir.length + 1));
+}
 
 describe('the build as it ships', () => {
   let dir: string;
@@ -28,12 +39,14 @@ describe('the build as it ships', () => {
 
   before(async () => {
     assert.ok(existsSync(BUILD), 'dist/ has no vendored bundles: run `npm run build` first');
+    const stale = await newerThan(SOURCES, statSync(BUILD).mtimeMs);
+    assert.deepEqual(stale, [], 'src/ changed after the build this test runs: run `npm run build` first');
     dir = await mkdtemp(join(tmpdir(), 'filemill-built-'));
     server = await serveProcess({
       dataDir: join(dir, 'data'),
       concurrency: 1,
       built: true,
-      env: { FILEMILL_CORS_ORIGINS: ORIGIN, FILEMILL_RATE_LIMIT: String(RATE_LIMIT) },
+      env: { FILEMILL_CORS_ORIGINS: ORIGIN, FILEMILL_SUBMIT_RATE_LIMIT: String(SUBMIT_LIMIT) },
     });
     await waitFor('the server is ready', async () => (await fetch(`${server.url}/readyz`)).status === 200);
   });
@@ -85,13 +98,14 @@ describe('the build as it ships', () => {
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(response.headers.get('access-control-allow-origin'), ORIGIN);
 
-    // @fastify/rate-limit's counters: the limit is reached within a minute's worth of requests.
-    let limited: { status: number; body: any } | null = null;
-    for (let i = 0; i <= RATE_LIMIT && !limited; i++) {
-      const answer = await getJson(`${server.url}/api/processors`);
-      if (answer.status === 429) limited = answer;
-    }
-    assert.equal(limited?.body.error.code, 'RATE_LIMITED');
+    // @fastify/rate-limit's counters: uploads past the limit are refused (reads are not
+    // counted with them, so the polling above cannot reach it first).
+    const empty = await fetch(`${server.url}/api/batches`, { method: 'POST', body: new FormData() });
+    assert.equal(empty.status, 400);
+    const answer = await fetch(`${server.url}/api/batches`, { method: 'POST', body: new FormData() });
+    const limited = { status: answer.status, body: (await answer.json()) as any };
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'RATE_LIMITED');
   });
 
   it('runs filemill submit without a server', async () => {

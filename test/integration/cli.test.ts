@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filemill as runCli } from './support/cli.js';
+import { filemill as runCli, startFilemillCli } from './support/cli.js';
+import { isFinalBatch } from '../../src/core/model.js';
 import {
+  getJson,
   listTree,
   postJson,
   startTestServer,
@@ -105,6 +107,24 @@ describe('filemill batch commands', () => {
       events.map((_, i) => i + 1),
     );
     assert.equal(events.at(-1).type, 'batch.failed');
+  });
+
+  it('stops watching, quietly, when its reader goes away (`| head`)', async () => {
+    // A minute's run reporting its progress every second: an event, and a line, each second.
+    const slow = await submit(server.url, [{ name: 'slow.txt', data: 'x' }], {
+      processor: 'sleep',
+      settings: '{"ms": 60000, "steps": 60}',
+    });
+    const watching = startFilemillCli(['status', slow.body.id, '--watch', '--json', '--server', server.url]);
+    while (watching.stdout() === '') await new Promise((resolve) => setTimeout(resolve, 25));
+    watching.child.stdout!.destroy();
+    const ended = await watching.exited;
+    assert.equal(ended.code, 0);
+    assert.equal(ended.stderr, '');
+    const { body } = await getJson(`${server.url}/api/batches/${slow.body.id}`);
+    assert.ok(!isFinalBatch(body.status), `it ended at its next line, not with the batch (${body.status})`);
+    await postJson(`${server.url}/api/batches/${slow.body.id}/cancel`);
+    await waitForBatch(server.url, slow.body.id);
   });
 
   it('watches a retried batch past its earlier end, to the end of the retry', async () => {

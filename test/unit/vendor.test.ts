@@ -81,6 +81,15 @@ describe('pointing dist at the vendored bundles', () => {
       'prom-client': ['Counter', 'Gauge'],
     });
     assert.throws(() => namedImports("import * as yazl from 'yazl';", new Map()), /namespace import of yazl/);
+    assert.throws(
+      () => namedImports("export { Counter } from 'prom-client';", new Map()),
+      /import it statically/,
+    );
+    assert.throws(
+      () => namedImports("const { ZipFile } = await import('yazl');", new Map()),
+      /import it statically/,
+    );
+    namedImports("export * from 'kysely'; await import('typebox/value');", new Map());
   });
 
   it('writes an entry exporting module.exports as the default and each name', () => {

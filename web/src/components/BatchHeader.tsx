@@ -12,15 +12,15 @@ import type { BatchView } from '../api.js';
 import { useClock } from './Overall.js';
 
 /**
- * The batch's run so far, in ms: while it runs, from its start to `now`; once it ended, the
- * time its `files` ran, or from its start to its end when none has times (none ran, or the
- * rows with times have not arrived yet).
+ * The batch's run so far, in ms: while it runs, from its start to `now`; once its end has
+ * been read, the time its `files` ran, or from its start to its end when none has times (none
+ * ran).
  */
 export function elapsedMs(batch: BatchView, now: number, files: readonly RunSpan[] = []): number | null {
   if (batch.startedAt === null) return null;
-  // By its status: a batch followed live learns that it ended from an event, before its
-  // finishedAt is read.
-  const ran = isFinalBatch(batch.status) ? runMs(files) : 0;
+  // Once its end has been read: the page reads the batch and all its rows again together when
+  // an event says it ended; before that, only the rows in view carry their times.
+  const ran = batch.finishedAt !== null ? runMs(files) : 0;
   if (ran > 0) return ran;
   const end = batch.finishedAt === null ? now : Date.parse(batch.finishedAt);
   return Math.max(0, end - Date.parse(batch.startedAt));

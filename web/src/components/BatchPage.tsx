@@ -72,9 +72,16 @@ export function BatchPage({ id, readOnly = false }: { id: string; readOnly?: boo
   const ended = state ? isFinalBatch(state.batch.status) : false;
   useEffect(() => {
     if (!ended) return;
-    void Promise.all([api.batch(id), api.files(id)]).then(([batch, files]) =>
-      setState((s) => (s ? { ...s, batch, files } : s)),
+    // A retry that reopened the batch meanwhile, or a page gone, takes no stale answer; a read
+    // that failed leaves the rows as the events made them.
+    let current = true;
+    Promise.all([api.batch(id), api.files(id)]).then(
+      ([batch, files]) => current && setState((s) => (s ? { ...s, batch, files } : s)),
+      () => undefined,
     );
+    return () => {
+      current = false;
+    };
   }, [ended, id]);
 
   const act = useCallback(async (action: () => Promise<unknown>, reopen = false) => {
