@@ -7,7 +7,8 @@
  * - latency of `GET /api/batches/:id` and of a files page (`?limit=100`, at a moving cursor)
  *   read back to back while the batch runs: p50, p99, max;
  * - the server process's RSS: before the upload, its peak during the upload and during the
- *   run, and at the end; growth = peak − before;
+ *   run, and at the end; growth = peak − before; at the end, V8's heap (used, total) and the
+ *   memory outside it that V8 knows of (buffers);
  * - the SSE stream: whether a client following it from the 202 reads every event to the end,
  *   and how far behind the last file's event it ends.
  */
@@ -39,6 +40,7 @@ async function timed(url: string): Promise<{ ms: number; body: any }> {
   const started = performance.now();
   const response = await fetch(url);
   const body = await response.json();
+  if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${JSON.stringify(body)}`);
   return { ms: performance.now() - started, body };
 }
 
@@ -73,6 +75,8 @@ export async function bigBatchBench(concurrency = Math.min(2, availableParalleli
     FILEMILL_TEST_PROCESSORS: PROCESSORS,
     FILEMILL_MAX_FILES: String(FILES),
     FILEMILL_CONCURRENCY: String(concurrency),
+    // Its reads follow one another without a pause: past 6,000 a minute they would be refused.
+    FILEMILL_RATE_LIMIT: '0',
   });
   try {
     const form = new FormData();
@@ -120,6 +124,10 @@ export async function bigBatchBench(concurrency = Math.min(2, availableParalleli
     const followed = await stream;
     clearInterval(sampler);
     const rssEnd = await server.rss();
+    // What of the RSS is V8's heap and what is outside it (buffers, SQLite, the allocator).
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const gauge = (name: string) =>
+      round(Number(new RegExp(`^filemill_${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / MiB);
     const wallMs = finishedAt - started;
     return {
       files: FILES,
@@ -135,6 +143,9 @@ export async function bigBatchBench(concurrency = Math.min(2, availableParalleli
         peakRun: round(rssPeakRun / MiB),
         end: round(rssEnd / MiB),
         growth: round((Math.max(rssPeakUpload, rssPeakRun) - rssBefore) / MiB),
+        endHeapUsed: gauge('nodejs_heap_size_used_bytes'),
+        endHeapTotal: gauge('nodejs_heap_size_total_bytes'),
+        endExternal: gauge('nodejs_external_memory_bytes'),
       },
       sse: {
         events: followed.events,

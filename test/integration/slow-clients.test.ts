@@ -113,6 +113,43 @@ describeWith(
   },
 );
 
+describeWith(
+  'a minimum upload rate on a kept-alive connection',
+  { minUploadBytesPerSecond: 1000 },
+  (server) => {
+    it('holds nothing of an upload once it is answered: the connection does not keep it', async () => {
+      // The server's end of the client's connection (fetch keeps it alive), to count what
+      // listens on it: a listener per upload held each request and its body's parts for as long
+      // as the client kept the connection (10,000 parts: 30 MiB).
+      const sockets: Socket[] = [];
+      const onConnection = (socket: Socket) => sockets.push(socket);
+      server().filemill.app.server.on('connection', onConnection);
+      const upload = async () => {
+        const form = new FormData();
+        form.append('processor', 'copy');
+        form.append('files', new Blob(['hello']), 'a.txt');
+        const answer = await fetch(`${server().url}/api/batches`, { method: 'POST', body: form });
+        await answer.arrayBuffer();
+        return answer.status;
+      };
+      try {
+        assert.equal(await upload(), 202);
+        const listening = Math.max(...sockets.map((socket) => socket.listenerCount('close')));
+        for (let i = 0; i < 12; i++) assert.equal(await upload(), 202);
+        // A connection or two carried the thirteen uploads: each holds no more than after one.
+        assert.ok(sockets.length < 13, 'the connections were kept alive');
+        assert.deepEqual(
+          sockets.map((socket) => socket.listenerCount('close')).filter((count) => count > listening),
+          [],
+          'no listener left per upload',
+        );
+      } finally {
+        server().filemill.app.server.off('connection', onConnection);
+      }
+    });
+  },
+);
+
 describeWith('a cap on connections per address', { maxConnectionsPerIp: 3 }, (server) => {
   it('refuses the connection over the cap and takes one again once another closes', async () => {
     const held = await Promise.all([1, 2, 3].map(() => openSocket(server().url)));

@@ -40,6 +40,8 @@ export function enforceUploadRate(
       socket.destroy();
     }, windowMs);
     timer.unref();
-    socket.once('close', () => clearInterval(timer));
+    // On the request, not the socket: a kept-alive socket outlives its requests, and a
+    // listener on it held each request (and its body's parts) until the client hung up.
+    req.once('close', () => clearInterval(timer));
   });
 }
