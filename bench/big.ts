@@ -16,7 +16,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from './server-process.js';
+import { gauge, metrics, startServer } from './server-process.js';
 
 const PROCESSORS = fileURLToPath(new URL('./copy-processor/processors.js', import.meta.url));
 const FILES = 10_000;
@@ -125,9 +125,8 @@ export async function bigBatchBench(concurrency = Math.min(2, availableParalleli
     clearInterval(sampler);
     const rssEnd = await server.rss();
     // What of the RSS is V8's heap and what is outside it (buffers, SQLite, the allocator).
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const gauge = (name: string) =>
-      round(Number(new RegExp(`^filemill_${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / MiB);
+    const exposition = await metrics(server.url);
+    const mib = (name: string) => round(gauge(exposition, `filemill_${name}`) / MiB);
     const wallMs = finishedAt - started;
     return {
       files: FILES,
@@ -143,9 +142,9 @@ export async function bigBatchBench(concurrency = Math.min(2, availableParalleli
         peakRun: round(rssPeakRun / MiB),
         end: round(rssEnd / MiB),
         growth: round((Math.max(rssPeakUpload, rssPeakRun) - rssBefore) / MiB),
-        endHeapUsed: gauge('nodejs_heap_size_used_bytes'),
-        endHeapTotal: gauge('nodejs_heap_size_total_bytes'),
-        endExternal: gauge('nodejs_external_memory_bytes'),
+        endHeapUsed: mib('nodejs_heap_size_used_bytes'),
+        endHeapTotal: mib('nodejs_heap_size_total_bytes'),
+        endExternal: mib('nodejs_external_memory_bytes'),
       },
       sse: {
         events: followed.events,

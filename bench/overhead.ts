@@ -20,7 +20,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, waitFinal, type ServerProcess } from './server-process.js';
+import { gauge, metrics, startServer, waitFinal, type ServerProcess } from './server-process.js';
 
 const PROCESSORS = fileURLToPath(new URL('./copy-processor/processors.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,15 +46,6 @@ async function submit(url: string, files: Upload[]): Promise<string> {
   const response = await fetch(`${url}/api/batches`, { method: 'POST', body: form });
   if (response.status !== 202) throw new Error(`submit: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
-}
-
-/** The gauge's value in Prometheus text, or NaN. */
-function gauge(text: string, name: string): number {
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-}
-
-async function metrics(url: string): Promise<string> {
-  return (await fetch(`${url}/metrics`)).text();
 }
 
 /** What `copy` costs alone in this process: a copyFile of the same size, per file (ms). */

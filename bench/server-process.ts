@@ -84,3 +84,13 @@ export async function waitFinal(url: string, id: string): Promise<Record<string,
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The server's Prometheus exposition (/metrics). */
+export async function metrics(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** A gauge's value in Prometheus text, or NaN. */
+export function gauge(text: string, name: string): number {
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+}

@@ -3,6 +3,7 @@
  * (the one GET /api/processors serves): each setting's key, title, the values it takes, its
  * default, when it applies, and what it does. The web form reads the same schema.
  */
+import { counted } from '../core/format.js';
 import { appliesWhenWords, valueWords, type PropertyWords } from '../processors/setting-words.js';
 
 /** A processor as GET /api/processors describes it; the built-in descriptors fit too. */
@@ -34,7 +35,7 @@ export function renderProcessorList(processors: readonly ProcessorDescription[])
   const lines = processors.map((p) => {
     const presets = p.presets.map((s) => (s.name === p.defaultPreset ? `${s.name} (default)` : s.name));
     const count = settingsOf(p.settingsSchema).length;
-    const settings = count === 0 ? 'no settings' : count === 1 ? '1 setting' : `${count} settings`;
+    const settings = count === 0 ? 'no settings' : counted(count, 'setting');
     return `${pad(p.name, width)}${p.title}\n${pad('', width)}presets: ${presets.join(', ')}; ${settings}`;
   });
   return `${lines.join('\n')}\n\nA processor's presets and settings: filemill processors <name>`;
