@@ -374,13 +374,26 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+export interface PutOptions {
+  maxBytes?: number;
+  /** How many of the first bytes to give back (for content sniffing). @defaultValue 0 */
+  keepHead?: number;
+}
+
+export interface PutResult {
+  size: number;
+  /** The first `keepHead` bytes (fewer when the blob is shorter). */
+  head: Buffer;
+}
+
 /** Where uploaded inputs and produced outputs live. */
 export interface BlobStorage {
   /**
-   * Streams `body` to `key` and resolves once it is complete (durable after `sync`). Throws
-   * `BlobTooLargeError` past `maxBytes`, and on any failure leaves nothing at `key`.
+   * Streams `body` to `key` and resolves once it is complete (durable after `sync`); `key` is
+   * not to be read before. Throws `BlobTooLargeError` past `maxBytes`, and on any failure
+   * leaves nothing at `key`.
    */
-  put(key: BlobKey, body: Readable, opts?: { maxBytes?: number }): Promise<{ size: number }>;
+  put(key: BlobKey, body: Readable, opts?: PutOptions): Promise<PutResult>;
   /** A stream of the blob; throws `NOT_FOUND` (AppError) when absent. */
   get(key: BlobKey): Promise<Readable>;
   /** Deletes every blob under `prefix` (a batch id). */

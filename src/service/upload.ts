@@ -3,10 +3,10 @@
  * from the CLI's own files) are streamed to storage one by one under limits, then checked,
  * then committed as one batch. Nothing is kept of a refused upload.
  */
-import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AppError } from '../core/errors.js';
 import { cleanRelativePath, normaliseRelativePath, type NameFacts } from '../core/filenames.js';
-import { BlobTooLargeError, type BlobStorage } from '../core/ports.js';
+import { BlobTooLargeError, type BlobStorage, type PutResult } from '../core/ports.js';
 import { SNIFF_BYTES } from '../processors/sniff.js';
 
 /** One part of an upload, in the order the client sent them. */
@@ -96,23 +96,20 @@ export async function stageUpload(
       });
     }
     const budget = limits.maxBatchBytes - total;
-    const sniffer = new HeadCapture(SNIFF_BYTES);
-    // A pipeline, not pipe(): an error of the part (a body cut short) destroys the sniffer with
-    // it, which fails the put, and each stream has a listener from now on, even while put() has
-    // not yet reached its own pipeline. The error itself is put()'s to report.
-    const body = pipeline(part.stream, sniffer, () => undefined);
+    let stored: PutResult;
     try {
-      await storage.put(inputKey(batchId, index), body, {
+      stored = await storage.put(inputKey(batchId, index), part.stream, {
         maxBytes: Math.min(limits.maxFileBytes, budget),
+        keepHead: SNIFF_BYTES,
       });
-      total += sniffer.bytes;
+      total += stored.size;
     } catch (error) {
       if (error instanceof BlobTooLargeError) throw tooLarge(part.filename, limits, budget);
       throw error;
     }
     files += 1;
     const { name, facts } = cleanRelativePath(part.filename, `file-${index + 1}`);
-    await on.stored({ index, name, nameFacts: facts, size: sniffer.bytes, head: sniffer.head() });
+    await on.stored({ index, name, nameFacts: facts, size: stored.size, head: stored.head });
   }
   return { fields, files, bytes: total };
 }
@@ -135,26 +132,4 @@ function tooLarge(filename: string, limits: UploadLimits, budget: number): AppEr
       details: { limit: limits.maxBatchBytes },
     },
   );
-}
-
-/** Passes bytes through and keeps the first `max` of them. */
-class HeadCapture extends Transform {
-  bytes = 0;
-  private readonly chunks: Buffer[] = [];
-  private kept = 0;
-  constructor(private readonly max: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.kept < this.max) {
-      const slice = chunk.subarray(0, this.max - this.kept);
-      this.chunks.push(Buffer.from(slice));
-      this.kept += slice.length;
-    }
-    done(null, chunk);
-  }
-  head(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
 }

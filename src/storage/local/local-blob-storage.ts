@@ -1,16 +1,21 @@
 /**
  * `BlobStorage` on a local directory (also fine on a shared network mount). A blob is
- * written to a `.part` file, then renamed into place, so a reader never sees half a file and
- * a crash leaves at most a `.part` that the next start removes with its batch; `sync` makes
- * a batch's blobs durable in one go before the batch is committed.
+ * written in place: nothing reads it before its `put` resolved, and a crash leaves a part of
+ * it that the next start removes with its batch; `sync` makes a batch's blobs durable in one
+ * go before the batch is committed.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { AppError } from '../../core/errors.js';
-import { BlobTooLargeError, type BlobKey, type BlobStorage } from '../../core/ports.js';
+import {
+  BlobTooLargeError,
+  type BlobKey,
+  type BlobStorage,
+  type PutOptions,
+  type PutResult,
+} from '../../core/ports.js';
 
 // Keys are ours (`b_…/in/3`), but checking them keeps a bug from ever writing outside root.
 const KEY = /^[a-z0-9_]+(?:\/[a-z0-9_]+)*$/;
@@ -49,25 +54,51 @@ export class LocalBlobStorage implements BlobStorage {
     this.madeDirs.add(dir);
   }
 
-  async put(key: BlobKey, body: Readable, opts: { maxBytes?: number } = {}): Promise<{ size: number }> {
+  async put(key: BlobKey, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
     const path = this.localPath(key);
-    const temp = `${path}.part`;
-    const counter = new ByteCounter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
-    // Joined before the first await: an error `body` emits while the folder is made (a client
-    // gone) fails this put instead of being emitted with no listener, which would end the process.
-    const counted = pipeline(body, counter);
-    counted.catch(() => undefined); // awaited below; rejected meanwhile, it must not count as unhandled
+    const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    const head = new HeadKeeper(opts.keepHead ?? 0);
+    // Started before the first await: from now on an error `body` emits (a client gone) fails
+    // this put instead of being emitted with no listener, which would end the process.
+    const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const first = chunks.next();
+    first.catch(() => undefined); // awaited below; rejected meanwhile, it must not count as unhandled
+    let file: FileHandle | null = null;
+    let size = 0;
     try {
       await this.makeDir(dirname(path));
-      await Promise.all([counted, pipeline(counter, createWriteStream(temp))]);
+      // Written in a few large writes: most uploads end within the first batch of bytes and
+      // cost one open, one write and one close. No temporary name: nothing reads a key before
+      // its put resolved (an input's row is written after), and a crash leaves the file to
+      // its batch's clean-up like any other.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for (let next = await first; next.done !== true; next = await chunks.next()) {
+        const chunk = next.value;
+        size += chunk.length;
+        if (size > max) throw new BlobTooLargeError(max);
+        head.keep(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes >= WRITE_BYTES) {
+          file ??= await open(path, 'w');
+          await writeAll(file, pending);
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+      file ??= await open(path, 'w');
+      await writeAll(file, pending);
+      await file.close();
+      file = null;
     } catch (error) {
-      counter.destroy();
-      await counted.catch(() => undefined);
-      await rm(temp, { force: true });
+      // Ends the body (destroys it) when the failure is ours: a limit, a full disk.
+      await chunks.return?.().catch(() => undefined);
+      await file?.close().catch(() => undefined);
+      await rm(path, { force: true });
       throw error;
     }
-    await rename(temp, path);
-    return { size: counter.bytes };
+    return { size, head: head.bytes() };
   }
 
   async get(key: BlobKey): Promise<Readable> {
@@ -131,16 +162,46 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Counts bytes as they pass and fails the stream past `max`. */
-class ByteCounter extends Transform {
-  bytes = 0;
-  constructor(private readonly max: number) {
-    super();
+/** How many bytes `put` gathers before it writes them: one write for most uploads. */
+const WRITE_BYTES = 256 * 1024;
+
+/** Writes every byte of `chunks` at the file's current position (a write may take fewer). */
+async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    const { bytesWritten } = await file.writev(rest);
+    rest = skipBytes(rest, bytesWritten);
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.max) done(new BlobTooLargeError(this.max));
-    else done(null, chunk);
+}
+
+/** `chunks` without their first `count` bytes. */
+function skipBytes(chunks: Buffer[], count: number): Buffer[] {
+  let left = count;
+  const rest: Buffer[] = [];
+  for (const chunk of chunks) {
+    if (left >= chunk.length) left -= chunk.length;
+    else {
+      rest.push(left > 0 ? chunk.subarray(left) : chunk);
+      left = 0;
+    }
+  }
+  return rest;
+}
+
+/** Keeps the first `max` bytes of what passes. */
+class HeadKeeper {
+  private readonly chunks: Buffer[] = [];
+  private kept = 0;
+  constructor(private readonly max: number) {}
+  keep(chunk: Buffer): void {
+    if (this.kept >= this.max) return;
+    // A copy: the chunk's memory may be a slice of a larger buffer the parser reuses.
+    const slice = Buffer.from(chunk.subarray(0, this.max - this.kept));
+    this.chunks.push(slice);
+    this.kept += slice.length;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
   }
 }
 

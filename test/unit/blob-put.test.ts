@@ -1,0 +1,72 @@
+/**
+ * LocalBlobStorage.put: a body stored byte for byte however it is cut into chunks, its first
+ * bytes given back, and nothing left at the key when the body is too large or fails midway.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { BlobTooLargeError } from '../../src/core/ports.js';
+import { LocalBlobStorage } from '../../src/storage/local/local-blob-storage.js';
+
+async function withStorage(fn: (storage: LocalBlobStorage, root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'filemill-blobs-'));
+  try {
+    const storage = new LocalBlobStorage(root);
+    await storage.init();
+    await fn(storage, root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** `data` cut into chunks of `size` bytes. */
+function chunked(data: Buffer, size: number): Buffer[] {
+  const chunks = [];
+  for (let at = 0; at < data.length; at += size) chunks.push(data.subarray(at, at + size));
+  return chunks;
+}
+
+describe('putting a blob', () => {
+  for (const [label, bytes, chunkBytes] of [
+    ['an empty body', 0, 1],
+    ['a small body in one chunk', 1500, 1500],
+    ['a body in many small chunks', 10_000, 7],
+    ['a body larger than one write, in 64 KiB chunks', 3 * 1024 * 1024 + 5, 64 * 1024],
+  ] as const) {
+    it(`stores ${label} byte for byte and gives back its first bytes`, async () => {
+      await withStorage(async (storage, root) => {
+        const data = randomBytes(bytes);
+        const stored = await storage.put('b_1/in/0', Readable.from(chunked(data, chunkBytes)), {
+          keepHead: 4100,
+        });
+        assert.equal(stored.size, bytes);
+        assert.deepEqual(stored.head, data.subarray(0, 4100));
+        assert.deepEqual(await readFile(join(root, 'b_1/in/0')), data);
+      });
+    });
+  }
+
+  it('refuses a body past maxBytes and leaves nothing at the key', async () => {
+    await withStorage(async (storage, root) => {
+      const body = Readable.from(chunked(randomBytes(600 * 1024), 16 * 1024));
+      await assert.rejects(storage.put('b_1/in/0', body, { maxBytes: 500 * 1024 }), BlobTooLargeError);
+      assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+      assert.equal(body.destroyed, true, 'the rest of the body is not read');
+    });
+  });
+
+  it('fails with the body that fails midway and leaves nothing at the key', async () => {
+    await withStorage(async (storage, root) => {
+      async function* cut() {
+        for (let i = 0; i < 8; i++) yield randomBytes(64 * 1024);
+        throw new Error('connection reset');
+      }
+      await assert.rejects(storage.put('b_1/in/0', Readable.from(cut())), /connection reset/);
+      assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+    });
+  });
+});
