@@ -129,7 +129,7 @@ export class LocalBlobStorage implements BlobStorage {
     if (!entries) return null;
     let latest = (await stat(top).catch(ifGone(null)))?.mtimeMs ?? null;
     for (const entry of entries) {
-      // A file removed meanwhile (a `.part` renamed into place) counts for nothing.
+      // A file removed meanwhile (its batch deleted) counts for nothing.
       const info = await stat(join(entry.parentPath, entry.name)).catch(ifGone(null));
       if (info && (latest === null || info.mtimeMs > latest)) latest = info.mtimeMs;
     }
