@@ -6,22 +6,9 @@
  * moves what the child wrote in `out/` to the blob store, checking it is a plain file; and
  * it empties both folders whatever happened. So a worker sees one file at a time.
  */
-import {
-  chmod,
-  chown,
-  copyFile,
-  link,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { chown, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { fsCallsFor, type FsCalls } from '../storage/local/fs-calls.js';
 import { join } from 'node:path';
 import { parseManifest, aggregateManifest } from './aggregate-entry.js';
 import { JOB_IN, JOB_OUT } from './bwrap.js';
@@ -43,13 +30,15 @@ export class Workspace {
     readonly inDir: string,
     readonly outDir: string,
     private readonly identity: SandboxIdentity | null,
+    /** The calls of a task's hand-over (on the event loop on a local disk: fs-calls.ts). */
+    private readonly calls: FsCalls,
   ) {}
 
   /** A new, empty workspace under `root`; `out/` belongs to `identity` when there is one. */
   static async create(root: string, identity: SandboxIdentity | null): Promise<Workspace> {
     await mkdir(root, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(root, 'w-'));
-    const workspace = new Workspace(dir, join(dir, 'in'), join(dir, 'out'), identity);
+    const workspace = new Workspace(dir, join(dir, 'in'), join(dir, 'out'), identity, await fsCallsFor(dir));
     await mkdir(workspace.inDir, { mode: 0o755 });
     await mkdir(workspace.outDir, { mode: 0o755 });
     // mkdtemp makes 0700: a child with a uid of its own gets there only through its mounts.
@@ -109,9 +98,9 @@ export class Workspace {
   async clear(): Promise<void> {
     // What the server placed is a file it linked or copied: unlinked at once, without the
     // lstat that rm() makes first to tell a folder.
-    const placed = [...this.placed].map((name) => unlink(join(this.inDir, name)).catch(ifNotGone));
+    const placed = [...this.placed].map((name) => this.calls.unlink(join(this.inDir, name)).catch(ifNotGone));
     this.placed.clear();
-    await Promise.all([...placed, emptyFolder(this.outDir)]);
+    await Promise.all([...placed, this.emptyOut()]);
   }
 
   async remove(): Promise<void> {
@@ -122,7 +111,7 @@ export class Workspace {
   private async place(source: string, name: string): Promise<void> {
     const target = join(this.inDir, name);
     this.placed.add(name);
-    await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+    await this.calls.link(source, target).catch(async (error: NodeJS.ErrnoException) => {
       // Left by a run whose clean-up failed: replaced.
       if (error.code === 'EEXIST') {
         await rm(target, { force: true });
@@ -133,31 +122,31 @@ export class Workspace {
     });
     // The child may run as a uid of its own: it must be able to read the file (the data
     // folder itself stays closed to it — it sees only this mount).
-    if (this.identity) await chmod(target, 0o644);
+    if (this.identity) await this.calls.chmod(target, 0o644);
   }
 
   /** Moves `name` from `out/` to `destination` if it is a plain file with one link; its size, or null. */
   private async take(name: string, destination: string): Promise<number | null> {
     const source = join(this.outDir, name);
-    const stats = await lstat(source).catch(() => null);
+    const stats = await this.calls.lstat(source).catch(() => null);
     if (!stats || !stats.isFile() || stats.nlink !== 1) return null;
-    await rename(source, destination).catch(async (error: NodeJS.ErrnoException) => {
+    await this.calls.rename(source, destination).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EXDEV') throw error;
       await copyFile(source, destination);
       await rm(source, { force: true });
     });
     return stats.size;
   }
+  /** Removes whatever is in `out/`: after most tasks nothing, and one readdir says so. */
+  private async emptyOut(): Promise<void> {
+    const names = await this.calls.readdir(this.outDir).catch(() => []);
+    await Promise.all(names.map((name) => rm(join(this.outDir, name), { recursive: true, force: true })));
+  }
 }
 
 /** Rethrows `error` unless it says the path was gone already. */
 function ifNotGone(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
-}
-
-async function emptyFolder(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => []);
-  await Promise.all(names.map((name) => rm(join(dir, name), { recursive: true, force: true })));
 }
 
 /**

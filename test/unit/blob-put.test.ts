@@ -1,6 +1,7 @@
 /**
  * LocalBlobStorage.put: a body stored byte for byte however it is cut into chunks, its first
- * bytes given back, and nothing left at the key when the body is too large or fails midway.
+ * bytes given back, and nothing left at the key when the body is too large or fails midway —
+ * with the file-system calls on the event loop (a local disk) and in the thread pool.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,12 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobTooLargeError } from '../../src/core/ports.js';
+import { EVENT_LOOP_CALLS, THREAD_POOL_CALLS, type FsCalls } from '../../src/storage/local/fs-calls.js';
 import { LocalBlobStorage } from '../../src/storage/local/local-blob-storage.js';
 
-async function withStorage(fn: (storage: LocalBlobStorage, root: string) => Promise<void>): Promise<void> {
+async function withStorage(
+  calls: FsCalls,
+  fn: (storage: LocalBlobStorage, root: string) => Promise<void>,
+): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'filemill-blobs-'));
   try {
-    const storage = new LocalBlobStorage(root);
+    const storage = new LocalBlobStorage(root, undefined, calls);
     await storage.init();
     await fn(storage, root);
   } finally {
@@ -30,43 +35,47 @@ function chunked(data: Buffer, size: number): Buffer[] {
   return chunks;
 }
 
-describe('putting a blob', () => {
-  for (const [label, bytes, chunkBytes] of [
-    ['an empty body', 0, 1],
-    ['a small body in one chunk', 1500, 1500],
-    ['a body in many small chunks', 10_000, 7],
-    ['a body larger than one write, in 64 KiB chunks', 3 * 1024 * 1024 + 5, 64 * 1024],
-  ] as const) {
-    it(`stores ${label} byte for byte and gives back its first bytes`, async () => {
-      await withStorage(async (storage, root) => {
-        const data = randomBytes(bytes);
-        const stored = await storage.put('b_1/in/0', Readable.from(chunked(data, chunkBytes)), {
-          keepHead: 4100,
+for (const calls of [EVENT_LOOP_CALLS, THREAD_POOL_CALLS]) {
+  const where = calls.onEventLoop ? 'on the event loop' : 'in the thread pool';
+
+  describe(`putting a blob, the calls ${where}`, () => {
+    for (const [label, bytes, chunkBytes] of [
+      ['an empty body', 0, 1],
+      ['a small body in one chunk', 1500, 1500],
+      ['a body in many small chunks', 10_000, 7],
+      ['a body larger than one write, in 64 KiB chunks', 3 * 1024 * 1024 + 5, 64 * 1024],
+    ] as const) {
+      it(`stores ${label} byte for byte and gives back its first bytes`, async () => {
+        await withStorage(calls, async (storage, root) => {
+          const data = randomBytes(bytes);
+          const stored = await storage.put('b_1/in/0', Readable.from(chunked(data, chunkBytes)), {
+            keepHead: 4100,
+          });
+          assert.equal(stored.size, bytes);
+          assert.deepEqual(stored.head, data.subarray(0, 4100));
+          assert.deepEqual(await readFile(join(root, 'b_1/in/0')), data);
         });
-        assert.equal(stored.size, bytes);
-        assert.deepEqual(stored.head, data.subarray(0, 4100));
-        assert.deepEqual(await readFile(join(root, 'b_1/in/0')), data);
+      });
+    }
+
+    it('refuses a body past maxBytes and leaves nothing at the key', async () => {
+      await withStorage(calls, async (storage, root) => {
+        const body = Readable.from(chunked(randomBytes(600 * 1024), 16 * 1024));
+        await assert.rejects(storage.put('b_1/in/0', body, { maxBytes: 500 * 1024 }), BlobTooLargeError);
+        assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+        assert.equal(body.destroyed, true, 'the rest of the body is not read');
       });
     });
-  }
 
-  it('refuses a body past maxBytes and leaves nothing at the key', async () => {
-    await withStorage(async (storage, root) => {
-      const body = Readable.from(chunked(randomBytes(600 * 1024), 16 * 1024));
-      await assert.rejects(storage.put('b_1/in/0', body, { maxBytes: 500 * 1024 }), BlobTooLargeError);
-      assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
-      assert.equal(body.destroyed, true, 'the rest of the body is not read');
+    it('fails with the body that fails midway and leaves nothing at the key', async () => {
+      await withStorage(calls, async (storage, root) => {
+        async function* cut() {
+          for (let i = 0; i < 8; i++) yield randomBytes(64 * 1024);
+          throw new Error('connection reset');
+        }
+        await assert.rejects(storage.put('b_1/in/0', Readable.from(cut())), /connection reset/);
+        assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+      });
     });
   });
-
-  it('fails with the body that fails midway and leaves nothing at the key', async () => {
-    await withStorage(async (storage, root) => {
-      async function* cut() {
-        for (let i = 0; i < 8; i++) yield randomBytes(64 * 1024);
-        throw new Error('connection reset');
-      }
-      await assert.rejects(storage.put('b_1/in/0', Readable.from(cut())), /connection reset/);
-      assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
-    });
-  });
-});
+}

@@ -4,8 +4,9 @@
  * it that the next start removes with its batch; `sync` makes a batch's blobs durable in one
  * go before the batch is committed.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream, fsync as fsyncCallback } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../core/errors.js';
@@ -16,6 +17,7 @@ import {
   type PutOptions,
   type PutResult,
 } from '../../core/ports.js';
+import { fsCallsFor, THREAD_POOL_CALLS, type FsCalls } from './fs-calls.js';
 
 // Keys are ours (`b_…/in/3`), but checking them keeps a bug from ever writing outside root.
 const KEY = /^[a-z0-9_]+(?:\/[a-z0-9_]+)*$/;
@@ -26,14 +28,19 @@ export class LocalBlobStorage implements BlobStorage {
 
   /**
    * @param fsync Makes one file or folder durable; a test's spy in place of the real one.
+   * @param calls The file-system calls of an upload's writes; by default chosen at `init` by
+   *   the filesystem under root (see fs-calls.ts).
    */
   constructor(
     private readonly root: string,
-    private readonly fsync: (path: string) => Promise<void> = fsyncPath,
+    private readonly fsync: (path: string) => Promise<void> = (path) =>
+      fsyncPath(this.calls ?? THREAD_POOL_CALLS, path),
+    private calls: FsCalls | null = null,
   ) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true });
+    this.calls ??= await fsCallsFor(this.root);
   }
 
   localPath(key: BlobKey): string {
@@ -63,7 +70,8 @@ export class LocalBlobStorage implements BlobStorage {
     const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     const first = chunks.next();
     first.catch(() => undefined); // awaited below; rejected meanwhile, it must not count as unhandled
-    let file: FileHandle | null = null;
+    const calls = this.calls ?? THREAD_POOL_CALLS;
+    let fd: number | null = null;
     let size = 0;
     try {
       await this.makeDir(dirname(path));
@@ -81,20 +89,21 @@ export class LocalBlobStorage implements BlobStorage {
         pending.push(chunk);
         pendingBytes += chunk.length;
         if (pendingBytes >= WRITE_BYTES) {
-          file ??= await open(path, 'w');
-          await writeAll(file, pending);
+          fd ??= await calls.open(path, 'w');
+          await writeAll(calls, fd, pending);
           pending = [];
           pendingBytes = 0;
         }
       }
-      file ??= await open(path, 'w');
-      await writeAll(file, pending);
-      await file.close();
-      file = null;
+      fd ??= await calls.open(path, 'w');
+      await writeAll(calls, fd, pending);
+      const written = fd;
+      fd = null;
+      await calls.close(written);
     } catch (error) {
       // Ends the body (destroys it) when the failure is ours: a limit, a full disk.
       await chunks.return?.().catch(() => undefined);
-      await file?.close().catch(() => undefined);
+      if (fd !== null) await calls.close(fd).catch(() => undefined);
       await rm(path, { force: true });
       throw error;
     }
@@ -153,12 +162,14 @@ export class LocalBlobStorage implements BlobStorage {
   }
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+const fsyncFd = promisify(fsyncCallback);
+
+async function fsyncPath(calls: FsCalls, path: string): Promise<void> {
+  const fd = await calls.open(path, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    await calls.close(fd);
   }
 }
 
@@ -166,12 +177,9 @@ async function fsyncPath(path: string): Promise<void> {
 const WRITE_BYTES = 256 * 1024;
 
 /** Writes every byte of `chunks` at the file's current position (a write may take fewer). */
-async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
+async function writeAll(calls: FsCalls, fd: number, chunks: Buffer[]): Promise<void> {
   let rest = chunks;
-  while (rest.length > 0) {
-    const { bytesWritten } = await file.writev(rest);
-    rest = skipBytes(rest, bytesWritten);
-  }
+  while (rest.length > 0) rest = skipBytes(rest, await calls.writev(fd, rest));
 }
 
 /** `chunks` without their first `count` bytes. */
