@@ -4,7 +4,8 @@
  * files in one batch over HTTP, on a fresh server per concurrency (1, 2, …, the cores):
  *
  * - files per second end to end (upload included) and from the 202 to the end;
- * - the server process's own CPU per file (not its workers'), for the upload and in all;
+ * - the server process's own CPU per file (not its workers'), for the upload and in all, and
+ *   of it its main thread's;
  * - worker-slot time per file beyond the processor's own run;
  * - the event loop's delay p99 over the batch (from /metrics, reset just before);
  * - where the server's CPU goes: one more run under `--cpu-prof`, summarised into the ten
@@ -86,6 +87,7 @@ async function measure(server: ServerProcess, files: Upload[], concurrency: numb
   await waitFinal(server.url, await submit(server.url, files.slice(0, 50)));
   await metrics(server.url); // resets the event-loop delay histogram
   const cpuStart = await server.cpuMs();
+  const mainStart = await server.mainThreadCpuMs();
   const started = performance.now();
   const id = await submit(server.url, files);
   const uploadMs = performance.now() - started;
@@ -94,6 +96,7 @@ async function measure(server: ServerProcess, files: Upload[], concurrency: numb
   const batch = await waitFinal(server.url, id);
   const wallMs = performance.now() - started;
   const cpuTotal = (await server.cpuMs()) - cpuStart;
+  const cpuMain = (await server.mainThreadCpuMs()) - mainStart;
   const lagP99 = gauge(await metrics(server.url), 'filemill_nodejs_eventloop_lag_p99_seconds');
   if (batch.status !== 'completed') throw new Error(`copy batch ended ${batch.status}`);
   // The files run while the upload arrives: the slots' time is the whole batch's.
@@ -107,6 +110,8 @@ async function measure(server: ServerProcess, files: Upload[], concurrency: numb
     filesDoneDuringUpload: await filesEndedBy(server.url, id, acceptedAt),
     serverCpuMsPerFile: round(cpuTotal / files.length),
     serverCpuMsPerFileUpload: round(cpuUpload / files.length),
+    /** Of serverCpuMsPerFile, the main thread's (JavaScript and its calls); the rest is V8's and libuv's threads. */
+    serverCpuMsPerFileMainThread: round(cpuMain / files.length),
     /** Worker-slot time per file over the whole batch, upload included, less the processor's own run. */
     slotOverheadMsPerFile: round(slotMsPerFile - aloneMs),
     eventLoopDelayP99Ms: round(lagP99 * 1000),

@@ -15,6 +15,11 @@ export interface ServerProcess {
   rss(): Promise<number>;
   /** CPU time (user + system) the server process itself (not its workers) has used, in ms. */
   cpuMs(): Promise<number>;
+  /**
+   * The same of its main thread alone: JavaScript and the calls it makes; the rest of
+   * `cpuMs` is V8's helper threads (garbage collection, compilation) and libuv's thread pool.
+   */
+  mainThreadCpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -64,14 +69,18 @@ export async function startServer(
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
-    cpuMs: () => processCpuMs(child.pid!),
+    cpuMs: () => cpuMsOf(`/proc/${child.pid}/stat`),
+    mainThreadCpuMs: () => cpuMsOf(`/proc/${child.pid}/task/${child.pid}/stat`),
     stop: () => stopProcess(child),
   };
 }
 
-/** utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
-async function processCpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+/**
+ * utime + stime from a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line (fields 14 and 15,
+ * in clock ticks of 10 ms): of the whole process, or of one thread.
+ */
+async function cpuMsOf(statPath: string): Promise<number> {
+  const stat = await readFile(statPath, 'utf8');
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;

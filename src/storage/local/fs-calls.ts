@@ -1,16 +1,21 @@
 /**
- * The small file-system calls of a file's way through filemill — the upload's open, write and
- * close, the hand-over's link, lstat, rename, unlink and readdir, the open and close around
- * the seal's fsync (which waits for the disk, always in the thread pool) — made on the event loop when
- * the folder is on a local filesystem, through libuv's thread pool elsewhere.
+ * The small file-system calls of a file's way through filemill — the hand-over's link, lstat,
+ * rename, unlink and readdir, the open and close around the seal's fsync, the close of an
+ * upload — made on the event loop when the folder is on a local filesystem, through libuv's
+ * thread pool elsewhere.
  *
  * On a local disk such a call takes microseconds in the kernel, and the trip through the thread
  * pool costs more than the call: a thread woken, the result handed back, about four futex calls
  * and two context switches. With a dozen such calls per file that was a fifth of the server's
  * CPU per file (`npm run bench overhead`). The event loop already waits on this disk for every
- * file: the SQLite store's statements are synchronous. On a network or user-space filesystem
- * (NFS, SMB, FUSE, …) a call may wait on the network or on another process, so there — and on
- * any filesystem not known to be local — they go through the thread pool.
+ * file: the SQLite store's statements are synchronous.
+ *
+ * Not on the loop, anywhere: creating a file and writing data. Creating one allocates an inode,
+ * which on a filesystem that has just deleted many files took 0.5–0.9 ms of CPU each here
+ * (ext4 searching its groups for an inode not recently freed); a write may wait for the disk
+ * when too much is waiting to be written. And on a network or user-space filesystem (NFS, SMB,
+ * FUSE, …), where any call may wait on the network or on another process — or on any
+ * filesystem not known to be local — every call goes through the thread pool.
  */
 import {
   chmodSync,
@@ -24,14 +29,13 @@ import {
   renameSync,
   unlinkSync,
   writev,
-  writevSync,
   type Stats,
 } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 export interface FsCalls {
-  /** Whether the calls run on the event loop (a local filesystem). */
+  /** Whether the name and metadata calls run on the event loop (a local filesystem). */
   readonly onEventLoop: boolean;
   link(existing: string, path: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
@@ -66,14 +70,15 @@ export const THREAD_POOL_CALLS: FsCalls = {
 // `async`: a failed call rejects, as the thread pool's does, instead of throwing at the caller.
 export const EVENT_LOOP_CALLS: FsCalls = {
   onEventLoop: true,
+  // Opening an existing file to read allocates nothing.
+  open: async (path, flags) => (flags === 'r' ? openSync(path, flags) : openAsync(path, flags)),
+  writev: THREAD_POOL_CALLS.writev,
   link: async (existing, path) => linkSync(existing, path),
   chmod: async (path, mode) => chmodSync(path, mode),
   lstat: async (path) => lstatSync(path),
   rename: async (from, to) => renameSync(from, to),
   unlink: async (path) => unlinkSync(path),
   readdir: async (path) => readdirSync(path),
-  open: async (path, flags) => openSync(path, flags),
-  writev: async (fd, chunks) => writevSync(fd, chunks),
   close: async (fd) => closeSync(fd),
 };
 

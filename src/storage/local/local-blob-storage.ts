@@ -147,11 +147,11 @@ export class LocalBlobStorage implements BlobStorage {
 
   async sync(prefix: BlobKey): Promise<void> {
     // Every file and folder under the prefix, then the folders holding the names of the prefix
-    // and of each folder above it up to the root — each group all at once: the filesystem's
+    // and of each folder above it up to the root — many at once (SYNCS_AT_ONCE): the filesystem's
     // journal commits concurrent fsyncs together, where one after another each waits for the disk.
     const top = this.localPath(prefix);
     const entries = await readdir(top, { recursive: true, withFileTypes: true }).catch(() => []);
-    await Promise.all(entries.map((e) => this.fsync(join(e.parentPath, e.name))));
+    await atMostAtOnce(SYNCS_AT_ONCE, entries, (e) => this.fsync(join(e.parentPath, e.name)));
     const steps = relative(this.root, top).split(sep);
     const above = steps.map((_, i) => join(this.root, ...steps.slice(0, i)));
     await Promise.all([top, ...above].map((dir) => this.fsync(dir)));
@@ -163,6 +163,26 @@ export class LocalBlobStorage implements BlobStorage {
 }
 
 const fsyncFd = promisify(fsyncCallback);
+
+/**
+ * How many files the seal fsyncs at once: enough for the journal to commit them together, few
+ * enough that a 10,000-file batch neither holds 10,000 descriptors open nor opens them all in
+ * one turn of the event loop.
+ */
+const SYNCS_AT_ONCE = 64;
+
+/** Runs `fn` on every item, at most `limit` at once; rejects with the first failure. */
+async function atMostAtOnce<T>(
+  limit: number,
+  items: readonly T[],
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 async function fsyncPath(calls: FsCalls, path: string): Promise<void> {
   const fd = await calls.open(path, 'r');
