@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,7 +20,7 @@ async function withStorage(
 ): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'filemill-blobs-'));
   try {
-    const storage = new LocalBlobStorage(root, undefined, calls);
+    const storage = new LocalBlobStorage(root, { calls });
     await storage.init();
     await fn(storage, root);
   } finally {
@@ -77,5 +77,67 @@ for (const calls of [EVENT_LOOP_CALLS, THREAD_POOL_CALLS]) {
         assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
       });
     });
+
+    it('fails at once when its folder cannot be made, and ends a body still waiting for data', async () => {
+      await withStorage(calls, async (storage, root) => {
+        await writeFile(join(root, 'b_1'), 'a file where the folder should be');
+        const body = new Readable({ read() {} }); // a client that sends nothing more
+        await assert.rejects(storage.put('b_1/in/0', body), { code: 'ENOTDIR' });
+        assert.equal(body.destroyed, true);
+      });
+    });
+
+    it('fails with an error the body emits while its folder is being made', async () => {
+      await withStorage(calls, async (storage, root) => {
+        const body = new Readable({
+          read() {
+            this.destroy(new Error('connection reset'));
+          },
+        });
+        await assert.rejects(storage.put('b_2/in/0', body), /connection reset/);
+        assert.deepEqual(await readdir(join(root, 'b_2/in')), []);
+      });
+    });
+
+    it('fails on a body closed before its end without an error, and leaves nothing', async () => {
+      await withStorage(calls, async (storage, root) => {
+        const body = new Readable({ read() {} });
+        body.push(randomBytes(1000));
+        setTimeout(() => body.destroy(), 10);
+        await assert.rejects(storage.put('b_1/in/0', body), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+        assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+      });
+    });
   });
 }
+
+describe('putting a blob on a file system that writes part of what it is given', () => {
+  // At most 1,000 bytes of the first chunk per call, as a write cut short before a failure is.
+  const partial: FsCalls = {
+    ...THREAD_POOL_CALLS,
+    writev: (fd, chunks) => THREAD_POOL_CALLS.writev(fd, [chunks[0]!.subarray(0, 1000)]),
+  };
+
+  it('writes the rest until every byte is there', async () => {
+    await withStorage(partial, async (storage, root) => {
+      const data = randomBytes(600 * 1024 + 7);
+      await storage.put('b_1/in/0', Readable.from(chunked(data, 64 * 1024)));
+      assert.deepEqual(await readFile(join(root, 'b_1/in/0')), data);
+    });
+  });
+
+  it('fails with the error the rest meets (a full disk), and leaves nothing', async () => {
+    let calls = 0;
+    const filling: FsCalls = {
+      ...partial,
+      writev: async (fd, chunks) => {
+        if (++calls === 1) return partial.writev(fd, chunks);
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    };
+    await withStorage(filling, async (storage, root) => {
+      await assert.rejects(storage.put('b_1/in/0', Readable.from([randomBytes(5000)])), { code: 'ENOSPC' });
+      assert.deepEqual(await readdir(join(root, 'b_1/in')), []);
+    });
+  });
+});

@@ -16,10 +16,9 @@ describe('syncing a prefix of the blob store', () => {
     const root = await mkdtemp(join(tmpdir(), 'filemill-blobs-'));
     try {
       const synced: string[] = [];
-      const storage = new LocalBlobStorage(
-        root,
-        async (path) => void synced.push(relative(root, path) || '.'),
-      );
+      const storage = new LocalBlobStorage(root, {
+        fsync: async (path) => void synced.push(relative(root, path) || '.'),
+      });
       await storage.init();
       for (const key of [inputKey('b_1', 0), inputKey('b_1', 1), outputKey('b_1', 0), inputKey('b_2', 0)])
         await storage.put(key, Readable.from([Buffer.from(key)]));
@@ -40,6 +39,40 @@ describe('syncing a prefix of the blob store', () => {
       await storage.put(inputKey('b_1', 0), Readable.from([Buffer.from('x')]));
       await storage.sync(inputsKey('b_1'));
       await assert.rejects(storage.sync(inputsKey('b_9')), { code: 'ENOENT' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('fsyncs the files of a large batch a few at a time, and after a failure starts no more', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'filemill-blobs-'));
+    try {
+      let inFlight = 0;
+      let most = 0;
+      const started: string[] = [];
+      let failedAt = -1;
+      const storage = new LocalBlobStorage(root, {
+        fsync: async (path) => {
+          started.push(path);
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          inFlight -= 1;
+          if (path.endsWith('/in/150')) {
+            failedAt = started.length;
+            throw Object.assign(new Error('input/output error'), { code: 'EIO' });
+          }
+        },
+      });
+      await storage.init();
+      for (let i = 0; i < 300; i++) await storage.put(inputKey('b_1', i), Readable.from([Buffer.from('x')]));
+
+      await assert.rejects(storage.sync(inputsKey('b_1')), { code: 'EIO' });
+
+      assert.ok(most > 1 && most <= 64, `at most 64 at once, and more than one (${most})`);
+      assert.equal(inFlight, 0, 'every fsync under way had ended when it failed');
+      assert.ok(started.length < 300, `no file started after the failure (${started.length} started)`);
+      assert.ok(started.length <= failedAt + 64, 'only those already under way went on');
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,8 +1,7 @@
 /**
- * The small file-system calls of a file's way through filemill — the hand-over's link, lstat,
- * rename, unlink and readdir, the open and close around the seal's fsync, the close of an
- * upload — made on the event loop when the folder is on a local filesystem, through libuv's
- * thread pool elsewhere.
+ * The small file-system calls of a file's way through filemill — the hand-over's link, chmod
+ * and lstat, the open and close around the seal's fsync, the close of an upload — made on the
+ * event loop when the folder is on a local filesystem, through libuv's thread pool elsewhere.
  *
  * On a local disk such a call takes microseconds in the kernel, and the trip through the thread
  * pool costs more than the call: a thread woken, the result handed back, about four futex calls
@@ -10,12 +9,16 @@
  * CPU per file (`npm run bench overhead`). The event loop already waits on this disk for every
  * file: the SQLite store's statements are synchronous.
  *
- * Not on the loop, anywhere: creating a file and writing data. Creating one allocates an inode,
- * which on a filesystem that has just deleted many files took 0.5–0.9 ms of CPU each here
- * (ext4 searching its groups for an inode not recently freed); a write may wait for the disk
- * when too much is waiting to be written. And on a network or user-space filesystem (NFS, SMB,
- * FUSE, …), where any call may wait on the network or on another process — or on any
- * filesystem not known to be local — every call goes through the thread pool.
+ * On the loop only calls whose cost does not grow with what they touch. Through the thread
+ * pool everywhere: creating a file (an inode's allocation took 0.5–0.9 ms of CPU each on a
+ * filesystem that had just deleted many files, ext4 passing over inodes freed recently);
+ * writing data (a write may wait for the disk when too much is waiting to be written); unlink
+ * and rename (either may drop a file's last link and free all its blocks: an input whose batch
+ * was deleted while it ran, an output replaced when a file runs again); reading a folder a
+ * worker wrote (as many names as the worker made). On a network or user-space filesystem (NFS,
+ * SMB, FUSE, …), where any call may wait on the network or on another process, and on any
+ * filesystem not known to be local, every call goes through the thread pool. (A close on the
+ * loop closes a batch's input while it is uploaded or sealed, which nothing deletes meanwhile.)
  */
 import {
   chmodSync,
@@ -25,9 +28,6 @@ import {
   lstatSync,
   open,
   openSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
   writev,
   type Stats,
 } from 'node:fs';
@@ -35,7 +35,7 @@ import * as fsp from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 export interface FsCalls {
-  /** Whether the name and metadata calls run on the event loop (a local filesystem). */
+  /** Whether the calls that may run on the event loop do (a local filesystem). */
   readonly onEventLoop: boolean;
   link(existing: string, path: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
@@ -45,7 +45,7 @@ export interface FsCalls {
   readdir(path: string): Promise<string[]>;
   /** Opens `path` to read (`r`) or creates or empties it to write (`w`); its descriptor. */
   open(path: string, flags: 'r' | 'w'): Promise<number>;
-  /** Writes `chunks` at the file's position; how many bytes were written (possibly fewer). */
+  /** Writes `chunks` at the file's position; how many bytes were written (all, unless it failed). */
   writev(fd: number, chunks: Buffer[]): Promise<number>;
   close(fd: number): Promise<void>;
 }
@@ -73,26 +73,40 @@ export const EVENT_LOOP_CALLS: FsCalls = {
   // Opening an existing file to read allocates nothing.
   open: async (path, flags) => (flags === 'r' ? openSync(path, flags) : openAsync(path, flags)),
   writev: THREAD_POOL_CALLS.writev,
+  rename: THREAD_POOL_CALLS.rename,
+  unlink: THREAD_POOL_CALLS.unlink,
+  readdir: THREAD_POOL_CALLS.readdir,
   link: async (existing, path) => linkSync(existing, path),
   chmod: async (path, mode) => chmodSync(path, mode),
   lstat: async (path) => lstatSync(path),
-  rename: async (from, to) => renameSync(from, to),
-  unlink: async (path) => unlinkSync(path),
-  readdir: async (path) => readdirSync(path),
   close: async (fd) => closeSync(fd),
 };
 
 /**
  * Filesystems on a local block device or in memory, by the magic number `statfs` gives
- * (linux/magic.h): ext2/3/4, XFS, Btrfs, ZFS, F2FS, bcachefs, tmpfs, ramfs, overlayfs (a
- * container's root).
+ * (linux/magic.h; ZFS's from OpenZFS).
  */
-const LOCAL_FILESYSTEMS: ReadonlySet<number> = new Set([
-  0xef53, 0x58465342, 0x9123683e, 0x2fc12fc1, 0xf2f52010, 0xca451a4e, 0x01021994, 0x858458f6, 0x794c7630,
-]);
+export const LOCAL_FILESYSTEMS = {
+  ext: 0xef53, // ext2, ext3, ext4
+  xfs: 0x58465342,
+  btrfs: 0x9123683e,
+  zfs: 0x2fc12fc1,
+  f2fs: 0xf2f52010,
+  bcachefs: 0xca451a4e,
+  tmpfs: 0x01021994,
+  ramfs: 0x858458f6,
+  overlayfs: 0x794c7630, // a container's root
+} as const;
+
+const LOCAL_TYPES: ReadonlySet<number> = new Set(Object.values(LOCAL_FILESYSTEMS));
+
+/** Whether `statfs`'s `type` is a local filesystem's (`LOCAL_FILESYSTEMS`). */
+export function isLocalFilesystem(type: number): boolean {
+  return LOCAL_TYPES.has(type);
+}
 
 /** The calls for files under `dir`, by the filesystem it is on. */
 export async function fsCallsFor(dir: string): Promise<FsCalls> {
   const { type } = await fsp.statfs(dir);
-  return LOCAL_FILESYSTEMS.has(type) ? EVENT_LOOP_CALLS : THREAD_POOL_CALLS;
+  return isLocalFilesystem(type) ? EVENT_LOOP_CALLS : THREAD_POOL_CALLS;
 }

@@ -26,17 +26,22 @@ export class LocalBlobStorage implements BlobStorage {
   /** Folders known to exist, so a batch's thousandth output costs no mkdir. */
   private readonly madeDirs = new Set<string>();
 
-  /**
-   * @param fsync Makes one file or folder durable; a test's spy in place of the real one.
-   * @param calls The file-system calls of an upload's writes; by default chosen at `init` by
-   *   the filesystem under root (see fs-calls.ts).
-   */
+  private readonly fsync: (path: string) => Promise<void>;
+  /** By default chosen at `init` by the filesystem under root (see fs-calls.ts). */
+  private calls: FsCalls | null;
+
   constructor(
     private readonly root: string,
-    private readonly fsync: (path: string) => Promise<void> = (path) =>
-      fsyncPath(this.calls ?? THREAD_POOL_CALLS, path),
-    private calls: FsCalls | null = null,
-  ) {}
+    opts: {
+      /** Makes one file or folder durable; a test's spy in place of the real one. */
+      fsync?: (path: string) => Promise<void>;
+      /** The file-system calls of writes and of the seal, in place of the filesystem's. */
+      calls?: FsCalls;
+    } = {},
+  ) {
+    this.calls = opts.calls ?? null;
+    this.fsync = opts.fsync ?? ((path) => fsyncPath(this.calls ?? THREAD_POOL_CALLS, path));
+  }
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true });
@@ -101,8 +106,9 @@ export class LocalBlobStorage implements BlobStorage {
       fd = null;
       await calls.close(written);
     } catch (error) {
-      // Ends the body (destroys it) when the failure is ours: a limit, a full disk.
-      await chunks.return?.().catch(() => undefined);
+      // Ends the body when the failure is ours (a limit, a full disk, a folder not made): at
+      // once, where the iterator's return() would wait behind a read still waiting for data.
+      body.destroy();
       if (fd !== null) await calls.close(fd).catch(() => undefined);
       await rm(path, { force: true });
       throw error;
@@ -171,35 +177,53 @@ const fsyncFd = promisify(fsyncCallback);
  */
 const SYNCS_AT_ONCE = 64;
 
-/** Runs `fn` on every item, at most `limit` at once; rejects with the first failure. */
+/**
+ * Runs `fn` on every item, at most `limit` at once. After a failure no item is started; once
+ * the calls under way have ended, rejects with the first failure.
+ */
 async function atMostAtOnce<T>(
   limit: number,
   items: readonly T[],
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const lane = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
+    while (failure === null && next < items.length) {
+      await fn(items[next++]!).catch((error: unknown) => void (failure ??= { error }));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 async function fsyncPath(calls: FsCalls, path: string): Promise<void> {
   const fd = await calls.open(path, 'r');
   try {
     await fsyncFd(fd);
-  } finally {
-    await calls.close(fd);
+  } catch (error) {
+    // The fsync's failure (EIO: the data may not be on the disk) is the one to tell.
+    await calls.close(fd).catch(() => undefined);
+    throw error;
   }
+  await calls.close(fd);
 }
 
 /** How many bytes `put` gathers before it writes them: one write for most uploads. */
 const WRITE_BYTES = 256 * 1024;
 
-/** Writes every byte of `chunks` at the file's current position (a write may take fewer). */
+/**
+ * Writes every byte of `chunks` at the file's position. libuv writes on until every byte is
+ * written or a call fails, and then answers with what it wrote before the failure: the rest is
+ * written again, which meets the failure itself (ENOSPC on a full disk).
+ */
 async function writeAll(calls: FsCalls, fd: number, chunks: Buffer[]): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) rest = skipBytes(rest, await calls.writev(fd, rest));
+  let rest = chunks.filter((chunk) => chunk.length > 0);
+  while (rest.length > 0) {
+    const written = await calls.writev(fd, rest);
+    if (written === 0) throw new Error('the file system wrote nothing and said no why');
+    rest = skipBytes(rest, written);
+  }
 }
 
 /** `chunks` without their first `count` bytes. */
@@ -223,7 +247,7 @@ class HeadKeeper {
   constructor(private readonly max: number) {}
   keep(chunk: Buffer): void {
     if (this.kept >= this.max) return;
-    // A copy: the chunk's memory may be a slice of a larger buffer the parser reuses.
+    // A copy: a slice would keep the whole chunk's memory alive as long as the head.
     const slice = Buffer.from(chunk.subarray(0, this.max - this.kept));
     this.chunks.push(slice);
     this.kept += slice.length;
