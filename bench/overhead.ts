@@ -5,7 +5,7 @@
  *
  * - files per second end to end (upload included) and from the 202 to the end;
  * - the server process's own CPU per file (not its workers'), for the upload and in all, and
- *   of it its main thread's;
+ *   of it its main thread's; and the same for a second batch on the warm server;
  * - worker-slot time per file beyond the processor's own run;
  * - the event loop's delay p99 over the batch (from /metrics, reset just before);
  * - where the server's CPU goes: one more run under `--cpu-prof`, summarised into the ten
@@ -115,6 +115,24 @@ async function measure(server: ServerProcess, files: Upload[], concurrency: numb
     /** Worker-slot time per file over the whole batch, upload included, less the processor's own run. */
     slotOverheadMsPerFile: round(slotMsPerFile - aloneMs),
     eventLoopDelayP99Ms: round(lagP99 * 1000),
+    warm: await warmBatch(server, files),
+  };
+}
+
+/**
+ * The same batch once more on the same server: the steady state, with V8's compilation of the
+ * hot code behind it (a first batch after the 50-file warm-up still pays much of it).
+ */
+async function warmBatch(server: ServerProcess, files: Upload[]) {
+  const cpuStart = await server.cpuMs();
+  const mainStart = await server.mainThreadCpuMs();
+  const started = performance.now();
+  await waitFinal(server.url, await submit(server.url, files));
+  const wallMs = performance.now() - started;
+  return {
+    filesPerSecond: round((files.length * 1000) / wallMs),
+    serverCpuMsPerFile: round(((await server.cpuMs()) - cpuStart) / files.length),
+    serverCpuMsPerFileMainThread: round(((await server.mainThreadCpuMs()) - mainStart) / files.length),
   };
 }
 
