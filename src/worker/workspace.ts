@@ -8,8 +8,8 @@
  */
 import { chown, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { fsCallsFor, type FsCalls } from '../storage/local/fs-calls.js';
 import { join } from 'node:path';
+import { fsCallsFor, type FsCalls } from '../storage/local/fs-calls.js';
 import { parseManifest, aggregateManifest } from './aggregate-entry.js';
 import { JOB_IN, JOB_OUT } from './bwrap.js';
 import type { SandboxIdentity } from './bwrap.js';
@@ -137,6 +137,7 @@ export class Workspace {
     });
     return stats.size;
   }
+
   /** Removes whatever is in `out/`: after most tasks nothing, and one readdir says so. */
   private async emptyOut(): Promise<void> {
     const names = await this.calls.readdir(this.outDir).catch(() => []);

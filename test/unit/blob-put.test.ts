@@ -36,7 +36,7 @@ function chunked(data: Buffer, size: number): Buffer[] {
 }
 
 for (const calls of [EVENT_LOOP_CALLS, THREAD_POOL_CALLS]) {
-  const where = calls.onEventLoop ? 'on the event loop' : 'in the thread pool';
+  const where = calls === EVENT_LOOP_CALLS ? 'on the event loop' : 'in the thread pool';
 
   describe(`putting a blob, the calls ${where}`, () => {
     for (const [label, bytes, chunkBytes] of [

@@ -35,8 +35,6 @@ import * as fsp from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 export interface FsCalls {
-  /** Whether the calls that may run on the event loop do (a local filesystem). */
-  readonly onEventLoop: boolean;
   link(existing: string, path: string): Promise<void>;
   chmod(path: string, mode: number): Promise<void>;
   lstat(path: string): Promise<Stats>;
@@ -55,7 +53,6 @@ const writevAsync = promisify(writev);
 const closeAsync = promisify(close);
 
 export const THREAD_POOL_CALLS: FsCalls = {
-  onEventLoop: false,
   link: fsp.link,
   chmod: fsp.chmod,
   lstat: (path) => fsp.lstat(path),
@@ -69,7 +66,6 @@ export const THREAD_POOL_CALLS: FsCalls = {
 
 // `async`: a failed call rejects, as the thread pool's does, instead of throwing at the caller.
 export const EVENT_LOOP_CALLS: FsCalls = {
-  onEventLoop: true,
   // Opening an existing file to read allocates nothing.
   open: async (path, flags) => (flags === 'r' ? openSync(path, flags) : openAsync(path, flags)),
   writev: THREAD_POOL_CALLS.writev,
