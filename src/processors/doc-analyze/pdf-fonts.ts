@@ -4,6 +4,7 @@
  * object graph: every font dictionary of the file, whichever page or form uses it.
  */
 import { PDFDict, PDFDocument, PDFName } from '@cantoo/pdf-lib';
+import { LOAD } from '../pdf-lib-options.js';
 
 export interface FontInfo {
   /** The base font name, without a subset prefix (`ABCDEF+`). */
@@ -24,7 +25,7 @@ function nameOf(dict: PDFDict, key: string): string | null {
 export async function pdfFonts(bytes: Uint8Array): Promise<FontInfo[]> {
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false });
+    doc = await PDFDocument.load(bytes, { ...LOAD, ignoreEncryption: true });
   } catch {
     return [];
   }

@@ -12,6 +12,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EncryptedPDFError, PDFDocument } from '@cantoo/pdf-lib';
 import { corruptInput } from '../corrupt-input.js';
+import { LOAD, SAVE } from '../pdf-lib-options.js';
 import { ProcessorError, type ProcessorRun, type RunContext, type RunInput } from '../processor.js';
 import { pdfVersion } from '../pdf-header.js';
 import { disarm, dropUnreachable } from './disarm.js';
@@ -40,7 +41,7 @@ const corrupt = (name: string, cause: unknown) => corruptInput(name, 'a PDF', ca
  */
 async function load(bytes: Uint8Array, name: string, maxPages: number, password?: string): Promise<Loaded> {
   try {
-    const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+    const doc = await PDFDocument.load(bytes, LOAD);
     // The parser is lenient: a file without a usable catalog only shows here.
     return { doc, pages: pagesOf(doc, name, maxPages), encrypted: false };
   } catch (error) {
@@ -49,7 +50,7 @@ async function load(bytes: Uint8Array, name: string, maxPages: number, password?
   }
   for (const attempt of password ? ['', password] : ['']) {
     try {
-      const doc = await PDFDocument.load(bytes, { password: attempt, updateMetadata: false });
+      const doc = await PDFDocument.load(bytes, { ...LOAD, password: attempt });
       // Decrypted in memory: written without its encryption dictionary, nothing refers to it.
       doc.context.trailerInfo.Encrypt = undefined;
       return { doc, pages: pagesOf(doc, name, maxPages), encrypted: true };
@@ -103,7 +104,7 @@ async function verifyOutput(
 ): Promise<void> {
   let problem: string;
   try {
-    const reparsed = await PDFDocument.load(output, { updateMetadata: false });
+    const reparsed = await PDFDocument.load(output, LOAD);
     const remaining = remainingRisks(reparsed, options);
     if (remaining.length === 0 && reparsed.getPageCount() === pages) return;
     problem =
@@ -130,7 +131,7 @@ async function structural(
   const forms = settings.forms === 'remove' ? removeForms(doc) : null;
   if (forms) dropUnreachable(doc);
   ctx.progress(60);
-  const output = await doc.save({ useObjectStreams: false, updateFieldAppearances: false });
+  const output = await doc.save({ ...SAVE, useObjectStreams: false, updateFieldAppearances: false });
   if (output.byteLength > ctx.limits.maxOutputBytes) {
     throw new ProcessorError(
       'OUTPUT_TOO_LARGE',
@@ -167,7 +168,7 @@ async function analyse(bytes: Uint8Array, name: string, settings: Settings): Pro
     return {
       found,
       encrypted,
-      rewrite: () => doc.save({ useObjectStreams: false, updateFieldAppearances: false }),
+      rewrite: () => doc.save({ ...SAVE, useObjectStreams: false, updateFieldAppearances: false }),
     };
   } catch {
     return null;
