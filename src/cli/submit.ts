@@ -2,7 +2,8 @@
  * `filemill submit <files or folders…>`: the whole job from the command line. It collects
  * the files, fits them to the server's limits (several batches if needed), uploads each
  * batch while the previous ones already run, follows every batch live over its event
- * stream, downloads the results into `--out` in the same layout, and prints a summary.
+ * stream, writes each result into `--out` in the same layout as its file succeeds, and
+ * prints a summary.
  * Exit 0 only if every file succeeded; Ctrl-C cancels what was sent and exits 130.
  *
  * With `--server` (or FILEMILL_SERVER) every request carries the API key of `--api-key` or
@@ -24,11 +25,12 @@ import { MAX_BATCH_NAME } from '../core/batch-name.js';
 import { followBatch } from './event-stream.js';
 import { counted, formatBytes } from '../core/format.js';
 import { planBatches, type BatchPlan } from './plan-batches.js';
-import { downloadResults } from './results-download.js';
+import { ResultsWriter } from './results-writer.js';
 import { apiKeyFrom, apiKeyOption } from './server-options.js';
 import { renderDocAggregate, renderSummary, resultRows } from './submit-summary.js';
 import type { SubmitView } from './submit-view.js';
 import { uploadBatch, type BatchFields } from './upload.js';
+import type { Report } from '../core/report.js';
 
 interface SubmitOptions {
   processor: string;
@@ -126,6 +128,12 @@ interface SentBatches {
   links: Map<string, string> | null;
 }
 
+/** What the run has written so far: each ended batch's report, and the paths in `--out`. */
+interface Results {
+  reports: Report[];
+  written: string[];
+}
+
 /** The web page of one batch, opened read-only by its token (shared/API.md, "Auth"). */
 function shareUrl(base: string, id: string, token: string): string {
   return `${base}/batches/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
@@ -199,9 +207,11 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     );
     describeStart(view, plan, size, fields, engine !== null);
     const startedAt = Date.now();
-    await runBatches(client, plan, fields, view, { sent, links }, interruption.signal);
+    const results: Results = { reports: [], written: [] };
+    const writer = new ResultsWriter(client, options.out, new Set(), interruption.signal);
+    await runBatches(client, plan, fields, view, { sent, links }, { writer, results }, interruption.signal);
     view.stop();
-    await finish(client, plan, { sent, links }, options, Date.now() - startedAt, interruption.signal);
+    finish(plan, links, results, options, Date.now() - startedAt);
   } catch (error) {
     view?.stop();
     if (interruption.signal.aborted) {
@@ -263,8 +273,10 @@ function describeStart(
 /**
  * Uploads the batches one after another, and follows them one at a time in the same order
  * (one event stream open, whatever the number of batches): the server works on the first
- * while the next is sent. Resolves when every batch has ended; on any failure the rest is
- * stopped before it rejects, so nothing goes on in the background.
+ * while the next is sent. Each output is written into `--out` as its file succeeds; once a
+ * batch has ended, what its report lists and is not written yet, then its report. Resolves
+ * when every batch has ended and is written; on any failure the rest is stopped before it
+ * rejects, so nothing goes on in the background.
  */
 async function runBatches(
   client: ApiClient,
@@ -272,6 +284,7 @@ async function runBatches(
   fields: BatchFields,
   view: SubmitView,
   { sent, links }: SentBatches,
+  { writer, results }: { writer: ResultsWriter; results: Results },
   interrupted: AbortSignal,
 ): Promise<void> {
   const failed = new AbortController();
@@ -282,9 +295,18 @@ async function runBatches(
     failed.abort(error);
   };
   let following = Promise.resolve();
+  // One report.json per batch: when there are several, each keeps its batch id.
+  const reportName = (id: string): string => (plan.batches.length > 1 ? `report-${id}.json` : 'report.json');
   const follow = async (id: string): Promise<void> => {
     if (signal.aborted) return;
-    for await (const event of followBatch(client, id, { signal })) view.event(event);
+    for await (const event of followBatch(client, id, { signal })) {
+      view.event(event);
+      if (event.type === 'file.succeeded' && event.file) writer.succeeded(id, event.file);
+    }
+    // The report has the batch, every file and the processor's aggregate in one answer.
+    const report = await client.report(id);
+    results.written.push(...(await writer.finishBatch(report, reportName(id))));
+    results.reports.push(report);
   };
   try {
     for (const [i, files] of plan.batches.entries()) {
@@ -314,27 +336,15 @@ async function runBatches(
   if (failure) throw failure;
 }
 
-/** Downloads every batch's results into `--out` and prints the summary (or the JSON). */
-async function finish(
-  client: ApiClient,
+/** Prints the summary of the run (or the JSON). */
+function finish(
   plan: BatchPlan,
-  { sent: ids, links }: SentBatches,
+  links: SentBatches['links'],
+  { reports, written }: Results,
   options: SubmitOptions,
   elapsedMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const taken = new Set<string>();
-  const written: string[] = [];
-  const batches = [];
-  for (const id of ids) {
-    // One report.json per batch: when there are several, each keeps its batch id.
-    const rename =
-      ids.length > 1 ? (name: string) => (name === 'report.json' ? `report-${id}.json` : name) : undefined;
-    written.push(...(await downloadResults(client, id, options.out, { taken, rename, signal })));
-    // The report has the batch, every file and the processor's aggregate in one answer.
-    const { batch, files, aggregate } = await client.report(id);
-    batches.push({ id, batch, files, aggregate });
-  }
+): void {
+  const batches = reports.map(({ batch, files, aggregate }) => ({ id: batch.id, batch, files, aggregate }));
   const rows = resultRows(batches, plan.skipped);
   const ok = rows.every((r) => r.status === 'succeeded');
   if (options.json) {

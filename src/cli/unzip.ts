@@ -4,12 +4,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type yauzl from 'yauzl';
 import { takeUniqueName } from '../core/filenames.js';
-import { CliError } from './api-client.js';
-import { isWithin } from './paths.js';
+import { placeInside } from './paths.js';
 
 export interface UnzipOptions {
   /** The name to write an entry under (default: its own). */
@@ -47,16 +46,13 @@ export async function unzipInto(
       if (!entry) return written;
       if (entry.fileName.endsWith('/')) continue;
       const name = takeUniqueName(options.rename?.(entry.fileName) ?? entry.fileName, taken);
-      const target = resolve(root, name);
-      const inside = relative(root, target);
-      if (inside === '' || !isWithin(target, root))
-        throw new CliError(`UNSAFE_PATH: the results hold a name outside the folder: ${entry.fileName}`);
+      const target = placeInside(root, name);
       await mkdir(dirname(target), { recursive: true });
       const stream = await new Promise<NodeJS.ReadableStream>((ok, fail) =>
         zip.openReadStream(entry, (error, s) => (error ? fail(error) : ok(s))),
       );
       await pipeline(stream, createWriteStream(target));
-      written.push(join(inside));
+      written.push(relative(root, target));
     }
   } finally {
     zip.close();

@@ -32,6 +32,11 @@ export interface EventFile {
   status: FileStatus;
   progress: number;
   error?: FileError;
+  /**
+   * On `file.succeeded` only: the output's name in the results (folder path included), what
+   * `GET …/files/:index/output` sends.
+   */
+  outputName?: string;
 }
 
 /** One entry of a batch's event log, as stored and as sent (`at` becomes ISO-8601 on the wire). */

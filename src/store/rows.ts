@@ -137,6 +137,7 @@ export const EVENT_FILE_COLUMNS = [
   'progress',
   'error_code',
   'error_message',
+  'output_name',
 ] as const;
 export type EventFileRow = Pick<FileRow, (typeof EVENT_FILE_COLUMNS)[number]>;
 
@@ -144,6 +145,8 @@ export function toEventFile(row: EventFileRow): EventFile {
   const error = toFileError(row);
   const file: EventFile = { index: row.idx, name: row.name, status: row.status, progress: row.progress };
   if (error !== null) file.error = error;
+  // Only once it is there to download: a client can fetch each output as its file succeeds.
+  if (row.status === 'succeeded') file.outputName = row.output_name;
   return file;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The CLI's side of API keys (issue 14, item 8), against a stand-in server: a real HTTP
  * server that answers the API's routes for one batch, records the `Authorization` header of
- * every request (JSON reads, the upload, the event stream, the ZIP, the writes) and refuses
+ * every request (JSON reads, the upload, the event stream, an output, the ZIP, the writes) and refuses
  * with 401 or 403 when told to. The CLI runs as its own process, as a person runs it.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -74,7 +74,11 @@ const file = {
   finishedAt: at,
 };
 const events = [
-  { seq: 1, type: 'file.succeeded', file: { index: 0, name: 'a.txt', status: 'succeeded', progress: 100 } },
+  {
+    seq: 1,
+    type: 'file.succeeded',
+    file: { index: 0, name: 'a.txt', status: 'succeeded', progress: 100, outputName: 'a.txt' },
+  },
   { seq: 2, type: 'batch.completed' },
 ].map((e) => ({ ...e, batchId: ID, at, status: 'completed', counts, progress: 100, etaMs: null }));
 
@@ -112,6 +116,9 @@ function answer(zip: Buffer, refusal: Refusal | null, request: IncomingMessage, 
   if (path === `/api/batches/${ID}`) return json(200, batch);
   if (path === `/api/batches/${ID}/files`) return json(200, { items: [file], nextCursor: null });
   if (path === `/api/batches/${ID}/report.json`) return json(200, { batch, summary: {}, files: [file] });
+  if (path === `/api/batches/${ID}/files/0/output`) {
+    return response.writeHead(200, { 'content-type': 'text/plain' }).end('alpha');
+  }
   if (path === `/api/batches/${ID}/results.zip`) {
     return response.writeHead(200, { 'content-type': 'application/zip' }).end(zip);
   }
@@ -132,6 +139,7 @@ function kind({ method, url }: Seen): string {
   if (method === 'POST' && url === '/api/batches') return 'upload';
   if (url.endsWith('/events')) return 'event stream';
   if (url.endsWith('/results.zip')) return 'ZIP';
+  if (url.endsWith('/output')) return 'output';
   return method === 'GET' ? 'JSON read' : 'JSON write';
 }
 
@@ -195,12 +203,12 @@ describe('filemill with an API key, against a stand-in server', () => {
     }
   }
 
-  it('sends --api-key as a Bearer header on every request of every command: reads, upload, events, ZIP, writes', async () => {
+  it('sends --api-key as a Bearer header on every request of every command: reads, upload, events, outputs, ZIP, writes', async () => {
     const results = await Promise.all(everyCommand(['--api-key', KEY]).map((args) => filemill(args)));
     assertSucceeded(results);
     assert.deepEqual(
       [...new Set(seen.map(kind))].sort(),
-      ['JSON read', 'JSON write', 'ZIP', 'event stream', 'upload'],
+      ['JSON read', 'JSON write', 'ZIP', 'event stream', 'output', 'upload'],
       'every kind of request was made',
     );
     for (const request of seen) {
@@ -214,7 +222,7 @@ describe('filemill with an API key, against a stand-in server', () => {
     const env = { FILEMILL_API_KEY: ENV_KEY };
     const submitted = await filemill(everyCommand([])[0]!, env);
     assertSucceeded([submitted]);
-    assert.deepEqual([...new Set(seen.map(kind))].sort(), ['JSON read', 'ZIP', 'event stream', 'upload']);
+    assert.deepEqual([...new Set(seen.map(kind))].sort(), ['JSON read', 'event stream', 'output', 'upload']);
     for (const request of seen) assert.equal(request.authorization, `Bearer ${ENV_KEY}`, request.url);
 
     seen = [];
@@ -230,7 +238,7 @@ describe('filemill with an API key, against a stand-in server', () => {
   it('sends no Authorization header when neither --api-key nor FILEMILL_API_KEY is set', async () => {
     const results = await Promise.all(everyCommand([]).map((args) => filemill(args)));
     assertSucceeded(results);
-    assert.equal(new Set(seen.map(kind)).size, 5, 'every kind of request was made');
+    assert.equal(new Set(seen.map(kind)).size, 6, 'every kind of request was made');
     for (const request of seen) assert.equal(request.authorization, undefined, request.url);
   });
 

@@ -88,11 +88,13 @@ export function describeEvents(factory: StoreFactory): void {
         progress: 0,
         etaMs: null,
       });
+      // A succeeded file names its output, so a client can fetch it at once; the others do not.
       assert.deepEqual(events[3]?.file, {
         index: 0,
         name: 'trip/day0/photo-0.jpg',
         status: 'succeeded',
         progress: 100,
+        outputName: 'trip/day0/photo-0.webp',
       });
       // One of two files done, 100 ms after the start: one more file, 100 ms more.
       assert.deepEqual(events[4], {
