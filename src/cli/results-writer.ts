@@ -25,6 +25,9 @@ import { placeInside } from './paths.js';
 /** Outputs fetched at once: enough to hide a remote server's latency, few enough to stay polite. */
 const FETCHES_AT_ONCE = 4;
 
+/** Outputs up to this size are read whole and written at once; larger ones are streamed. */
+const WHOLE_BELOW_BYTES = 1024 * 1024;
+
 /** One batch's outputs: the name each file's output is written under, and its fetch. */
 interface BatchOutputs {
   names: Map<number, string>;
@@ -35,6 +38,8 @@ interface BatchOutputs {
 export class ResultsWriter {
   readonly #batches = new Map<string, BatchOutputs>();
   readonly #limit: LimitFunction = pLimit(FETCHES_AT_ONCE);
+  /** Folders made so far: each is made once, not once per output. */
+  readonly #folders = new Set<string>();
 
   /**
    * @param taken names already written by this run (lower-cased), shared by its batches: a
@@ -102,15 +107,28 @@ export class ResultsWriter {
         `/api/batches/${encodeURIComponent(batchId)}/files/${index}/output`,
         { signal: this.signal },
       );
-      await mkdir(dirname(target), { recursive: true });
-      const part = join(dirname(target), `.${basename(target)}.filemill-part`);
+      const folder = dirname(target);
+      if (!this.#folders.has(folder)) {
+        await mkdir(folder, { recursive: true });
+        this.#folders.add(folder);
+      }
+      const part = join(folder, `.${basename(target)}.filemill-part`);
       try {
-        await pipeline(Readable.fromWeb(response.body as never), createWriteStream(part), {
-          signal: this.signal,
-        });
+        // A small output (most of a big batch's) in one write; a large one streamed.
+        const size = Number(response.headers.get('content-length') ?? Infinity);
+        if (size <= WHOLE_BELOW_BYTES) {
+          await writeFile(part, new Uint8Array(await response.arrayBuffer()), { signal: this.signal });
+        } else {
+          await pipeline(Readable.fromWeb(response.body as never), createWriteStream(part), {
+            signal: this.signal,
+          });
+        }
         await rename(part, target);
-      } finally {
+      } catch (error) {
         await rm(part, { force: true });
+        // Made again by the next try, should it be the folder that went.
+        this.#folders.delete(folder);
+        throw error;
       }
       return true;
     });

@@ -54,7 +54,9 @@ describe('ResultsWriter', () => {
       const content = match ? outputs.get(match[1]!)?.get(Number(match[2])) : undefined;
       if (failOnce.delete(key)) return response.writeHead(500).end('{}');
       if (content === undefined) return response.writeHead(404).end('{}');
-      response.writeHead(200, { 'content-type': 'text/plain' }).end(content);
+      // With its length, as the server sends an output: what the writer reads whole or streams by.
+      const length = Buffer.byteLength(content);
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': length }).end(content);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     client = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -121,6 +123,20 @@ describe('ResultsWriter', () => {
     );
     assert.equal(await readFile(join(out, 'one.txt'), 'utf8'), 'one');
     assert.deepEqual((await readdir(out)).sort(), ['one.txt', 'report.json', 'three.txt', 'zero.txt']);
+  });
+
+  it('streams a large output to disk and writes it whole', async () => {
+    const large = 'abcdefgh'.repeat(256 * 1024); // 2 MiB: over the size read whole
+    outputs.set('b_6', new Map([[0, large]]));
+    const writer = new ResultsWriter(client, out, new Set());
+    writer.succeeded('b_6', succeeded(0, 'big/large.txt'));
+    const written = await writer.finishBatch(
+      reportOf('b_6', [{ index: 0, status: 'succeeded', outputName: 'big/large.txt' }]),
+      'report.json',
+    );
+    assert.deepEqual(written, ['big/large.txt', 'report.json']);
+    assert.equal(await readFile(join(out, 'big/large.txt'), 'utf8'), large);
+    assert.deepEqual(await readdir(join(out, 'big')), ['large.txt'], 'no partial file left');
   });
 
   it("keeps a run's names unique across its batches, and a file fetched again under its own name", async () => {
