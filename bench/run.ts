@@ -13,7 +13,7 @@
  * 4. upload: the server's peak RSS while it receives a 1 GiB batch (100 files of 10 MiB),
  *    streamed by the client so neither side holds it in memory.
  * 5. cli: `filemill submit <folder> --preset web --out <dir>` with no server, as a person
- *    runs it — engine start, upload, processing, download and unpacking — on the same 48
+ *    runs it — engine start, upload, processing, writing the results — on the same 48
  *    photos, against sharp directly; and the start-up of the command alone.
  * 5b. cli-start (alone only when asked: `npm run bench cli-start`, bench/cli-start.ts): the
  *    embedded engine's start, wall and CPU time, medians of five; FILEMILL_BENCH_NODE picks
@@ -559,7 +559,7 @@ const NO_CORPUS = { skipped: 'no PDFs in the corpus: run ../shared/corpus/get.sh
 
 /**
  * A processor on the corpus PDFs: `filemill submit` with no server (engine start, upload,
- * processing, the batch aggregate if any, download, unpacking) against the processor's run
+ * processing, the batch aggregate if any, writing the results) against the processor's run
  * (and aggregate) called directly, one file after another, scaled to every core.
  */
 async function corpusBench(processor: string, preset: string) {
