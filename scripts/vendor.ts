@@ -163,6 +163,8 @@ export async function vendor(dist: string): Promise<string[]> {
         js: "import { createRequire as vendorRequire } from 'node:module'; const require = vendorRequire(import.meta.url);",
       },
       logLevel: 'warning',
+      // yazl's CRC-32 computed by Node's zlib instead of byte by byte in JavaScript.
+      alias: { 'buffer-crc32': fileURLToPath(new URL('./vendor-shims/buffer-crc32.cjs', import.meta.url)) },
     });
   } finally {
     await rm(entriesDir, { recursive: true, force: true });
