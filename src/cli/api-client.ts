@@ -32,6 +32,8 @@ export class CliError extends Error {
     readonly exitCode = 1,
     /** The HTTP status, when it is the server's answer. */
     readonly status?: number,
+    /** How long the server asked to wait before asking again (`Retry-After`), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'CliError';
@@ -73,7 +75,9 @@ export class ApiClient {
     }
     if (response.ok) return response;
     const body = (await response.json().catch(() => null)) as ErrorBody;
-    throw new CliError(this.refusal(response.status, body), 1, response.status);
+    const retryAfterS = Number(response.headers.get('retry-after') ?? NaN);
+    const retryAfterMs = Number.isFinite(retryAfterS) && retryAfterS >= 0 ? retryAfterS * 1000 : undefined;
+    throw new CliError(this.refusal(response.status, body), 1, response.status, retryAfterMs);
   }
 
   /** One line for a refused request; the key never appears in it, whatever the server said. */

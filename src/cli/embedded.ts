@@ -3,7 +3,7 @@
  * server code (its REST API only) on a random loopback port, with a temporary data folder
  * removed at the end.
  * FILEMILL_* variables still apply (concurrency, limits, sandbox), except where the data
- * lives and where it listens.
+ * lives, where it listens, and the rate limit of requests (none).
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +27,8 @@ export async function startEmbeddedEngine(): Promise<EmbeddedEngine> {
       host: '127.0.0.1',
       port: 0,
       logLevel: 'silent',
+      // Its only client is this command, which asks for each output as its file succeeds.
+      rateLimit: 0,
     });
     // Loaded on demand: a command against a server never needs the engine's modules.
     const { startFilemill } = await import('../server.js');

@@ -208,8 +208,15 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     describeStart(view, plan, size, fields, engine !== null);
     const startedAt = Date.now();
     const results: Results = { reports: [], written: [] };
-    const writer = new ResultsWriter(client, options.out, new Set(), interruption.signal);
-    await runBatches(client, plan, fields, view, { sent, links }, { writer, results }, interruption.signal);
+    await runBatches(
+      client,
+      plan,
+      fields,
+      view,
+      { sent, links },
+      { out: options.out, results },
+      interruption.signal,
+    );
     view.stop();
     finish(plan, links, results, options, Date.now() - startedAt);
   } catch (error) {
@@ -284,11 +291,12 @@ async function runBatches(
   fields: BatchFields,
   view: SubmitView,
   { sent, links }: SentBatches,
-  { writer, results }: { writer: ResultsWriter; results: Results },
+  { out, results }: { out: string; results: Results },
   interrupted: AbortSignal,
 ): Promise<void> {
   const failed = new AbortController();
   const signal = AbortSignal.any([interrupted, failed.signal]);
+  const writer = new ResultsWriter(client, out, new Set(), signal);
   let failure: unknown = null;
   const fail = (error: unknown): void => {
     failure ??= error;
@@ -332,6 +340,8 @@ async function runBatches(
     fail(error);
   }
   await following;
+  // Stopped by the signal, the fetches still under way end now, their temporary files removed.
+  if (signal.aborted) await writer.settle();
   interrupted.throwIfAborted();
   if (failure) throw failure;
 }

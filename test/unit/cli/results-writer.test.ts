@@ -19,6 +19,8 @@ import type { Report } from '../../../src/core/report.js';
 let outputs: Map<string, Map<number, string>>;
 /** Requests to refuse once with a 500, as `batch/index`. */
 let failOnce: Set<string>;
+/** Requests to answer once `429 RATE_LIMITED` with `Retry-After: 0`, as `batch/index`. */
+let limitOnce: Set<string>;
 let requested: string[];
 let onRequest: ((key: string) => void) | null;
 
@@ -53,6 +55,7 @@ describe('ResultsWriter', () => {
       onRequest?.(key);
       const content = match ? outputs.get(match[1]!)?.get(Number(match[2])) : undefined;
       if (failOnce.delete(key)) return response.writeHead(500).end('{}');
+      if (limitOnce.delete(key)) return response.writeHead(429, { 'retry-after': '0' }).end('{}');
       if (content === undefined) return response.writeHead(404).end('{}');
       // With its length, as the server sends an output: what the writer reads whole or streams by.
       const length = Buffer.byteLength(content);
@@ -69,6 +72,7 @@ describe('ResultsWriter', () => {
   beforeEach(() => {
     outputs = new Map();
     failOnce = new Set();
+    limitOnce = new Set();
     requested = [];
     onRequest = null;
     out = join(scratch, `out-${++run}`);
@@ -139,13 +143,13 @@ describe('ResultsWriter', () => {
     assert.deepEqual(await readdir(join(out, 'big')), ['large.txt'], 'no partial file left');
   });
 
-  it("keeps a run's names unique across its batches, and a file fetched again under its own name", async () => {
+  it("keeps a run's names unique across its batches, and fetches a file's output once", async () => {
     outputs.set('b_3', new Map([[0, 'first']]));
     outputs.set('b_4', new Map([[0, 'second']]));
     const taken = new Set<string>();
     const writer = new ResultsWriter(client, out, taken);
     writer.succeeded('b_3', succeeded(0, 'a.txt'));
-    // The same file succeeding again (a retry by someone else) replaces its own output.
+    // The same event again (a file that succeeded does not run again): no second fetch.
     writer.succeeded('b_3', succeeded(0, 'a.txt'));
     const first = await writer.finishBatch(
       reportOf('b_3', [{ index: 0, status: 'succeeded', outputName: 'a.txt' }]),
@@ -157,12 +161,44 @@ describe('ResultsWriter', () => {
       'report-b_4.json',
     );
     assert.deepEqual(first, ['a.txt', 'report-b_3.json']);
+    assert.deepEqual(requested, ['b_3/0', 'b_4/0']);
     assert.deepEqual(second, ['A (2).txt', 'report-b_4.json']);
     assert.equal(await readFile(join(out, 'a.txt'), 'utf8'), 'first');
     assert.equal(await readFile(join(out, 'A (2).txt'), 'utf8'), 'second');
   });
 
-  it('refuses a name that leaves the folder, and writes nothing there', async () => {
+  it("waits out a server's rate limit instead of failing, and writes a name too long for a made-up temporary one", async () => {
+    const long = `${'é'.repeat(120)}.txt`; // 244 bytes: a name with a suffix added would not fit
+    outputs.set('b_7', new Map([[0, 'limited']]));
+    limitOnce.add('b_7/0');
+    const writer = new ResultsWriter(client, out, new Set());
+    writer.succeeded('b_7', succeeded(0, long));
+    const written = await writer.finishBatch(
+      reportOf('b_7', [{ index: 0, status: 'succeeded', outputName: long }]),
+      'report.json',
+    );
+    assert.deepEqual(written, [long, 'report.json']);
+    assert.deepEqual(requested, ['b_7/0', 'b_7/0'], 'asked again after the 429');
+    assert.equal(await readFile(join(out, long), 'utf8'), 'limited');
+  });
+
+  it('writes the report and every output it can when one cannot be fetched, then says so', async () => {
+    outputs.set('b_8', new Map([[1, 'one']]));
+    const writer = new ResultsWriter(client, out, new Set());
+    await assert.rejects(
+      writer.finishBatch(
+        reportOf('b_8', [
+          { index: 0, status: 'succeeded', outputName: 'gone.txt' },
+          { index: 1, status: 'succeeded', outputName: 'one.txt' },
+        ]),
+        'report.json',
+      ),
+      /^CliError: the server answered 404$/,
+    );
+    assert.deepEqual((await readdir(out)).sort(), ['one.txt', 'report.json']);
+  });
+
+  it('refuses a name that leaves the folder or names one, and writes nothing there', async () => {
     outputs.set('b_5', new Map([[0, 'evil']]));
     const writer = new ResultsWriter(client, out, new Set());
     writer.succeeded('b_5', succeeded(0, '../evil.txt'));
@@ -175,5 +211,12 @@ describe('ResultsWriter', () => {
     );
     assert.deepEqual(requested, [], 'nothing was fetched for it');
     await assert.rejects(readFile(join(scratch, 'evil.txt')), { code: 'ENOENT' });
+    for (const name of ['a/', 'a/.', 'a/..', 'a\0b']) {
+      await assert.rejects(
+        writer.finishBatch(reportOf('b_5', [{ index: 1, status: 'succeeded', outputName: name }]), 'r.json'),
+        /^CliError: UNSAFE_PATH/,
+        JSON.stringify(name),
+      );
+    }
   });
 });
