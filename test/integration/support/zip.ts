@@ -1,4 +1,8 @@
-/** Reads a ZIP (from a buffer) into entry name → bytes, as a client unpacking results would. */
+/**
+ * Reads a ZIP (from a buffer) into entry name → bytes, as a client unpacking results would,
+ * checking each entry's CRC-32 against its bytes (yauzl itself does not).
+ */
+import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export async function readZip(data: Buffer): Promise<Map<string, Buffer>> {
@@ -13,7 +17,9 @@ export async function readZip(data: Buffer): Promise<Map<string, Buffer>> {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          entries.set(entry.fileName, Buffer.concat(chunks));
+          const bytes = Buffer.concat(chunks);
+          if (crc32(bytes) !== entry.crc32) return reject(new Error(`${entry.fileName}: CRC-32 mismatch`));
+          entries.set(entry.fileName, bytes);
           zip.readEntry();
         });
         stream.on('error', reject);
