@@ -128,7 +128,7 @@ interface SentBatches {
   links: Map<string, string> | null;
 }
 
-/** What the run has written so far: each ended batch's report, and the paths in `--out`. */
+/** What a run wrote: each batch's report, in the order sent, and the paths in `--out`. */
 interface Results {
   reports: Report[];
   written: string[];
@@ -207,14 +207,13 @@ async function submit(paths: string[], options: SubmitOptions): Promise<void> {
     );
     describeStart(view, plan, size, fields, engine !== null);
     const startedAt = Date.now();
-    const results: Results = { reports: [], written: [] };
-    await runBatches(
+    const results = await runBatches(
       client,
       plan,
       fields,
       view,
       { sent, links },
-      { out: options.out, results },
+      options.out,
       interruption.signal,
     );
     view.stop();
@@ -282,8 +281,8 @@ function describeStart(
  * (one event stream open, whatever the number of batches): the server works on the first
  * while the next is sent. Each output is written into `--out` as its file succeeds; once a
  * batch has ended, what its report lists and is not written yet, then its report. Resolves
- * when every batch has ended and is written; on any failure the rest is stopped before it
- * rejects, so nothing goes on in the background.
+ * with the reports and what was written once every batch has ended and is written; on any
+ * failure the rest is stopped before it rejects, so nothing goes on in the background.
  */
 async function runBatches(
   client: ApiClient,
@@ -291,12 +290,13 @@ async function runBatches(
   fields: BatchFields,
   view: SubmitView,
   { sent, links }: SentBatches,
-  { out, results }: { out: string; results: Results },
+  out: string,
   interrupted: AbortSignal,
-): Promise<void> {
+): Promise<Results> {
   const failed = new AbortController();
   const signal = AbortSignal.any([interrupted, failed.signal]);
   const writer = new ResultsWriter(client, out, new Set(), signal);
+  const results: Results = { reports: [], written: [] };
   let failure: unknown = null;
   const fail = (error: unknown): void => {
     failure ??= error;
@@ -344,6 +344,7 @@ async function runBatches(
   if (signal.aborted) await writer.settle();
   interrupted.throwIfAborted();
   if (failure) throw failure;
+  return results;
 }
 
 /** Prints the summary of the run (or the JSON). */
