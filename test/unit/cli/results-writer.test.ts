@@ -15,6 +15,9 @@ import { ResultsWriter } from '../../../src/cli/results-writer.js';
 import type { EventFile } from '../../../src/core/events.js';
 import type { Report } from '../../../src/core/report.js';
 
+/** The output the stand-in starts and never finishes. */
+const STALLED = 'b_9/0';
+
 /** The stand-in's outputs: batch id → file index → content, and how each request went. */
 let outputs: Map<string, Map<number, string>>;
 /** Requests to refuse once with a 500, as `batch/index`. */
@@ -56,6 +59,11 @@ describe('ResultsWriter', () => {
       const content = match ? outputs.get(match[1]!)?.get(Number(match[2])) : undefined;
       if (failOnce.delete(key)) return response.writeHead(500).end('{}');
       if (limitOnce.delete(key)) return response.writeHead(429, { 'retry-after': '0' }).end('{}');
+      if (key === STALLED) {
+        // A large output whose bytes stop coming halfway: the writer is midway through it.
+        response.writeHead(200, { 'content-length': 4 * 1024 * 1024 });
+        return response.write(Buffer.alloc(64 * 1024));
+      }
       if (content === undefined) return response.writeHead(404).end('{}');
       // With its length, as the server sends an output: what the writer reads whole or streams by.
       const length = Buffer.byteLength(content);
@@ -196,6 +204,21 @@ describe('ResultsWriter', () => {
       /^CliError: the server answered 404$/,
     );
     assert.deepEqual((await readdir(out)).sort(), ['one.txt', 'report.json']);
+  });
+
+  it('stops a fetch midway when its run is stopped, and leaves no temporary file once settled', async () => {
+    const stop = new AbortController();
+    const writer = new ResultsWriter(client, out, new Set(), stop.signal);
+    const asked = new Promise<string>((resolve) => (onRequest = resolve));
+    writer.succeeded('b_9', succeeded(0, 'stalled.bin'));
+    await asked;
+    // Until its first bytes are on disk, the temporary file may not exist yet.
+    while (!(await readdir(out).catch(() => [] as string[])).some((n) => n.endsWith('.part'))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stop.abort(new Error('the run failed'));
+    await writer.settle();
+    assert.deepEqual(await readdir(out), [], 'nothing half-written is left');
   });
 
   it('refuses a name that leaves the folder or names one, and writes nothing there', async () => {
